@@ -1,0 +1,220 @@
+// Agent configuration: one frozen AgentConfig built by a pure resolver from flags, NODELET_*
+// environment variables and the config file (flags win, then env, then file, then defaults),
+// validated with ajv before the agent starts.
+import { Ajv } from 'ajv';
+import { ConfigError } from '../core/errors.js';
+import { parseDuration } from './duration.js';
+
+export interface AgentConfig {
+  readonly manifestDir: string;
+  readonly stateDir: string;
+  readonly nodeName: string;
+  readonly dockerHost: string;
+  readonly apiSocket: string;
+  readonly apiSocketGroup?: string;
+  readonly podInfraImage: string;
+  readonly podNetwork: string;
+  readonly parallelism: number;
+  /** Docker relist, the safety net under the events stream (ms). */
+  readonly resyncPeriodMs: number;
+  /** Full manifest-directory rescan (ms). */
+  readonly fileCheckFrequencyMs: number;
+  /** Per-path debounce of file events (ms). */
+  readonly fileDebounceMs: number;
+  readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  readonly validation: 'strict' | 'warn';
+  readonly crashLoopBackOff: { readonly initialMs: number; readonly maxMs: number };
+  readonly nodeLabels: Readonly<Record<string, string>>;
+  readonly nodeTaints: readonly { readonly key: string; readonly value?: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
+  /** Optional loopback listener for /healthz, /readyz, /metrics; empty = off. */
+  readonly metricsAddress: string;
+  readonly configFile?: string;
+}
+
+/** One option: its flag, config-file key and environment variable are derived from `key`. */
+interface OptionDef {
+  readonly key: string;
+  readonly flag: string;
+  readonly description: string;
+  readonly kind: 'string' | 'integer' | 'duration' | 'enum';
+  readonly values?: readonly string[];
+}
+
+export const OPTIONS: readonly OptionDef[] = [
+  { key: 'manifestDir', flag: 'manifest-dir', kind: 'string', description: 'directory of Pod and DaemonSet manifests (alias --pod-manifest-path)' },
+  { key: 'stateDir', flag: 'state-dir', kind: 'string', description: 'state directory (emptyDirs, revisions, node labels)' },
+  { key: 'nodeName', flag: 'node-name', kind: 'string', description: 'node name (default: hostname, lower-cased)' },
+  { key: 'dockerHost', flag: 'docker-host', kind: 'string', description: 'Docker Engine endpoint (default: $DOCKER_HOST, else unix:///var/run/docker.sock)' },
+  { key: 'apiSocket', flag: 'api-socket', kind: 'string', description: 'unix socket of the local API' },
+  { key: 'apiSocketGroup', flag: 'api-socket-group', kind: 'string', description: 'group owning the API socket (mode 0660)' },
+  { key: 'podInfraImage', flag: 'pod-infra-image', kind: 'string', description: 'sandbox (pause) image' },
+  { key: 'podNetwork', flag: 'pod-network', kind: 'string', description: "Docker network for pods without hostNetwork ('bridge', 'none' or a network name)" },
+  { key: 'parallelism', flag: 'parallelism', kind: 'integer', description: 'pods synced in parallel' },
+  { key: 'resyncPeriod', flag: 'resync-period', kind: 'duration', description: 'periodic Docker relist (safety net under the events stream)' },
+  { key: 'fileCheckFrequency', flag: 'file-check-frequency', kind: 'duration', description: 'full rescan of the manifest directory' },
+  { key: 'fileDebounce', flag: 'file-debounce', kind: 'duration', description: 'per-file debounce of change events' },
+  { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'log level' },
+  { key: 'validation', flag: 'validation', kind: 'enum', values: ['strict', 'warn'], description: 'unknown manifest fields: strict (error) or warn' },
+  { key: 'metricsAddress', flag: 'metrics-address', kind: 'string', description: 'address:port for /healthz, /readyz and /metrics (empty: off)' },
+];
+
+const DEFAULTS = {
+  manifestDir: '/etc/kubernetes/manifests',
+  stateDir: '/var/lib/nodelet',
+  apiSocket: '/run/nodelet/nodelet.sock',
+  podInfraImage: 'registry.k8s.io/pause:3.10',
+  podNetwork: 'bridge',
+  parallelism: 16,
+  resyncPeriod: '10s',
+  fileCheckFrequency: '20s',
+  fileDebounce: '50ms',
+  logLevel: 'info',
+  validation: 'strict',
+  metricsAddress: '',
+} as const;
+
+const durationPattern = '^(\\d+(\\.\\d+)?(ms|s|m|h))+$|^\\d+(\\.\\d+)?$';
+
+/** JSON Schema of the config file (camelCase keys). */
+export const CONFIG_FILE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    manifestDir: { type: 'string', minLength: 1 },
+    podManifestPath: { type: 'string', minLength: 1 },
+    stateDir: { type: 'string', minLength: 1 },
+    nodeName: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 },
+    dockerHost: { type: 'string', minLength: 1 },
+    apiSocket: { type: 'string', minLength: 1 },
+    apiSocketGroup: { type: 'string' },
+    podInfraImage: { type: 'string', minLength: 1 },
+    podNetwork: { type: 'string', minLength: 1 },
+    parallelism: { type: 'integer', minimum: 1, maximum: 256 },
+    resyncPeriod: { type: ['string', 'number'], pattern: durationPattern },
+    fileCheckFrequency: { type: ['string', 'number'], pattern: durationPattern },
+    fileDebounce: { type: ['string', 'number'], pattern: durationPattern },
+    logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
+    validation: { enum: ['strict', 'warn'] },
+    metricsAddress: { type: 'string' },
+    crashLoopBackOff: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        initial: { type: ['string', 'number'], pattern: durationPattern },
+        max: { type: ['string', 'number'], pattern: durationPattern },
+      },
+    },
+    nodeLabels: { type: 'object', additionalProperties: { type: 'string' } },
+    nodeTaints: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['key', 'effect'],
+        properties: {
+          key: { type: 'string', minLength: 1 },
+          value: { type: 'string' },
+          effect: { enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
+        },
+      },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true });
+const validateFile = ajv.compile(CONFIG_FILE_SCHEMA);
+
+export interface ConfigInputs {
+  /** Parsed flags, camelCase keys (commander's output); only flags the user gave. */
+  readonly flags: Readonly<Record<string, unknown>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Parsed config file, or undefined when there is none. */
+  readonly file?: unknown;
+  readonly configFile?: string;
+  readonly hostname: string;
+}
+
+export function envName(key: string): string {
+  return 'NODELET_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+}
+
+/** Pure: merges the sources and validates the result. Throws ConfigError with every problem listed. */
+export function resolveConfig(inputs: ConfigInputs): AgentConfig {
+  const problems: string[] = [];
+  const where = inputs.configFile ?? 'config file';
+  let file: Record<string, unknown> = {};
+  if (inputs.file !== undefined && inputs.file !== null) {
+    if (!validateFile(inputs.file)) {
+      for (const e of validateFile.errors ?? []) {
+        const path = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '';
+        const extra = e.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : '';
+        problems.push(`${where}: ${path ? path + ': ' : ''}${e.message ?? 'invalid'}${extra}`);
+      }
+    } else {
+      file = inputs.file as Record<string, unknown>;
+    }
+  }
+  if (file.podManifestPath !== undefined && file.manifestDir === undefined) file = { ...file, manifestDir: file.podManifestPath };
+
+  const pick = (key: string): unknown => {
+    if (inputs.flags[key] !== undefined) return inputs.flags[key];
+    const fromEnv = inputs.env[envName(key)];
+    if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+    if (file[key] !== undefined) return file[key];
+    return (DEFAULTS as Record<string, unknown>)[key];
+  };
+  const str = (key: string): string => String(pick(key) ?? '');
+  const duration = (key: string, raw: unknown): number => {
+    const ms = raw === undefined ? undefined : parseDuration(raw as string | number);
+    if (ms === undefined) {
+      problems.push(`${key}: invalid duration ${JSON.stringify(raw)} (use e.g. 10s, 1m30s, 250ms)`);
+      return 0;
+    }
+    return ms;
+  };
+  const parallelismRaw = pick('parallelism');
+  const parallelism = typeof parallelismRaw === 'number' ? parallelismRaw : Number.parseInt(String(parallelismRaw), 10);
+  if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > 256) problems.push(`parallelism: must be an integer between 1 and 256, got ${JSON.stringify(parallelismRaw)}`);
+
+  for (const opt of OPTIONS) {
+    if (opt.kind !== 'enum') continue;
+    const v = str(opt.key);
+    if (!opt.values?.includes(v)) problems.push(`${opt.key}: unsupported value ${JSON.stringify(v)}: supported values: ${opt.values?.map((x) => JSON.stringify(x)).join(', ')}`);
+  }
+
+  const nodeName = (str('nodeName') || inputs.hostname).toLowerCase();
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(nodeName) || nodeName.length > 253) {
+    problems.push(`nodeName: ${JSON.stringify(nodeName)} is not a valid DNS-1123 subdomain (set --node-name)`);
+  }
+  const dockerHost = str('dockerHost') || inputs.env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  const backoff = (file.crashLoopBackOff ?? {}) as { initial?: string | number; max?: string | number };
+  const initialMs = duration('crashLoopBackOff.initial', backoff.initial ?? '10s');
+  const maxMs = duration('crashLoopBackOff.max', backoff.max ?? '300s');
+  if (initialMs > maxMs) problems.push('crashLoopBackOff: initial must not exceed max');
+
+  const config: AgentConfig = {
+    manifestDir: str('manifestDir').replace(/(.)\/+$/, '$1'),
+    stateDir: str('stateDir'),
+    nodeName,
+    dockerHost,
+    apiSocket: str('apiSocket'),
+    apiSocketGroup: (pick('apiSocketGroup') as string | undefined) || undefined,
+    podInfraImage: str('podInfraImage'),
+    podNetwork: str('podNetwork'),
+    parallelism,
+    resyncPeriodMs: duration('resyncPeriod', pick('resyncPeriod')),
+    fileCheckFrequencyMs: duration('fileCheckFrequency', pick('fileCheckFrequency')),
+    fileDebounceMs: duration('fileDebounce', pick('fileDebounce')),
+    logLevel: str('logLevel') as AgentConfig['logLevel'],
+    validation: str('validation') as AgentConfig['validation'],
+    crashLoopBackOff: { initialMs, maxMs },
+    nodeLabels: (file.nodeLabels ?? {}) as Record<string, string>,
+    nodeTaints: (file.nodeTaints ?? []) as AgentConfig['nodeTaints'],
+    metricsAddress: str('metricsAddress'),
+    configFile: inputs.configFile,
+  };
+  if (config.resyncPeriodMs < 1000) problems.push('resyncPeriod: must be at least 1s');
+  if (config.fileCheckFrequencyMs < 1000) problems.push('fileCheckFrequency: must be at least 1s');
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return Object.freeze(config);
+}

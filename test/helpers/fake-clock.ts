@@ -1,0 +1,74 @@
+// A deterministic Clock for unit tests: time moves only when the test calls advance().
+import type { Clock } from '../../agent/core/clock.js';
+
+interface Timer {
+  at: number;
+  fn: () => void;
+  every?: number;
+  cancelled: boolean;
+}
+
+export class FakeClock implements Clock {
+  #now: number;
+  #timers: Timer[] = [];
+
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const t = this.#add(ms, resolve);
+      signal?.addEventListener('abort', () => {
+        t.cancelled = true;
+        reject(signal.reason);
+      });
+    });
+  }
+
+  setTimeout(fn: () => void, ms: number): { cancel(): void } {
+    const t = this.#add(ms, fn);
+    return { cancel: () => (t.cancelled = true) };
+  }
+
+  setInterval(fn: () => void, ms: number): { cancel(): void } {
+    const t = this.#add(ms, fn, ms);
+    return { cancel: () => (t.cancelled = true) };
+  }
+
+  /** Moves time forward, firing due timers in order; awaits microtasks between timers. */
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    for (;;) {
+      const due = this.#timers.filter((t) => !t.cancelled && t.at <= target).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.#now = Math.max(this.#now, due.at);
+      if (due.every) due.at += due.every;
+      else due.cancelled = true;
+      due.fn();
+      await flushMicrotasks();
+    }
+    this.#timers = this.#timers.filter((t) => !t.cancelled);
+    this.#now = target;
+    await flushMicrotasks();
+  }
+
+  pendingTimers(): number {
+    return this.#timers.filter((t) => !t.cancelled).length;
+  }
+
+  #add(ms: number, fn: () => void, every?: number): Timer {
+    const t: Timer = { at: this.#now + Math.max(0, ms), fn, every, cancelled: false };
+    this.#timers.push(t);
+    return t;
+  }
+}
+
+export async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await new Promise((r) => setImmediate(r));
+}
