@@ -15,6 +15,13 @@ export interface MountSpec {
   readonly readOnly: boolean;
   /** unset = rprivate (Docker's default), HostToContainer = rslave, Bidirectional = rshared. */
   readonly propagation?: 'rslave' | 'rshared';
+  /**
+   * A bind source the executor must create right before it creates the container, when
+   * missing: 'file' = an empty file, mode 0666, parent directories 0750 (the termination-message
+   * file); 'directory' = mkdir -p (a subPath, kubelet creates it with the volume root's mode).
+   * Docker's Binds would otherwise create a missing source as a root-owned directory.
+   */
+  readonly createIfMissing?: 'file' | 'directory';
 }
 
 export interface PortBinding {
@@ -55,7 +62,11 @@ export interface SecuritySpec {
   readonly readonlyRootfs: boolean;
   /** allowPrivilegeEscalation=false → no-new-privileges */
   readonly noNewPrivileges: boolean;
-  /** Docker `seccomp=...` value: 'unconfined', or the JSON of a Localhost profile; unset = runtime default. */
+  /**
+   * 'unconfined' (kubelet's default without seccompDefault, and Unconfined), or
+   * `localhost/<absolute path>` for a Localhost profile (the Docker adapter reads the file and
+   * passes its JSON); unset = Docker's default profile (RuntimeDefault).
+   */
   readonly seccomp?: string;
   readonly sysctls: Readonly<Record<string, string>>;
 }
@@ -131,7 +142,8 @@ export interface ObservedPod {
   readonly containers: readonly ObservedContainer[];
 }
 
-export type KillReason = 'SpecChanged' | 'PodRemoved' | 'SandboxChanged' | 'LivenessProbe' | 'StartupProbe' | 'PodCompleted' | 'PodFailed' | 'Orphaned';
+/** `Unknown`: kubelet's reasonUnknown, a container in the created/unknown state killed before it is restarted. */
+export type KillReason = 'SpecChanged' | 'PodRemoved' | 'SandboxChanged' | 'LivenessProbe' | 'StartupProbe' | 'PodCompleted' | 'PodFailed' | 'Orphaned' | 'Unknown';
 
 /** Plan produced by the pure planner (sync/plan.ts) and carried out by sync/execute.ts. */
 export type PodAction =
