@@ -1,0 +1,566 @@
+// PodRuntime on the Docker Engine API through dockerode: the only module that talks to
+// dockerd. Lowering ContainerSpec to create options (create-options.ts) and decoding inspect
+// JSON (from-inspect.ts) are pure and live beside it; this file does the requests, counts
+// them, caches inspects for cheap relists and turns engine errors into RuntimeErrors.
+import { readFile } from 'node:fs/promises';
+import { PassThrough, type Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import { RuntimeError, errorMessage, type ErrorCode } from '../../core/errors.js';
+import { LABELS, fromIdentityLabels } from '../../core/labels.js';
+import type { ContainerSpec, ObservedContainer, ObservedPod } from '../../core/runtime-types.js';
+import {
+  ContainerRunError,
+  ExecTimeoutError,
+  ImagePullError,
+  type ImagePullPolicy,
+  type PodRuntime,
+  type RuntimeEvent,
+} from '../pod-runtime.js';
+import { localhostSeccompPath, toCreateOptions } from './create-options.js';
+import { dockerEvents } from './events.js';
+import { fromInspect, groupPods, listCacheKey, type InspectJson } from './from-inspect.js';
+import { applyDefaultImageTag } from './image-ref.js';
+
+export interface DockerRuntimeOptions {
+  readonly docker: Docker;
+  readonly nodeName: string;
+  readonly logger?: { debug(obj: object, msg?: string): void };
+}
+
+/** Docker API requests the runtime makes, one counter each (metrics, idle-cost benchmark). */
+export const DOCKER_CALLS = [
+  'ping',
+  'version',
+  'containerList',
+  'containerInspect',
+  'containerCreate',
+  'containerStart',
+  'containerStop',
+  'containerRemove',
+  'imageInspect',
+  'imagePull',
+  'execCreate',
+  'execStart',
+  'execInspect',
+  'volumeCreate',
+  'volumeRemove',
+  'volumeList',
+  'events',
+] as const;
+export type DockerCall = (typeof DOCKER_CALLS)[number];
+
+export interface DockerRuntimeStats {
+  readonly calls: Readonly<Record<DockerCall, number>>;
+  readonly total: number;
+}
+
+/** At most this many inspects run at once during a relist. */
+const INSPECT_CONCURRENCY = 8;
+/** Per stream; an exec (probe) producing more is truncated (kubelet keeps 10 KiB of probe output). */
+const EXEC_OUTPUT_LIMIT = 64 * 1024;
+
+interface CachedContainer {
+  readonly key: string;
+  readonly observed: ObservedContainer;
+}
+
+interface PullInFlight {
+  readonly done: Promise<void>;
+  readonly listeners: Set<(line: string) => void>;
+}
+
+export class DockerRuntime implements PodRuntime {
+  readonly #docker: Docker;
+  readonly #nodeName: string;
+  readonly #logger: DockerRuntimeOptions['logger'];
+  readonly #calls: Record<DockerCall, number> = Object.fromEntries(DOCKER_CALLS.map((c) => [c, 0])) as Record<DockerCall, number>;
+  /** Inspected containers by ID, valid while the list entry's cache key is unchanged. */
+  readonly #inspected = new Map<string, CachedContainer>();
+  readonly #pulls = new Map<string, PullInFlight>();
+
+  constructor(opts: DockerRuntimeOptions) {
+    this.#docker = opts.docker;
+    this.#nodeName = opts.nodeName;
+    this.#logger = opts.logger;
+  }
+
+  stats(): DockerRuntimeStats {
+    const calls = { ...this.#calls };
+    return { calls, total: Object.values(calls).reduce((a, b) => a + b, 0) };
+  }
+
+  async ping(signal?: AbortSignal): Promise<void> {
+    const ping = this.#docker.ping.bind(this.#docker) as unknown as (opts: { abortSignal?: AbortSignal }) => Promise<unknown>;
+    await this.#request('ping', 'ping the docker engine', () => ping(signal ? { abortSignal: signal } : {}));
+  }
+
+  async version(): Promise<{ version: string; apiVersion: string }> {
+    const v = await this.#request('version', 'read the docker engine version', () => this.#docker.version());
+    return { version: v.Version, apiVersion: v.ApiVersion };
+  }
+
+  async listPods(filter: { podUid?: string } = {}): Promise<ObservedPod[]> {
+    const labels = [`${LABELS.managed}=true`, `${LABELS.node}=${this.#nodeName}`];
+    if (filter.podUid !== undefined) labels.push(`${LABELS.podUid}=${filter.podUid}`);
+    const entries = await this.#request('containerList', 'list containers', () =>
+      this.#docker.listContainers({ all: true, filters: { label: labels } }),
+    );
+    const seen = new Set<string>();
+    const observed = await mapLimit(entries, INSPECT_CONCURRENCY, async (entry) => {
+      seen.add(entry.Id);
+      if (!fromIdentityLabels(entry.Labels ?? {})) return undefined;
+      const key = listCacheKey(entry);
+      const cached = this.#inspected.get(entry.Id);
+      if (cached?.key === key) return cached.observed;
+      const fresh = await this.#inspect(entry.Id);
+      if (fresh) this.#inspected.set(entry.Id, { key, observed: fresh });
+      else this.#inspected.delete(entry.Id);
+      return fresh;
+    });
+    for (const [id, cached] of this.#inspected) {
+      const inScope = filter.podUid === undefined || cached.observed.podUid === filter.podUid;
+      if (inScope && !seen.has(id)) this.#inspected.delete(id);
+    }
+    return groupPods(observed.filter((c): c is ObservedContainer => c !== undefined));
+  }
+
+  async inspectContainer(id: string): Promise<ObservedContainer | undefined> {
+    return this.#inspect(id);
+  }
+
+  async ensureImage(image: string, policy: ImagePullPolicy, onProgress?: (line: string) => void): Promise<{ pulled: boolean; imageId: string }> {
+    const ref = applyDefaultImageTag(image);
+    if (!ref.ok) throw new ImagePullError('InvalidImageName', image, ref.message, { retryable: false });
+    const presentId = policy === 'Always' ? undefined : await this.#imageId(ref.image);
+    if (presentId !== undefined) return { pulled: false, imageId: presentId };
+    if (policy === 'Never') {
+      throw new ImagePullError('ErrImageNeverPull', image, `Container image "${image}" is not present with pull policy of Never`, { retryable: false });
+    }
+    await this.#pullCoalesced(ref.image, image, onProgress);
+    const pulledId = await this.#imageId(ref.image);
+    if (pulledId === undefined) {
+      throw new ImagePullError('ErrImagePull', image, `image ${ref.image} is not present after a successful pull`, { retryable: true });
+    }
+    return { pulled: true, imageId: pulledId };
+  }
+
+  async runContainer(spec: ContainerSpec, ctx: { sandboxId?: string }): Promise<string> {
+    const options = await createOptions(spec, ctx);
+    let container: Docker.Container;
+    try {
+      container = await this.#create(options);
+    } catch (e) {
+      if (statusOf(e) !== 409 || !(await this.#removeDeadNamesake(spec.dockerName))) throw createError(e);
+      this.#logger?.debug({ name: spec.dockerName }, 'removed a dead container holding the name; creating again');
+      try {
+        container = await this.#create(options);
+      } catch (again) {
+        throw createError(again);
+      }
+    }
+    try {
+      this.#calls.containerStart++;
+      await container.start();
+    } catch (e) {
+      if (isConnectionError(e)) throw toRuntimeError(`start container ${container.id}`, e);
+      throw new ContainerRunError('RunContainerError', `failed to start container ${JSON.stringify(container.id)}: Error response from daemon: ${dockerMessage(e)}`, {
+        retryable: isRetryable(e),
+        containerId: container.id,
+        cause: e,
+      });
+    } finally {
+      this.#inspected.delete(container.id);
+    }
+    return container.id;
+  }
+
+  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    this.#inspected.delete(id);
+    try {
+      this.#calls.containerStop++;
+      await this.#docker.getContainer(id).stop({ t: Math.max(0, Math.floor(graceSeconds)) });
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 304 || status === 404) return; // already stopped, or gone
+      throw toRuntimeError(`stop container ${id}`, e);
+    } finally {
+      this.#inspected.delete(id);
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    this.#inspected.delete(id);
+    try {
+      this.#calls.containerRemove++;
+      await this.#docker.getContainer(id).remove({ force: true, v: true });
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 404) return;
+      if (status === 409 && /already in progress/i.test(dockerMessage(e))) return;
+      throw toRuntimeError(`remove container ${id}`, e);
+    }
+  }
+
+  async exec(id: string, cmd: readonly string[], opts: { timeoutMs: number; signal?: AbortSignal }): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const exec = await this.#request('execCreate', `exec in container ${id}`, () =>
+      this.#docker.getContainer(id).exec({ Cmd: [...cmd], AttachStdin: false, AttachStdout: true, AttachStderr: true, Tty: false }),
+    );
+    const timeout = AbortSignal.timeout(opts.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    let output: { stdout: string; stderr: string };
+    try {
+      const stream = await this.#request('execStart', `exec in container ${id}`, () =>
+        exec.start({ hijack: true, stdin: false, abortSignal: signal }),
+      );
+      output = await this.#collectExecOutput(stream as unknown as Readable, signal);
+    } catch (e) {
+      if (timeout.aborted) throw new ExecTimeoutError(`command ${JSON.stringify(cmd.join(' '))} timed out`, opts.timeoutMs);
+      if (opts.signal?.aborted) throw abortError(opts.signal);
+      throw e;
+    }
+    // The stream ends when the process exits; Docker may take a moment to record the code.
+    for (let attempt = 0; ; attempt++) {
+      const info = await this.#request('execInspect', `inspect exec in container ${id}`, () => exec.inspect());
+      if (!info.Running && info.ExitCode !== null) return { exitCode: info.ExitCode, ...output };
+      if (attempt >= 50) throw new RuntimeError(`exec in container ${id} ended without an exit code`, { retryable: true });
+      await sleep(20);
+    }
+  }
+
+  async createMemoryVolume(name: string, sizeBytes: number | undefined, labels: Record<string, string>): Promise<void> {
+    const options: Docker.VolumeCreateOptions = {
+      Name: name,
+      Driver: 'local',
+      // tmpfs mounts get mode 1777 by default, which matches emptyDir's world-writable 0777 intent.
+      DriverOpts: { type: 'tmpfs', device: 'tmpfs', ...(sizeBytes !== undefined ? { o: `size=${Math.floor(sizeBytes)}` } : {}) },
+      Labels: { ...labels },
+    };
+    await this.#request('volumeCreate', `create volume ${name}`, () => this.#docker.createVolume(options));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      this.#calls.volumeRemove++;
+      await this.#docker.getVolume(name).remove();
+    } catch (e) {
+      if (statusOf(e) === 404) return;
+      throw toRuntimeError(`remove volume ${name}`, e);
+    }
+  }
+
+  async listVolumes(labelFilter: string): Promise<string[]> {
+    const res = await this.#request('volumeList', 'list volumes', () => this.#docker.listVolumes({ filters: { label: [labelFilter] } }));
+    return (res.Volumes ?? []).map((v) => v.Name).sort();
+  }
+
+  async *events(signal: AbortSignal): AsyncGenerator<RuntimeEvent, void, undefined> {
+    const stream = dockerEvents({
+      docker: this.#docker,
+      nodeName: this.#nodeName,
+      signal,
+      onRequest: () => {
+        this.#calls.events++;
+      },
+      ...(this.#logger ? { logger: this.#logger } : {}),
+    });
+    for await (const event of stream) {
+      // An event may be a change the list's status text does not show (a restart in place).
+      if (event.type === 'container') this.#inspected.delete(event.containerId);
+      else this.#inspected.clear();
+      yield event;
+    }
+  }
+
+  // --- internals -------------------------------------------------------------------------
+
+  async #request<T>(call: DockerCall, what: string, fn: () => Promise<T>): Promise<T> {
+    this.#calls[call]++;
+    try {
+      return await fn();
+    } catch (e) {
+      if (isAbortError(e)) throw e;
+      throw toRuntimeError(what, e);
+    }
+  }
+
+  async #inspect(id: string): Promise<ObservedContainer | undefined> {
+    try {
+      this.#calls.containerInspect++;
+      const info = await this.#docker.getContainer(id).inspect();
+      return this.#ours(info);
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw toRuntimeError(`inspect container ${id}`, e);
+    }
+  }
+
+  /** Decoded only when it is nodelet's and this node's (another agent may share the engine). */
+  #ours(info: InspectJson): ObservedContainer | undefined {
+    const observed = fromInspect(info);
+    if (!observed || observed.labels[LABELS.node] !== this.#nodeName) return undefined;
+    return observed;
+  }
+
+  async #create(options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
+    this.#calls.containerCreate++;
+    return this.#docker.createContainer(options);
+  }
+
+  /**
+   * After a name conflict: removes the container holding `name` when it is a dead leftover of
+   * ours (cri-dockerd does the same for a container that is not running). Returns whether it
+   * did, so the create can be retried.
+   */
+  async #removeDeadNamesake(name: string): Promise<boolean> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      this.#calls.containerInspect++;
+      info = await this.#docker.getContainer(name).inspect();
+    } catch (e) {
+      return statusOf(e) === 404; // it went away meanwhile: just try again
+    }
+    const observed = this.#ours(info);
+    if (!observed || info.State.Running) return false;
+    await this.removeContainer(info.Id);
+    return true;
+  }
+
+  async #imageId(image: string): Promise<string | undefined> {
+    try {
+      this.#calls.imageInspect++;
+      const info = await this.#docker.getImage(image).inspect();
+      return info.Id;
+    } catch (e) {
+      const status = statusOf(e);
+      if (status === 404) return undefined;
+      if (status === 400) throw new ImagePullError('InvalidImageName', image, dockerMessage(e), { retryable: false, cause: e });
+      throw toRuntimeError(`inspect image ${image}`, e);
+    }
+  }
+
+  async #pullCoalesced(ref: string, image: string, onProgress?: (line: string) => void): Promise<void> {
+    let inFlight = this.#pulls.get(ref);
+    if (!inFlight) {
+      const listeners = new Set<(line: string) => void>();
+      const done = this.#pull(ref, image, (line) => {
+        for (const listener of listeners) listener(line);
+      }).finally(() => this.#pulls.delete(ref));
+      inFlight = { done, listeners };
+      this.#pulls.set(ref, inFlight);
+    }
+    if (onProgress) inFlight.listeners.add(onProgress);
+    try {
+      await inFlight.done;
+    } finally {
+      if (onProgress) inFlight.listeners.delete(onProgress);
+    }
+  }
+
+  async #pull(ref: string, image: string, progress: (line: string) => void): Promise<void> {
+    this.#logger?.debug({ image: ref }, 'pulling image');
+    let stream: Readable;
+    try {
+      this.#calls.imagePull++;
+      stream = (await this.#docker.createImage({ fromImage: ref })) as unknown as Readable;
+    } catch (e) {
+      if (isConnectionError(e)) throw toRuntimeError(`pull image ${ref}`, e);
+      throw new ImagePullError('ErrImagePull', image, `Error response from daemon: ${dockerMessage(e)}`, { retryable: true, cause: e });
+    }
+    let failure: string | undefined;
+    try {
+      for await (const message of jsonLines(stream)) {
+        const line = progressLine(message);
+        if (line.error) failure = line.error;
+        else if (line.text) progress(line.text);
+      }
+    } catch (e) {
+      throw new ImagePullError('ErrImagePull', image, `image pull interrupted: ${errorMessage(e)}`, { retryable: true, cause: e });
+    }
+    if (failure !== undefined) throw new ImagePullError('ErrImagePull', image, failure, { retryable: true });
+  }
+
+  async #collectExecOutput(stream: Readable, signal: AbortSignal): Promise<{ stdout: string; stderr: string }> {
+    const stdout = new LimitedSink(EXEC_OUTPUT_LIMIT);
+    const stderr = new LimitedSink(EXEC_OUTPUT_LIMIT);
+    const outStream = new PassThrough();
+    const errStream = new PassThrough();
+    outStream.on('data', (chunk: Buffer) => stdout.push(chunk));
+    errStream.on('data', (chunk: Buffer) => stderr.push(chunk));
+    this.#docker.modem.demuxStream(stream, outStream, errStream);
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        stream.destroy();
+        reject(abortError(signal));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      const finish = (err?: Error): void => {
+        signal.removeEventListener('abort', onAbort);
+        if (err && !signal.aborted) reject(err);
+        else resolve();
+      };
+      stream.once('end', () => finish());
+      stream.once('close', () => finish());
+      stream.once('error', (err) => finish(err));
+    });
+    return { stdout: stdout.text(), stderr: stderr.text() };
+  }
+}
+
+/**
+ * Lowers the spec, reading a Localhost seccomp profile first (as cri-dockerd does at create
+ * time). Anything wrong here is the spec's fault: a non-retryable CreateContainerError.
+ */
+async function createOptions(spec: ContainerSpec, ctx: { sandboxId?: string }): Promise<Docker.ContainerCreateOptions> {
+  const profilePath = localhostSeccompPath(spec);
+  let seccompProfile: string | undefined;
+  if (profilePath !== undefined) {
+    try {
+      seccompProfile = await readFile(profilePath, 'utf8');
+    } catch (e) {
+      throw new ContainerRunError('CreateContainerError', `cannot load seccomp profile ${JSON.stringify(profilePath)}: ${goFsError(e, profilePath)}`, { retryable: false, cause: e });
+    }
+  }
+  try {
+    return toCreateOptions(spec, { ...ctx, ...(seccompProfile !== undefined ? { seccompProfile } : {}) });
+  } catch (e) {
+    throw new ContainerRunError('CreateContainerError', errorMessage(e), { retryable: false, cause: e });
+  }
+}
+
+const GO_ERRNO_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+};
+
+/** A Node fs error as Go's *os.PathError prints it ("open /x: no such file or directory"). */
+function goFsError(e: unknown, path: string): string {
+  const err = e as NodeJS.ErrnoException;
+  const text = err.code ? GO_ERRNO_TEXT[err.code] : undefined;
+  return text ? `${err.syscall ?? 'open'} ${err.path ?? path}: ${text}` : errorMessage(e);
+}
+
+class LimitedSink {
+  readonly #chunks: Buffer[] = [];
+  #size = 0;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    const room = this.limit - this.#size;
+    if (room <= 0) return;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.#chunks.push(part);
+    this.#size += part.length;
+  }
+  text(): string {
+    return Buffer.concat(this.#chunks).toString('utf8');
+  }
+}
+
+/** One line of Docker's pull progress: an error, or text for the caller's log. */
+function progressLine(message: unknown): { error?: string; text?: string } {
+  if (typeof message !== 'object' || message === null) return {};
+  const m = message as { error?: unknown; errorDetail?: { message?: unknown }; status?: unknown; id?: unknown; progress?: unknown };
+  if (typeof m.errorDetail?.message === 'string' && m.errorDetail.message) return { error: m.errorDetail.message };
+  if (typeof m.error === 'string' && m.error) return { error: m.error };
+  const parts = [m.id, m.status, m.progress].filter((p): p is string => typeof p === 'string' && p !== '');
+  return parts.length > 0 ? { text: parts.join(' ') } : {};
+}
+
+async function* jsonLines(stream: Readable): AsyncGenerator<unknown, void, undefined> {
+  let pending = '';
+  const flush = function* (final: boolean): Generator<unknown, void, undefined> {
+    let newline = pending.indexOf('\n');
+    while (newline !== -1 || (final && pending.trim() !== '')) {
+      const end = newline === -1 ? pending.length : newline;
+      const line = pending.slice(0, end).trim();
+      pending = pending.slice(end + 1);
+      if (line) {
+        try {
+          yield JSON.parse(line) as unknown;
+        } catch {
+          yield { status: line };
+        }
+      }
+      newline = pending.indexOf('\n');
+    }
+  };
+  for await (const chunk of stream) {
+    pending += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    yield* flush(false);
+  }
+  yield* flush(true);
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+// --- error mapping ---------------------------------------------------------------------------
+
+/** Socket-level failures: the engine is not there (yet); callers back off and retry. */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'EACCES']);
+
+function statusOf(e: unknown): number | undefined {
+  const status = typeof e === 'object' && e !== null ? (e as { statusCode?: unknown }).statusCode : undefined;
+  return typeof status === 'number' ? status : undefined;
+}
+
+function isConnectionError(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
+  return e instanceof Error && statusOf(e) === undefined && /socket hang up/i.test(e.message);
+}
+
+function isRetryable(e: unknown): boolean {
+  const status = statusOf(e);
+  return isConnectionError(e) || (status !== undefined && status >= 500);
+}
+
+function isAbortError(e: unknown): boolean {
+  return e instanceof Error && e.name === 'AbortError';
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+}
+
+/** Docker's own message (the JSON body's `message`) rather than dockerode's "(HTTP code …)" wrapper. */
+function dockerMessage(e: unknown): string {
+  if (typeof e === 'object' && e !== null) {
+    const json = (e as { json?: unknown }).json;
+    if (typeof json === 'object' && json !== null && typeof (json as { message?: unknown }).message === 'string') {
+      return (json as { message: string }).message;
+    }
+    if (typeof json === 'string' && json.trim()) return json.trim();
+  }
+  // Streamed endpoints (pull, events) leave `json` empty: unwrap "(HTTP code 500) server error - <message>".
+  const message = errorMessage(e).trim();
+  return /^\(HTTP code \d+\) [^]*? - ([^]*)$/.exec(message)?.[1]?.trim() || message;
+}
+
+function toRuntimeError(what: string, e: unknown): RuntimeError {
+  if (e instanceof RuntimeError) return e;
+  const status = statusOf(e);
+  let code: ErrorCode = 'NLT_RUNTIME';
+  if (isConnectionError(e)) code = 'NLT_RUNTIME_UNAVAILABLE';
+  else if (status === 404) code = 'NLT_NOT_FOUND';
+  return new RuntimeError(`${what}: ${dockerMessage(e)}`, { retryable: isRetryable(e), code, cause: e });
+}
+
+/** kubelet's CreateContainerError carries the runtime's error text as Docker's CLI prints it. */
+function createError(e: unknown): RuntimeError {
+  if (isConnectionError(e)) return toRuntimeError('create container', e);
+  return new ContainerRunError('CreateContainerError', `Error response from daemon: ${dockerMessage(e)}`, { retryable: isRetryable(e), cause: e });
+}

@@ -1,0 +1,142 @@
+// Docker's /events stream for nodelet's containers on this node, as RuntimeEvents. The engine
+// may restart under us: the stream then reconnects forever with capped exponential backoff and
+// brackets the gap with 'disconnected' / 'reconnected', because events lost in the gap are
+// only recovered by the caller's relist.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
+import type Docker from 'dockerode';
+import { LABELS } from '../../core/labels.js';
+import { errorMessage } from '../../core/errors.js';
+import type { ContainerEventAction, RuntimeEvent } from '../pod-runtime.js';
+
+const ACTIONS: readonly ContainerEventAction[] = ['create', 'start', 'die', 'oom', 'destroy'];
+
+export interface EventStreamOptions {
+  readonly docker: Docker;
+  readonly nodeName: string;
+  readonly signal: AbortSignal;
+  /** Called once per /events request (the runtime's API-call counter). */
+  readonly onRequest?: () => void;
+  readonly logger?: { debug(obj: object, msg?: string): void };
+  /** Reconnect delays: first, and the cap (defaults 1 s and 30 s). */
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
+  /** A stream that stayed up this long resets the backoff (default 10 s). */
+  readonly healthyAfterMs?: number;
+}
+
+/** Docker's /events filter for this node's managed containers and the actions nodelet reacts to. */
+export function eventFilters(nodeName: string): Record<string, string[]> {
+  return {
+    type: ['container'],
+    event: [...ACTIONS],
+    label: [`${LABELS.managed}=true`, `${LABELS.node}=${nodeName}`],
+  };
+}
+
+/**
+ * One /events message → a RuntimeEvent, or undefined when it is not a container lifecycle
+ * event of a nodelet container on `nodeName` (the engine filter should already ensure that;
+ * checking again keeps a shared engine's other agents out if the filter is ever widened).
+ */
+export function fromDockerEvent(raw: unknown, nodeName: string): RuntimeEvent | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const msg = raw as { Type?: unknown; Action?: unknown; Actor?: { ID?: unknown; Attributes?: unknown }; time?: unknown; timeNano?: unknown };
+  if (msg.Type !== 'container') return undefined;
+  const action = ACTIONS.find((a) => a === msg.Action);
+  if (!action) return undefined;
+  const attrs = (typeof msg.Actor?.Attributes === 'object' && msg.Actor.Attributes !== null ? msg.Actor.Attributes : {}) as Record<string, unknown>;
+  if (attrs[LABELS.managed] !== 'true' || attrs[LABELS.node] !== nodeName) return undefined;
+  const podUid = attrs[LABELS.podUid];
+  const containerId = msg.Actor?.ID;
+  if (typeof podUid !== 'string' || !podUid || typeof containerId !== 'string') return undefined;
+  const at =
+    typeof msg.timeNano === 'number' ? Math.floor(msg.timeNano / 1e6) : typeof msg.time === 'number' ? msg.time * 1000 : 0;
+  return { type: 'container', action, podUid, containerId, at };
+}
+
+/** The event stream; see PodRuntime.events. Never throws: engine trouble becomes 'disconnected'. */
+export async function* dockerEvents(opts: EventStreamOptions): AsyncGenerator<RuntimeEvent, void, undefined> {
+  const { docker, nodeName, signal, logger } = opts;
+  const initialMs = opts.backoff?.initialMs ?? 1000;
+  const maxMs = opts.backoff?.maxMs ?? 30_000;
+  const healthyAfterMs = opts.healthyAfterMs ?? 10_000;
+  let delayMs = initialMs;
+  let down = false;
+  let firstAttempt = true;
+
+  while (!signal.aborted) {
+    if (!firstAttempt) {
+      try {
+        await sleep(delayMs, undefined, { signal });
+      } catch {
+        return; // aborted while waiting
+      }
+      delayMs = Math.min(delayMs * 2, maxMs);
+    }
+    firstAttempt = false;
+
+    let stream: Readable;
+    try {
+      opts.onRequest?.();
+      stream = (await docker.getEvents({ filters: eventFilters(nodeName), abortSignal: signal })) as unknown as Readable;
+    } catch (e) {
+      if (signal.aborted) return;
+      logger?.debug({ err: errorMessage(e), retryInMs: delayMs }, 'docker events: connect failed');
+      if (!down) {
+        down = true;
+        yield { type: 'disconnected', error: errorMessage(e) };
+      }
+      continue;
+    }
+
+    if (down) {
+      down = false;
+      logger?.debug({}, 'docker events: reconnected');
+      yield { type: 'reconnected' };
+    }
+    const connectedAt = Date.now();
+    let endError = 'docker event stream ended';
+    const onAbort = (): void => {
+      stream.destroy();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const message of jsonLines(stream)) {
+        const event = fromDockerEvent(message, nodeName);
+        if (event) yield event;
+      }
+    } catch (e) {
+      endError = `docker event stream failed: ${errorMessage(e)}`;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stream.destroy();
+    }
+    if (signal.aborted) return;
+    // A stream that dies right after connecting must not turn into a tight reconnect loop.
+    if (Date.now() - connectedAt >= healthyAfterMs) delayMs = initialMs;
+    logger?.debug({ err: endError, retryInMs: delayMs }, 'docker events: disconnected');
+    down = true;
+    yield { type: 'disconnected', error: endError };
+  }
+}
+
+/** Docker writes one JSON object per line; chunks may split or join lines. */
+async function* jsonLines(stream: Readable): AsyncGenerator<unknown, void, undefined> {
+  let pending = '';
+  for await (const chunk of stream) {
+    pending += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    let newline = pending.indexOf('\n');
+    while (newline !== -1) {
+      const line = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      if (line) {
+        try {
+          yield JSON.parse(line) as unknown;
+        } catch {
+          // A malformed line is dropped; the periodic relist covers anything it meant.
+        }
+      }
+      newline = pending.indexOf('\n');
+    }
+  }
+}
