@@ -1,0 +1,143 @@
+// One Kubernetes container → nodelet's runtime-neutral ContainerSpec, in kubelet's order
+// (kuberuntime_container.go generateContainerConfig): environment, mounts, runAsNonRoot,
+// command/args expansion, then the Linux config (resources, security, namespaces). Any
+// failure is kubelet's CreateContainerConfigError with kubelet's message.
+import type { Container } from 'kubernetes-types/core/v1.js';
+import type { DesiredPod } from '../core/types.js';
+import type { ContainerRole, ContainerSpec, NamespaceSpec } from '../core/runtime-types.js';
+import { dockerContainerName, LABELS, toIdentityLabels } from '../core/labels.js';
+import { containerSpecHash } from './spec-hash.js';
+import { computeEnv, toDockerEnv, type NodeAllocatable } from './env.js';
+import { expandVars } from './expand.js';
+import { toResourceSpec } from './resources.js';
+import { toContainerSecurity, verifyRunAsNonRoot } from './security.js';
+import { DEFAULT_TERMINATION_MESSAGE_PATH, toMounts } from './volumes.js';
+import type { DnsSettings } from './sandbox-spec.js';
+
+export { toSandboxSpec } from './sandbox-spec.js';
+export type { NodeAllocatable } from './env.js';
+
+/** Kubelet never gives a container less than this to stop (minimumGracePeriodInSeconds). */
+export const MIN_STOP_TIMEOUT_SECONDS = 2;
+export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+
+export interface TranslateContext {
+  readonly nodeName: string;
+  /** Node IPs (status.hostIP(s)). */
+  readonly hostIPs: readonly string[];
+  /** Pod IPs ([] when unknown, e.g. network none); hostNetwork pods fall back to hostIPs. */
+  readonly podIPs: readonly string[];
+  /** emptyDirs live under <stateDir>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>. */
+  readonly stateDir: string;
+  /** Docker network of non-hostNetwork sandboxes: 'bridge' | 'none' | a network name. */
+  readonly podNetwork: string;
+  /** e.g. registry.k8s.io/pause:3.10 */
+  readonly podInfraImage: string;
+  /** For resourceFieldRef `limits.*` without a limit, and emptyDir medium Memory sizing. */
+  readonly nodeAllocatable: NodeAllocatable;
+  /** Cluster domain of pod subdomains and ClusterFirst searches; default cluster.local. */
+  readonly clusterDomain?: string;
+  /** Cluster DNS servers; without them ClusterFirst behaves like Default, as in kubelet. */
+  readonly clusterDns?: readonly string[];
+  /** The host's resolv.conf when known; otherwise `Default` DNS is left to Docker (which copies it). */
+  readonly hostDns?: DnsSettings;
+}
+
+export interface TranslateOptions {
+  /**
+   * The image's `Config.User` (from image inspect). Needed for kubelet's runAsNonRoot check and
+   * for runAsGroup without runAsUser; when undefined the check is skipped and root is assumed.
+   */
+  readonly imageUser?: string;
+}
+
+export type TranslateResult =
+  | { readonly ok: true; readonly spec: ContainerSpec }
+  | { readonly ok: false; readonly reason: 'CreateContainerConfigError'; readonly message: string };
+
+function configError(message: string): TranslateResult {
+  return { ok: false, reason: 'CreateContainerConfigError', message };
+}
+
+/** Containers join the sandbox's network and IPC; PID is shared only with shareProcessNamespace. */
+function containerNamespaces(pod: DesiredPod): NamespaceSpec {
+  const spec = pod.pod.spec;
+  return {
+    network: { mode: 'sandbox' },
+    ipc: 'sandbox',
+    pid: spec?.hostPID ? 'host' : spec?.shareProcessNamespace ? 'sandbox' : 'private',
+  };
+}
+
+/** Seconds Docker waits after SIGTERM: the pod's grace period, at least kubelet's 2 s minimum. */
+export function stopTimeoutSeconds(pod: DesiredPod): number {
+  return Math.max(MIN_STOP_TIMEOUT_SECONDS, pod.pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
+}
+
+function containerLabels(pod: DesiredPod, container: Container, role: Exclude<ContainerRole, 'sandbox'>, restartCount: number, ctx: TranslateContext): Record<string, string> {
+  const labels = toIdentityLabels({
+    node: ctx.nodeName,
+    podUid: pod.uid,
+    podName: pod.name,
+    podNamespace: pod.namespace,
+    container: container.name,
+    role,
+    specHash: containerSpecHash(container),
+    restartCount,
+  });
+  labels[LABELS.terminationMessagePath] = container.terminationMessagePath ?? DEFAULT_TERMINATION_MESSAGE_PATH;
+  labels[LABELS.terminationMessagePolicy] = container.terminationMessagePolicy ?? 'File';
+  const grace = pod.pod.spec?.terminationGracePeriodSeconds;
+  if (grace !== undefined) labels[LABELS.terminationGracePeriod] = String(grace);
+  return labels;
+}
+
+/**
+ * `container` of `pod` as instance `restartCount`. `command`/`args` are expanded with the
+ * final environment; an empty or missing one keeps the image's ENTRYPOINT/CMD.
+ */
+export function toContainerSpec(
+  pod: DesiredPod,
+  container: Container,
+  role: Exclude<ContainerRole, 'sandbox'>,
+  restartCount: number,
+  ctx: TranslateContext,
+  options: TranslateOptions = {},
+): TranslateResult {
+  const env = computeEnv(pod.pod, container, ctx);
+  if (!env.ok) return configError(env.message);
+  const mounts = toMounts(pod, container, env.env, ctx.stateDir, restartCount);
+  if (!mounts.ok) return configError(mounts.message);
+  const nonRoot = verifyRunAsNonRoot(pod.pod, container, options.imageUser);
+  if (nonRoot) return configError(nonRoot);
+  const security = toContainerSecurity(pod.pod, container, { stateDir: ctx.stateDir, imageUser: options.imageUser });
+  if (!security.ok) return configError(security.message);
+
+  const values = new Map(env.env.map((e) => [e.name, e.value]));
+  const expand = (s: string): string => expandVars(s, (name) => values.get(name));
+  const command = container.command?.length ? container.command.map(expand) : undefined;
+  const args = container.args?.length ? container.args.map(expand) : undefined;
+
+  return {
+    ok: true,
+    spec: {
+      dockerName: dockerContainerName(container.name, pod.name, pod.namespace, pod.uid, restartCount),
+      image: container.image ?? '',
+      ...(command ? { entrypoint: command } : {}),
+      ...(args ? { cmd: args } : {}),
+      env: toDockerEnv(env.env),
+      ...(container.workingDir ? { workingDir: container.workingDir } : {}),
+      tty: container.tty === true,
+      openStdin: container.stdin === true,
+      stdinOnce: container.stdinOnce === true,
+      mounts: mounts.mounts,
+      namespaces: containerNamespaces(pod),
+      portBindings: [],
+      extraHosts: [],
+      resources: toResourceSpec(container),
+      security: security.security,
+      stopTimeout: stopTimeoutSeconds(pod),
+      labels: containerLabels(pod, container, role, restartCount, ctx),
+    },
+  };
+}
