@@ -121,7 +121,7 @@ export const CONFIG_FILE_SCHEMA = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true });
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
 const validateFile = ajv.compile(CONFIG_FILE_SCHEMA);
 
 export interface ConfigInputs {

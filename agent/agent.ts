@@ -1,0 +1,368 @@
+// The agent: manifests in, containers out. It owns the desired-pod map, one serial worker per
+// pod (sync/pod-workers.ts), the Docker events stream and the periodic relist. Every pass is
+// observe (Docker labels) → plan (pure) → execute → observe. All I/O goes through the ports
+// it is given; main.ts builds the real ones.
+import type { Logger } from './log/logger.js';
+import type { Clock } from './core/clock.js';
+import type { AgentConfig } from './config/config.js';
+import type { DesiredPod, FileStatus, ManifestObject, SourceUpdate } from './core/types.js';
+import { formatObjectKey } from './core/types.js';
+import type { ObservedPod } from './core/runtime-types.js';
+import type { PodRuntime } from './runtime/pod-runtime.js';
+import type { HostFs } from './runtime/host-fs.js';
+import type { EventStore } from './events/event-store.js';
+import type { TranslateContext } from './translate/container-spec.js';
+import { errorMessage, isNodeletError, RuntimeError } from './core/errors.js';
+import { PodWorkers } from './sync/pod-workers.js';
+import { computePodActions, backoffKey } from './sync/plan.js';
+import { nextBackoff, type BackoffEntry, type BackoffPolicy } from './sync/backoff.js';
+import { executePlan, involvedPod, type StartFailure } from './sync/execute.js';
+import { containerTransitions, diffPods } from './lifecycle/relist.js';
+import { toStaticPod } from './manifest/identity.js';
+import { containerSpecHash } from './translate/spec-hash.js';
+import type { Container } from 'kubernetes-types/core/v1.js';
+
+/** What the agent needs from the manifest source (source/file-source.ts). */
+export interface ManifestSourcePort {
+  readonly ready: Promise<void>;
+  onUpdate(listener: (updates: readonly SourceUpdate[]) => void): () => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  fileStatuses(): FileStatus[];
+  objects(): ManifestObject[];
+}
+
+export interface AgentDeps {
+  readonly config: AgentConfig;
+  readonly runtime: PodRuntime;
+  readonly hostFs: HostFs;
+  readonly source: ManifestSourcePort;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly events: EventStore;
+  readonly translate: TranslateContext;
+}
+
+/** Per-pod memory that may be lost on restart (kubelet keeps backoff in memory too). */
+interface PodMemory {
+  readonly backoff: Map<string, BackoffEntry>;
+  readonly startFailures: Map<string, StartFailure>;
+  lastObserved?: ObservedPod;
+  blockedStreak: number;
+  lastError?: string;
+}
+
+/** Passes that execute actions loop at most this often before yielding to other work. */
+const MAX_ROUNDS_PER_PASS = 6;
+
+export class Agent {
+  readonly #deps: AgentDeps;
+  readonly #log: Logger;
+  readonly #workers: PodWorkers;
+  readonly #desired = new Map<string, DesiredPod>();
+  readonly #uidByKey = new Map<string, string>();
+  readonly #memory = new Map<string, PodMemory>();
+  #snapshot = new Map<string, ObservedPod>();
+  readonly #abort = new AbortController();
+  #relistTimer?: { cancel(): void };
+  #started = false;
+  #synced = false;
+  readonly #warnedKinds = new Set<string>();
+  readonly #backoffPolicy: BackoffPolicy;
+  #runtimeHealthy = false;
+  #firstSync?: Promise<void>;
+
+  constructor(deps: AgentDeps) {
+    this.#deps = deps;
+    this.#log = deps.logger.child({ component: 'agent' });
+    this.#backoffPolicy = { initialMs: deps.config.crashLoopBackOff.initialMs, maxMs: deps.config.crashLoopBackOff.maxMs };
+    this.#workers = new PodWorkers({
+      parallelism: deps.config.parallelism,
+      clock: deps.clock,
+      sync: (uid) => this.#syncPod(uid),
+      onError: (uid, err) => this.#onPassError(uid, err),
+      errorBackoffMs: 1000,
+    });
+  }
+
+  /** Desired pods by UID (read-only view for the API). */
+  desiredPods(): DesiredPod[] {
+    return [...this.#desired.values()];
+  }
+
+  observedPod(uid: string): ObservedPod | undefined {
+    return this.#snapshot.get(uid);
+  }
+
+  fileStatuses(): FileStatus[] {
+    return this.#deps.source.fileStatuses();
+  }
+
+  get runtimeHealthy(): boolean {
+    return this.#runtimeHealthy;
+  }
+
+  /** True once the manifests were read and every pod had its first pass. */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
+  /** Starts the source, waits for Docker, adopts what runs, then follows events. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    this.#deps.source.onUpdate((updates) => this.#onSourceUpdates(updates));
+    await this.#deps.source.start();
+    await this.#deps.source.ready;
+    await this.#waitForRuntime();
+    if (this.#abort.signal.aborted) return;
+    // The desired set is complete now, so whatever Docker holds beyond it is an orphan.
+    await this.#relist(true);
+    void this.#followEvents();
+    this.#relistTimer = this.#deps.clock.setInterval(() => void this.#relist(false), this.#deps.config.resyncPeriodMs);
+    this.#firstSync = this.#workers.idle().then(() => {
+      this.#synced = true;
+      this.#log.info({ pods: this.#desired.size }, 'initial sync done');
+    });
+  }
+
+  /** Resolves after the first full sync (every pod had its first pass). */
+  async waitForFirstSync(): Promise<void> {
+    await this.#firstSync;
+  }
+
+  /** Stops watching and syncing. Containers keep running: a restarted agent adopts them. */
+  async stop(): Promise<void> {
+    this.#abort.abort(new Error('agent stopping'));
+    this.#relistTimer?.cancel();
+    await this.#deps.source.stop();
+    await this.#workers.stop();
+  }
+
+  /** Waits until no pass runs or is queued (tests and benchmarks). */
+  async idle(): Promise<void> {
+    await this.#workers.idle();
+  }
+
+  #onSourceUpdates(updates: readonly SourceUpdate[]): void {
+    const now = new Date(this.#deps.clock.now());
+    for (const u of updates) {
+      const keyText = formatObjectKey(u.key);
+      if (u.key.kind !== 'Pod') {
+        if (!this.#warnedKinds.has(keyText)) {
+          this.#warnedKinds.add(keyText);
+          this.#log.warn({ object: keyText }, 'DaemonSet support is not there yet; object accepted but not run');
+        }
+        continue;
+      }
+      const oldUid = this.#uidByKey.get(keyText);
+      if (u.op === 'REMOVE') {
+        this.#uidByKey.delete(keyText);
+        if (oldUid) {
+          this.#desired.delete(oldUid);
+          this.#log.info({ object: keyText, uid: oldUid }, 'pod removed from manifests');
+          this.#workers.enqueue(oldUid);
+        }
+        continue;
+      }
+      if (u.object.kind !== 'Pod') continue;
+      const prev = oldUid ? this.#desired.get(oldUid) : undefined;
+      const seen = prev?.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
+      const desired = toStaticPod(u.object.object, { nodeName: this.#deps.config.nodeName, file: u.object.file, seenAt: now });
+      const pod = seen && oldUid === desired.uid ? withSeen(desired, seen) : desired;
+      if (oldUid && oldUid !== pod.uid) {
+        this.#desired.delete(oldUid);
+        this.#workers.enqueue(oldUid);
+        this.#log.info({ object: keyText, oldUid, uid: pod.uid }, 'pod identity changed; replacing the whole pod');
+      }
+      this.#uidByKey.set(keyText, pod.uid);
+      this.#desired.set(pod.uid, pod);
+      if (!prev || oldUid !== pod.uid) this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod added');
+      else this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod updated');
+      if (this.#runtimeHealthy) this.#workers.enqueue(pod.uid);
+    }
+  }
+
+  async #waitForRuntime(): Promise<void> {
+    let delay = 500;
+    for (;;) {
+      try {
+        await this.#deps.runtime.ping();
+        const v = await this.#deps.runtime.version();
+        this.#runtimeHealthy = true;
+        this.#log.info({ docker: v.version, api: v.apiVersion }, 'docker engine connected');
+        return;
+      } catch (err) {
+        this.#log.warn({ err: errorMessage(err), retryInMs: delay }, 'docker engine unavailable; retrying');
+        try {
+          await this.#deps.clock.sleep(delay, this.#abort.signal);
+        } catch {
+          return;
+        }
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  async #relist(initial: boolean): Promise<void> {
+    let pods: ObservedPod[];
+    try {
+      pods = await this.#deps.runtime.listPods();
+      if (!this.#runtimeHealthy) this.#log.info({}, 'docker engine reachable again');
+      this.#runtimeHealthy = true;
+    } catch (err) {
+      if (this.#runtimeHealthy) this.#log.warn({ err: errorMessage(err) }, 'docker relist failed');
+      this.#runtimeHealthy = false;
+      return;
+    }
+    const next = new Map(pods.map((p) => [p.uid, p] as const));
+    const changed = initial ? [...next.keys()] : diffPods(this.#snapshot, next);
+    this.#snapshot = next;
+    const toSync = new Set(changed);
+    // Desired pods with nothing in Docker (e.g. everything was removed behind our back).
+    for (const uid of this.#desired.keys()) if (initial || !next.has(uid)) toSync.add(uid);
+    if (initial) {
+      const orphans = [...next.keys()].filter((uid) => !this.#desired.has(uid));
+      if (orphans.length > 0) this.#log.info({ orphans: orphans.length }, 'removing containers of pods no longer in the manifests');
+      const adopted = [...next.keys()].filter((uid) => this.#desired.has(uid));
+      if (adopted.length > 0) this.#log.info({ pods: adopted.length }, 'adopting running pods');
+    }
+    for (const uid of toSync) this.#workers.enqueue(uid);
+  }
+
+  async #followEvents(): Promise<void> {
+    try {
+      for await (const ev of this.#deps.runtime.events(this.#abort.signal)) {
+        if (ev.type === 'container') {
+          this.#workers.enqueue(ev.podUid);
+        } else if (ev.type === 'disconnected') {
+          if (this.#runtimeHealthy) this.#log.warn({ err: ev.error }, 'docker events stream lost; reconnecting');
+          this.#runtimeHealthy = false;
+        } else {
+          this.#runtimeHealthy = true;
+          this.#log.info({}, 'docker events stream reconnected; relisting');
+          await this.#relist(true);
+        }
+      }
+    } catch (err) {
+      if (!this.#abort.signal.aborted) this.#log.error({ err: errorMessage(err) }, 'docker events stream ended');
+    }
+  }
+
+  #memoryOf(uid: string): PodMemory {
+    let m = this.#memory.get(uid);
+    if (!m) {
+      m = { backoff: new Map(), startFailures: new Map(), blockedStreak: 0 };
+      this.#memory.set(uid, m);
+    }
+    return m;
+  }
+
+  async #observe(uid: string): Promise<ObservedPod | undefined> {
+    const pods = await this.#deps.runtime.listPods({ podUid: uid });
+    const pod = pods.find((p) => p.uid === uid);
+    if (pod) this.#snapshot.set(uid, pod);
+    else this.#snapshot.delete(uid);
+    return pod;
+  }
+
+  async #syncPod(uid: string): Promise<{ requeueAt?: number }> {
+    const mem = this.#memoryOf(uid);
+    const { clock } = this.#deps;
+    for (let round = 0; round < MAX_ROUNDS_PER_PASS; round++) {
+      const desired = this.#desired.get(uid);
+      const observed = await this.#observe(uid);
+      this.#logTransitions(desired, mem.lastObserved, observed);
+      mem.lastObserved = observed;
+      if (!desired && !observed) {
+        this.#memory.delete(uid);
+        this.#workers.forget(uid);
+        return {};
+      }
+      const now = clock.now();
+      const plan = computePodActions(desired, observed, {
+        now,
+        backoff: mem.backoff,
+        backoffPolicy: this.#backoffPolicy,
+        startFailures: mem.startFailures,
+      });
+      const work = plan.actions.filter((a) => a.type !== 'backoff');
+      if (work.length === 0) {
+        for (const a of plan.actions) {
+          if (a.type === 'backoff' && desired) {
+            this.#deps.events.record(involvedPod(desired, a.container), 'Warning', 'BackOff', `Back-off restarting failed container ${a.container} in pod ${desired.name}_${desired.namespace}(${desired.uid})`);
+          }
+        }
+        mem.blockedStreak = 0;
+        return { requeueAt: plan.requeueAt };
+      }
+      const result = await executePlan(desired, observed, plan, {
+        runtime: this.#deps.runtime,
+        hostFs: this.#deps.hostFs,
+        translate: this.#deps.translate,
+        events: this.#deps.events,
+        logger: this.#deps.logger,
+        now: () => clock.now(),
+      });
+      for (const s of result.started) {
+        mem.startFailures.delete(s.container);
+        const replaced = s.replaced;
+        // A crash restart advances CrashLoopBackOff; a definition change does not.
+        if (replaced && replaced.state === 'exited' && replaced.specHash === s.specHash) {
+          const key = backoffKey(s.container, s.specHash);
+          mem.backoff.set(key, nextBackoff(mem.backoff.get(key), replaced.finishedAt ?? now, clock.now(), this.#backoffPolicy));
+        }
+      }
+      for (const [name, failure] of result.startFailures) {
+        mem.startFailures.set(name, failure);
+        // A failed start (image pull, config error) backs off like a crash: 10 s, 20 s, 40 s...
+        const container = findContainer(desired, name);
+        if (container) {
+          const key = backoffKey(name, containerSpecHash(container));
+          mem.backoff.set(key, nextBackoff(mem.backoff.get(key), failure.at, failure.at, this.#backoffPolicy));
+        }
+      }
+      if (result.blocked) {
+        mem.blockedStreak++;
+        const delay = Math.min(1000 * 2 ** Math.min(mem.blockedStreak - 1, 6), 60_000);
+        return { requeueAt: clock.now() + delay };
+      }
+      mem.blockedStreak = 0;
+    }
+    // Still work to do: go round again after other pods had their turn.
+    return { requeueAt: clock.now() };
+  }
+
+  #logTransitions(desired: DesiredPod | undefined, prev: ObservedPod | undefined, next: ObservedPod | undefined): void {
+    for (const t of containerTransitions(prev, next)) {
+      if (t.to !== 'exited' || t.from === 'absent' || t.from === 'exited') continue;
+      const c = t.container;
+      const podName = desired?.name ?? c.podName;
+      this.#log.info(
+        { pod: `${c.podNamespace}/${podName}`, uid: c.podUid, container: c.name, exitCode: c.exitCode, oomKilled: c.oomKilled || undefined },
+        'container exited',
+      );
+    }
+  }
+
+  #onPassError(uid: string, err: unknown): void {
+    const mem = this.#memoryOf(uid);
+    const message = errorMessage(err);
+    const retryable = err instanceof RuntimeError ? err.retryable : !isNodeletError(err);
+    if (retryable && !this.#runtimeHealthy) return; // one line for the outage is enough
+    if (mem.lastError !== message) {
+      mem.lastError = message;
+      this.#log.warn({ uid, err: message }, 'pod sync failed; retrying');
+    }
+  }
+}
+
+function findContainer(desired: DesiredPod | undefined, name: string): Container | undefined {
+  const spec = desired?.pod.spec;
+  return spec?.initContainers?.find((c) => c.name === name) ?? spec?.containers.find((c) => c.name === name);
+}
+
+function withSeen(pod: DesiredPod, seen: string): DesiredPod {
+  const annotations = { ...(pod.pod.metadata?.annotations ?? {}), 'kubernetes.io/config.seen': seen };
+  return { ...pod, pod: { ...pod.pod, metadata: { ...pod.pod.metadata, annotations } } };
+}

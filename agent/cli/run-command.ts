@@ -1,0 +1,44 @@
+// `nodelet run`: flags (kubelet-style names), then NODELET_* env, then the config file.
+import { Command, Option } from 'commander';
+import { OPTIONS } from '../config/config.js';
+import { isNodeletError, errorMessage } from '../core/errors.js';
+import { loadConfig, startAgent } from '../main.js';
+
+export function registerRunCommand(program: Command): void {
+  const cmd = program
+    .command('run')
+    .description('run the agent: watch the manifest directory and reconcile containers on Docker')
+    .option('--config <file>', 'config file (default /etc/nodelet/config.yaml)')
+    .addOption(new Option('--pod-manifest-path <dir>', 'alias of --manifest-dir').hideHelp());
+  for (const opt of OPTIONS) {
+    const o = new Option(`--${opt.flag} <${opt.kind === 'integer' ? 'n' : 'value'}>`, opt.description);
+    if (opt.values) o.choices([...opt.values]);
+    cmd.addOption(o);
+  }
+  cmd.action(async (opts: Record<string, unknown>) => {
+    const flags: Record<string, unknown> = { ...opts };
+    if (flags.podManifestPath !== undefined && flags.manifestDir === undefined) flags.manifestDir = flags.podManifestPath;
+    delete flags.podManifestPath;
+    // --api-socket is a program-level option shared with the client commands.
+    const globals = program.opts<{ apiSocket?: string }>();
+    if (program.getOptionValueSource('apiSocket') === 'cli' || program.getOptionValueSource('apiSocket') === 'env') flags.apiSocket = globals.apiSocket;
+    let running: Awaited<ReturnType<typeof startAgent>>;
+    try {
+      const config = await loadConfig(flags);
+      running = await startAgent(config);
+    } catch (err) {
+      console.error(`nodelet: ${isNodeletError(err) ? err.message : errorMessage(err)}`);
+      process.exitCode = isNodeletError(err, 'NLT_CONFIG_INVALID') ? 2 : 1;
+      return;
+    }
+    let stopping = false;
+    const shutdown = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      running.logger.info({ signal }, 'shutting down');
+      void running.stop().then(() => process.exit(0));
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+}

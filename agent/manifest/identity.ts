@@ -1,0 +1,129 @@
+// Static-pod identity, as kubelet's applyDefaults gives it (pkg/kubelet/config/common.go):
+// name `<name>-<node>`, namespace `default`, spec.nodeName, a NoExecute toleration, a
+// content-derived UID and the kubernetes.io/config.* annotations.
+import type { Pod, Toleration } from 'kubernetes-types/core/v1.js';
+import { hashObject } from '../core/hash.js';
+import type { DesiredPod } from '../core/types.js';
+import { DEFAULT_NAMESPACE, defaultPod } from './defaults.js';
+import { type FieldIssue, invalid } from './field-issue.js';
+import { isDNS1123Subdomain } from './names.js';
+
+export const CONFIG_SOURCE_ANNOTATION = 'kubernetes.io/config.source';
+export const CONFIG_HASH_ANNOTATION = 'kubernetes.io/config.hash';
+export const CONFIG_SEEN_ANNOTATION = 'kubernetes.io/config.seen';
+/** kubetypes.FileSource. */
+export const FILE_SOURCE = 'file';
+
+export interface StaticPodContext {
+  readonly nodeName: string;
+  /** The manifest file, recorded as the pod's origin only. */
+  readonly file: string;
+  /** When the pod was first seen; becomes kubernetes.io/config.seen and nothing else. */
+  readonly seenAt: Date;
+}
+
+/** generatePodName: the node name is lower-cased. */
+export function staticPodName(name: string, nodeName: string): string {
+  return `${name}-${nodeName.toLowerCase()}`;
+}
+
+/**
+ * The static pod's UID: kept when the manifest sets metadata.uid, else 32 hex characters of
+ * sha256 over the node name, namespace/name and the pod-level part of the canonical
+ * defaulted pod: metadata and every spec field except the app containers.
+ *
+ * Two deliberate divergences from kubelet, which hashes the whole pod and the file path:
+ * - the path is left out, because nodelet's object identity is kind/namespace/name: moving an
+ *   object to another file changes nothing downstream;
+ * - app containers are left out, so editing one container (its image, its env) replaces that
+ *   container alone, while a change to what the sandbox or the init sequence depends on
+ *   (volumes, host namespaces, DNS, init containers, labels...) gives a new pod identity and
+ *   replaces the whole pod. The full content hash is kept in kubernetes.io/config.hash.
+ */
+export function staticPodUid(pod: Pod, nodeName: string): string {
+  const defaulted = defaultPod(pod);
+  if (defaulted.metadata?.uid) return defaulted.metadata.uid;
+  const namespace = defaulted.metadata?.namespace ?? DEFAULT_NAMESPACE;
+  const name = defaulted.metadata?.name ?? '';
+  const { containers: _apps, ...podLevel } = defaulted.spec ?? { containers: [] };
+  return hashObject({ node: nodeName, key: `${namespace}/${name}`, metadata: defaulted.metadata ?? {}, spec: podLevel }, 32);
+}
+
+/** kubernetes.io/config.hash: changes with any edit of the defaulted object (mirror pods compare it). */
+export function staticPodContentHash(pod: Pod, nodeName: string): string {
+  return hashObject({ node: nodeName, pod: defaultPod(pod) }, 32);
+}
+
+/** Turns a validated manifest Pod into the pod nodelet runs on this node. Pure. */
+export function toStaticPod(pod: Pod, ctx: StaticPodContext): DesiredPod {
+  const defaulted = defaultPod(pod);
+  const uid = staticPodUid(defaulted, ctx.nodeName);
+  const metadata = defaulted.metadata ?? {};
+  const namespace = metadata.namespace ?? DEFAULT_NAMESPACE;
+  const name = staticPodName(metadata.name ?? '', ctx.nodeName);
+  const spec = defaulted.spec ?? { containers: [] };
+  const out: Pod = {
+    ...defaulted,
+    metadata: {
+      ...metadata,
+      name,
+      namespace,
+      uid,
+      annotations: {
+        ...(metadata.annotations ?? {}),
+        [CONFIG_HASH_ANNOTATION]: staticPodContentHash(defaulted, ctx.nodeName),
+        [CONFIG_SEEN_ANNOTATION]: formatGoRFC3339Nano(ctx.seenAt),
+        [CONFIG_SOURCE_ANNOTATION]: FILE_SOURCE,
+      },
+    },
+    spec: { ...spec, nodeName: ctx.nodeName, tolerations: addOrUpdateToleration(spec.tolerations, NO_EXECUTE_TOLERATION) },
+    status: { ...(defaulted.status ?? {}), phase: 'Pending' },
+  };
+  return { uid, namespace, name, pod: out, origin: { kind: 'Pod', file: ctx.file } };
+}
+
+/** Lets the static pod stay on a node with NoExecute taints (kubelet adds it to every file pod). */
+const NO_EXECUTE_TOLERATION: Toleration = { operator: 'Exists', effect: 'NoExecute' };
+
+/** helper.AddOrUpdateTolerationInPodSpec: a toleration with the same key/operator/value/effect is replaced, not repeated. */
+function addOrUpdateToleration(existing: readonly Toleration[] | undefined, toleration: Toleration): Toleration[] {
+  const list = [...(existing ?? [])];
+  const matches = (t: Toleration): boolean =>
+    (t.key ?? '') === (toleration.key ?? '') &&
+    (t.operator ?? '') === (toleration.operator ?? '') &&
+    (t.value ?? '') === (toleration.value ?? '') &&
+    (t.effect ?? '') === (toleration.effect ?? '');
+  const at = list.findIndex(matches);
+  if (at >= 0) list[at] = toleration;
+  else list.push(toleration);
+  return list;
+}
+
+/**
+ * Go's time format "2006-01-02T15:04:05.000000000Z07:00" in local time, as kubelet writes
+ * kubernetes.io/config.seen. `offsetMinutes` (minutes east of UTC) overrides the local zone.
+ */
+export function formatGoRFC3339Nano(date: Date, offsetMinutes: number = -date.getTimezoneOffset()): string {
+  const local = new Date(date.getTime() + offsetMinutes * 60_000);
+  const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+  const datePart = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}`;
+  const timePart = `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`;
+  const nanos = pad(local.getUTCMilliseconds() * 1_000_000, 9);
+  let zone = 'Z';
+  if (offsetMinutes !== 0) {
+    const abs = Math.abs(offsetMinutes);
+    zone = `${offsetMinutes > 0 ? '+' : '-'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  }
+  return `${datePart}T${timePart}.${nanos}${zone}`;
+}
+
+/**
+ * kubelet validates the pod after renaming it, so `<name>-<node>` must itself be a valid
+ * object name (at most 253 characters): problems are reported on metadata.name.
+ */
+export function staticPodNameIssues(pod: Pod, nodeName: string): FieldIssue[] {
+  const name = pod.metadata?.name;
+  if (!name) return [];
+  const full = staticPodName(name, nodeName);
+  return isDNS1123Subdomain(full).map((msg) => invalid('metadata.name', full, msg));
+}

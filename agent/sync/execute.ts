@@ -1,0 +1,272 @@
+// Carries out a PodPlan through the runtime and host-filesystem ports. Each action is one
+// step of kubelet's SyncPod; the first failure that blocks the rest (a volume that cannot be
+// set up) ends the pass, while a container that fails to start is recorded so the planner
+// backs it off and the other containers still start.
+import type { Container } from 'kubernetes-types/core/v1.js';
+import type { Logger } from '../log/logger.js';
+import type { DesiredPod } from '../core/types.js';
+import type { ContainerSpec, ObservedContainer, ObservedPod, PodAction, PodPlan } from '../core/runtime-types.js';
+import { dirname } from 'node:path';
+import type { PodRuntime } from '../runtime/pod-runtime.js';
+import type { HostFs } from '../runtime/host-fs.js';
+import type { EventStore, InvolvedObject } from '../events/event-store.js';
+import { LABELS } from '../core/labels.js';
+import { errorMessage } from '../core/errors.js';
+import { toContainerSpec, toSandboxSpec, type TranslateContext } from '../translate/container-spec.js';
+import { planVolumes } from '../translate/volumes.js';
+import { containerSpecHash } from '../translate/spec-hash.js';
+
+/** Kubelet never stops a container with less than this grace (minimumGracePeriodInSeconds). */
+export const MIN_GRACE_SECONDS = 2;
+/** cri-dockerd's defaultSandboxGracePeriod. */
+const SANDBOX_GRACE_SECONDS = 10;
+
+export interface ExecuteDeps {
+  readonly runtime: PodRuntime;
+  readonly hostFs: HostFs;
+  readonly translate: TranslateContext;
+  readonly events: EventStore;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+export interface StartFailure {
+  readonly reason: string;
+  readonly message: string;
+  readonly at: number;
+}
+
+export interface ExecuteResult {
+  /** Containers started in this pass, with the exited instance they replace (if any). */
+  readonly started: readonly { readonly container: string; readonly specHash: string; readonly replaced?: ObservedContainer }[];
+  readonly startFailures: ReadonlyMap<string, StartFailure>;
+  /** A failure that stopped the pass (e.g. FailedMount); the worker retries later. */
+  readonly blocked?: { readonly reason: string; readonly message: string };
+}
+
+export function involvedPod(pod: { namespace: string; name: string; uid: string }, container?: string, role?: string): InvolvedObject {
+  const fieldPath = container === undefined ? undefined : `spec.${role === 'init' || role === 'sidecar' ? 'initContainers' : 'containers'}{${container}}`;
+  return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, fieldPath };
+}
+
+function findContainer(desired: DesiredPod, name: string): Container | undefined {
+  const spec = desired.pod.spec;
+  return spec?.initContainers?.find((c) => c.name === name) ?? spec?.containers.find((c) => c.name === name);
+}
+
+function latestInstance(observed: ObservedPod | undefined, name: string): ObservedContainer | undefined {
+  return observed?.containers.filter((c) => c.name === name).sort((a, b) => b.createdAt - a.createdAt)[0];
+}
+
+function isLive(c: ObservedContainer): boolean {
+  return c.state === 'running' || c.state === 'created' || c.state === 'unknown';
+}
+
+export async function executePlan(desired: DesiredPod | undefined, observed: ObservedPod | undefined, plan: PodPlan, deps: ExecuteDeps): Promise<ExecuteResult> {
+  const started: { container: string; specHash: string; replaced?: ObservedContainer }[] = [];
+  const startFailures = new Map<string, StartFailure>();
+  const podRef = desired ?? (observed ? { uid: observed.uid, name: observed.name, namespace: observed.namespace } : undefined);
+  if (!podRef) return { started, startFailures };
+  const log = deps.logger.child({ pod: `${podRef.namespace}/${podRef.name}`, uid: podRef.uid });
+  const involved = (container?: string, role?: string): InvolvedObject => involvedPod(podRef, container, role);
+  let sandboxId = observed?.sandboxes.filter((s) => s.state === 'running').sort((a, b) => b.createdAt - a.createdAt)[0]?.id;
+
+  for (const action of plan.actions) {
+    switch (action.type) {
+      case 'killPod':
+        await killPod(observed, action, deps, log, involved);
+        if (action.reason !== 'PodCompleted' && action.reason !== 'PodFailed') sandboxId = undefined;
+        break;
+      case 'prepareVolumes': {
+        if (!desired) break;
+        const blocked = await prepareVolumes(desired, deps);
+        if (blocked) {
+          deps.events.record(involved(), 'Warning', 'FailedMount', blocked.message);
+          log.warn({ reason: 'FailedMount', err: blocked.message }, 'volume setup failed');
+          return { started, startFailures, blocked };
+        }
+        break;
+      }
+      case 'createSandbox': {
+        if (!desired) break;
+        try {
+          await deps.runtime.ensureImage(deps.translate.podInfraImage, 'IfNotPresent');
+          sandboxId = await deps.runtime.runContainer(toSandboxSpec(desired, action.attempt, deps.translate), {});
+          log.info({ sandbox: sandboxId.slice(0, 12), attempt: action.attempt }, 'sandbox started');
+        } catch (err) {
+          const message = `Failed to create pod sandbox: ${errorMessage(err)}`;
+          deps.events.record(involved(), 'Warning', 'FailedCreatePodSandBox', message);
+          log.warn({ err: errorMessage(err) }, 'sandbox creation failed');
+          return { started, startFailures, blocked: { reason: 'CreatePodSandboxError', message } };
+        }
+        break;
+      }
+      case 'startContainer': {
+        if (!desired) break;
+        const container = findContainer(desired, action.container);
+        if (!container) break;
+        if (!sandboxId) {
+          startFailures.set(action.container, { reason: 'CreateContainerError', message: 'pod sandbox is not running', at: deps.now() });
+          break;
+        }
+        const failure = await startContainer(desired, container, action, sandboxId, deps, log, involved);
+        if (failure) startFailures.set(action.container, failure);
+        else started.push({ container: action.container, specHash: containerSpecHash(container), replaced: latestInstance(observed, action.container) });
+        break;
+      }
+      case 'killContainer': {
+        const c = observed?.containers.find((x) => x.id === action.containerId);
+        deps.events.record(involved(action.container, c?.role), 'Normal', 'Killing', action.reason === 'SpecChanged' ? action.message : `Stopping container ${action.container}`);
+        await deps.runtime.stopContainer(action.containerId, Math.max(MIN_GRACE_SECONDS, action.graceSeconds));
+        log.info({ container: action.container, reason: action.reason }, 'container killed');
+        break;
+      }
+      case 'removeContainers':
+        await Promise.all(action.containerIds.map((id) => deps.runtime.removeContainer(id)));
+        break;
+      case 'cleanupPod':
+        await cleanupPod(podRef.uid, observed, deps);
+        log.info({}, 'pod cleaned up');
+        break;
+      case 'backoff':
+        deps.events.record(involved(action.container), 'Warning', 'BackOff', `Back-off restarting failed container ${action.container} in pod ${podRef.name}_${podRef.namespace}(${podRef.uid})`);
+        break;
+    }
+  }
+  return { started, startFailures };
+}
+
+async function startContainer(
+  desired: DesiredPod,
+  container: Container,
+  action: Extract<PodAction, { type: 'startContainer' }>,
+  sandboxId: string,
+  deps: ExecuteDeps,
+  log: Logger,
+  involved: (c?: string, role?: string) => InvolvedObject,
+): Promise<StartFailure | undefined> {
+  const ref = involved(container.name, action.role);
+  const image = container.image ?? '';
+  const policy = container.imagePullPolicy === 'Always' || container.imagePullPolicy === 'Never' ? container.imagePullPolicy : 'IfNotPresent';
+  try {
+    let pulling = false;
+    const result = await deps.runtime.ensureImage(image, policy, (line) => {
+      if (!pulling) {
+        pulling = true;
+        deps.events.record(ref, 'Normal', 'Pulling', `Pulling image "${image}"`);
+      }
+      log.debug({ image, progress: line }, 'image pull progress');
+    });
+    if (result.pulled) deps.events.record(ref, 'Normal', 'Pulled', `Successfully pulled image "${image}"`);
+    else if (action.restartCount === 0) deps.events.record(ref, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+  } catch (err) {
+    const reason = (err as { reason?: string }).reason ?? 'ErrImagePull';
+    const message = errorMessage(err);
+    deps.events.record(ref, 'Warning', 'Failed', reason === 'ErrImageNeverPull' ? message : `Failed to pull image "${image}": ${message}`);
+    deps.events.record(ref, 'Warning', 'Failed', `Error: ${reason}`);
+    log.warn({ container: container.name, image, reason, err: message }, 'image not available');
+    return { reason, message, at: deps.now() };
+  }
+  const translated = toContainerSpec(desired, container, action.role, action.restartCount, deps.translate);
+  if (!translated.ok) {
+    deps.events.record(ref, 'Warning', 'Failed', `Error: ${translated.message}`);
+    log.warn({ container: container.name, reason: translated.reason, err: translated.message }, 'container config failed');
+    return { reason: translated.reason, message: translated.message, at: deps.now() };
+  }
+  try {
+    await ensureMountSources(translated.spec, deps.hostFs);
+    const id = await deps.runtime.runContainer(translated.spec, { sandboxId });
+    deps.events.record(ref, 'Normal', 'Created', `Created container ${container.name}`);
+    deps.events.record(ref, 'Normal', 'Started', `Started container ${container.name}`);
+    log.info({ container: container.name, role: action.role, restartCount: action.restartCount, id: id.slice(0, 12) }, 'container started');
+    return undefined;
+  } catch (err) {
+    const message = errorMessage(err);
+    deps.events.record(ref, 'Warning', 'Failed', `Error: ${message}`);
+    log.warn({ container: container.name, err: message }, 'container start failed');
+    return { reason: 'RunContainerError', message, at: deps.now() };
+  }
+}
+
+async function prepareVolumes(desired: DesiredPod, deps: ExecuteDeps): Promise<{ reason: string; message: string } | undefined> {
+  const plan = planVolumes(desired, deps.translate.stateDir, deps.translate.nodeAllocatable);
+  const failed = (volume: string, message: string): { reason: string; message: string } => ({
+    reason: 'FailedMount',
+    message: `MountVolume.SetUp failed for volume "${volume}" : ${message}`,
+  });
+  const first = plan.errors[0];
+  if (first) return failed(first.volume, first.message);
+  for (const hp of plan.hostPaths) {
+    const r = await deps.hostFs.checkHostPath(hp.path, hp.type);
+    if (!r.ok) return failed(hp.volume, r.message);
+  }
+  let current = '';
+  try {
+    for (const d of plan.emptyDirs) {
+      current = d.volume;
+      await deps.hostFs.ensureDir(d.path, 0o777);
+    }
+    for (const v of plan.memoryVolumes) {
+      current = v.volume;
+      await deps.runtime.createMemoryVolume(v.name, v.sizeBytes, { [LABELS.managed]: 'true', [LABELS.podUid]: desired.uid, [LABELS.node]: deps.translate.nodeName });
+    }
+    for (const sp of plan.subPaths) {
+      current = sp.volume;
+      await deps.hostFs.ensureDir(sp.path, 0o755);
+    }
+    for (const d of plan.dirs) {
+      current = d.volume;
+      await deps.hostFs.ensureDir(d.path, d.mode);
+    }
+    for (const f of plan.files) {
+      current = f.volume;
+      await deps.hostFs.writeFileAtomic(f.path, f.content, f.mode);
+    }
+  } catch (err) {
+    return failed(current, errorMessage(err));
+  }
+  return undefined;
+}
+
+/** Mount sources the spec asks to exist (termination-log files, subPathExpr directories). */
+async function ensureMountSources(spec: ContainerSpec, hostFs: HostFs): Promise<void> {
+  for (const m of spec.mounts) {
+    if (m.kind !== 'bind' || !m.createIfMissing) continue;
+    if (m.createIfMissing === 'directory') {
+      await hostFs.ensureDir(m.source, 0o755);
+    } else {
+      await hostFs.ensureDir(dirname(m.source), 0o750);
+      await hostFs.ensureFile(m.source, 0o666);
+    }
+  }
+}
+
+/** App containers in parallel, then sidecars in reverse order, then whatever else, then the sandbox. */
+async function killPod(
+  observed: ObservedPod | undefined,
+  action: Extract<PodAction, { type: 'killPod' }>,
+  deps: ExecuteDeps,
+  log: Logger,
+  involved: (c?: string, role?: string) => InvolvedObject,
+): Promise<void> {
+  if (!observed) return;
+  const grace = Math.max(MIN_GRACE_SECONDS, action.graceSeconds);
+  const live = observed.containers.filter(isLive);
+  const stop = async (c: ObservedContainer): Promise<void> => {
+    deps.events.record(involved(c.name, c.role), 'Normal', 'Killing', `Stopping container ${c.name}`);
+    await deps.runtime.stopContainer(c.id, grace);
+  };
+  await Promise.all(live.filter((c) => c.role === 'app' || c.role === 'init').map(stop));
+  const sidecars = live.filter((c) => c.role === 'sidecar').sort((a, b) => b.createdAt - a.createdAt);
+  for (const s of sidecars) await stop(s);
+  await Promise.all(observed.sandboxes.filter(isLive).map((s) => deps.runtime.stopContainer(s.id, Math.min(grace, SANDBOX_GRACE_SECONDS))));
+  log.info({ reason: action.reason, containers: live.length }, 'pod killed');
+}
+
+async function cleanupPod(uid: string, observed: ObservedPod | undefined, deps: ExecuteDeps): Promise<void> {
+  const all = [...(observed?.containers ?? []), ...(observed?.sandboxes ?? [])];
+  await Promise.all(all.filter(isLive).map((c) => deps.runtime.stopContainer(c.id, MIN_GRACE_SECONDS)));
+  await Promise.all(all.map((c) => deps.runtime.removeContainer(c.id)));
+  for (const name of await deps.runtime.listVolumes(`${LABELS.podUid}=${uid}`)) await deps.runtime.removeVolume(name);
+  await deps.hostFs.removeTree(`${deps.translate.stateDir}/pods/${uid}`);
+}

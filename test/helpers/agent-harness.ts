@@ -1,0 +1,132 @@
+// Runs a real agent in-process against the harness's Docker Engine, with a temp manifest
+// directory, a temp state dir and a unique node name, so tests never see each other's pods.
+import { mkdtemp, rm, writeFile, rename, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import Docker from 'dockerode';
+import { resolveConfig, type AgentConfig } from '../../agent/config/config.js';
+import { createLogger } from '../../agent/log/logger.js';
+import { startAgent, type RunningAgent } from '../../agent/main.js';
+import { LABELS } from '../../agent/core/labels.js';
+
+export interface TestAgent {
+  readonly running: RunningAgent;
+  readonly config: AgentConfig;
+  readonly manifestDir: string;
+  readonly stateDir: string;
+  readonly root: string;
+  readonly docker: Docker;
+  readonly logs: Record<string, unknown>[];
+  write(name: string, text: string): Promise<void>;
+  writeAtomic(name: string, text: string): Promise<void>;
+  remove(name: string): Promise<void>;
+  stop(): Promise<void>;
+  /** Stops the agent and removes every container and volume it created. */
+  cleanup(): Promise<void>;
+}
+
+export interface TestAgentOptions {
+  readonly file?: Record<string, unknown>;
+  readonly flags?: Record<string, unknown>;
+  readonly root?: string;
+  readonly nodeName?: string;
+  readonly start?: boolean;
+}
+
+let counter = 0;
+
+export function dockerFromEnv(): Docker {
+  const host = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  return new Docker({ socketPath: host.replace(/^unix:\/\//, '') });
+}
+
+export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAgent> {
+  const root = opts.root ?? (await mkdtemp(join(tmpdir(), 'nodelet-it-')));
+  const manifestDir = join(root, 'manifests');
+  const stateDir = join(root, 'state');
+  const nodeName = opts.nodeName ?? `it-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+  const config = resolveConfig({
+    flags: {
+      manifestDir,
+      stateDir,
+      nodeName,
+      apiSocket: join(root, 'nodelet.sock'),
+      podNetwork: 'none',
+      resyncPeriod: '2s',
+      fileCheckFrequency: '5s',
+      logLevel: 'debug',
+      ...(opts.flags ?? {}),
+    },
+    env: { DOCKER_HOST: process.env.DOCKER_HOST },
+    file: opts.file,
+    hostname: nodeName,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(manifestDir, { recursive: true });
+  const docker = dockerFromEnv();
+  const running = await startAgent(config, { logger: createLogger({ level: 'debug', stream: sink }) });
+  let stopped = false;
+  const t: TestAgent = {
+    running,
+    config,
+    manifestDir,
+    stateDir,
+    root,
+    docker,
+    logs,
+    write: (name, text) => writeFile(join(manifestDir, name), text),
+    writeAtomic: async (name, text) => {
+      const tmp = join(manifestDir, `.${name}.tmp`);
+      await writeFile(tmp, text);
+      await rename(tmp, join(manifestDir, name));
+    },
+    remove: (name) => unlink(join(manifestDir, name)),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await running.stop();
+    },
+    cleanup: async () => {
+      await t.stop();
+      await removeNodeContainers(docker, nodeName);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  return t;
+}
+
+export async function removeNodeContainers(docker: Docker, nodeName: string): Promise<void> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${nodeName}`] } });
+  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const vols = await docker.listVolumes({ filters: { label: [`${LABELS.node}=${nodeName}`] } });
+  await Promise.all((vols.Volumes ?? []).map((v) => docker.getVolume(v.Name).remove().catch(() => undefined)));
+}
+
+/** Containers of one pod (by pod name label), newest first. */
+export async function podContainers(docker: Docker, nodeName: string, podName: string): Promise<Docker.ContainerInfo[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${nodeName}`, `${LABELS.podName}=${podName}`] } });
+  return list.sort((a, b) => b.Created - a.Created);
+}
+
+export async function waitUntil<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
