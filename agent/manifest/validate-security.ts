@@ -1,0 +1,93 @@
+// Pod-level security context, sysctls and seccomp profiles (validatePodSpecSecurityContext,
+// validateSysctls, validateSeccompProfileField).
+import type { PodSecurityContext, PodSpec, SeccompProfile } from 'kubernetes-types/core/v1.js';
+import { type FieldIssue, GoLiteral, duplicate, fieldPath, goQuote, invalid, notSupported, required } from './field-issue.js';
+import { SYSCTL_MAX_LENGTH, SYSCTL_NAME_REGEX, isValidGroupID, isValidSysctlName, isValidUserID } from './names.js';
+import { validateLocalDescendingPath } from './validate-volumes.js';
+
+export const SECCOMP_PROFILE_TYPES = ['Localhost', 'RuntimeDefault', 'Unconfined'] as const;
+
+export function validateSeccompProfile(sp: SeccompProfile | undefined, path: string): FieldIssue[] {
+  if (!sp) return [];
+  const errs: FieldIssue[] = [];
+  const typePath = fieldPath.child(path, 'type');
+  if (!sp.type) errs.push(required(typePath, 'type is required when seccompProfile is set'));
+  else if (!(SECCOMP_PROFILE_TYPES as readonly string[]).includes(sp.type)) errs.push(notSupported(typePath, sp.type, SECCOMP_PROFILE_TYPES));
+  const lpPath = fieldPath.child(path, 'localhostProfile');
+  if (sp.type === 'Localhost') {
+    if (sp.localhostProfile === undefined) errs.push(required(lpPath, 'must be set when seccomp type is Localhost'));
+    else errs.push(...validateLocalDescendingPath(sp.localhostProfile, lpPath));
+  } else if (sp.localhostProfile !== undefined) {
+    // Go prints the struct with %#v, pointer address included; the address is not reproducible.
+    const literal = new GoLiteral(`core.SeccompProfile{Type:${goQuote(sp.type ?? '')}, LocalhostProfile:(*string)(...)}`);
+    errs.push(invalid(lpPath, literal, 'can only be set when seccomp type is Localhost'));
+  }
+  return errs;
+}
+
+/** validatePodSpecSecurityContext. hostNetwork/hostPID/hostIPC live in the spec in v1. */
+export function validatePodSecurityContext(spec: PodSpec, path: string): FieldIssue[] {
+  const sc: PodSecurityContext | undefined = spec.securityContext;
+  if (!sc) return [];
+  const errs: FieldIssue[] = [];
+  if (sc.fsGroup !== undefined) errs.push(...isValidGroupID(sc.fsGroup).map((m) => invalid(fieldPath.child(path, 'fsGroup'), sc.fsGroup, m)));
+  if (sc.runAsUser !== undefined) errs.push(...isValidUserID(sc.runAsUser).map((m) => invalid(fieldPath.child(path, 'runAsUser'), sc.runAsUser, m)));
+  if (sc.runAsGroup !== undefined) errs.push(...isValidGroupID(sc.runAsGroup).map((m) => invalid(fieldPath.child(path, 'runAsGroup'), sc.runAsGroup, m)));
+  (sc.supplementalGroups ?? []).forEach((gid, g) => {
+    errs.push(...isValidGroupID(gid).map((m) => invalid(fieldPath.index(fieldPath.child(path, 'supplementalGroups'), g), gid, m)));
+  });
+  if (spec.shareProcessNamespace === true && spec.hostPID === true) {
+    errs.push(invalid(fieldPath.child(path, 'shareProcessNamespace'), true, 'ShareProcessNamespace and HostPID cannot both be enabled'));
+  }
+  if ((sc.sysctls ?? []).length > 0) errs.push(...validateSysctls(spec, fieldPath.child(path, 'sysctls')));
+  if (sc.fsGroupChangePolicy !== undefined && !['Always', 'OnRootMismatch'].includes(sc.fsGroupChangePolicy)) {
+    errs.push(notSupported(fieldPath.child(path, 'fsGroupChangePolicy'), sc.fsGroupChangePolicy, ['Always', 'OnRootMismatch']));
+  }
+  errs.push(...validateSeccompProfile(sc.seccompProfile, fieldPath.child(path, 'seccompProfile')));
+  // Newer than the kubernetes-types release in use.
+  const groupsPolicy = (sc as PodSecurityContext & { supplementalGroupsPolicy?: string }).supplementalGroupsPolicy;
+  if (groupsPolicy !== undefined && !['Merge', 'Strict'].includes(groupsPolicy)) {
+    errs.push(notSupported(fieldPath.child(path, 'supplementalGroupsPolicy'), groupsPolicy, ['Merge', 'Strict']));
+  }
+  return errs;
+}
+
+function validateSysctls(spec: PodSpec, path: string): FieldIssue[] {
+  const errs: FieldIssue[] = [];
+  const names = new Set<string>();
+  (spec.securityContext?.sysctls ?? []).forEach((s, i) => {
+    const namePath = fieldPath.child(fieldPath.index(path, i), 'name');
+    if (!s.name) errs.push(required(namePath));
+    else if (!isValidSysctlName(s.name)) {
+      errs.push(invalid(namePath, s.name, `must have at most ${SYSCTL_MAX_LENGTH} characters and match regex ${SYSCTL_NAME_REGEX}`));
+    } else if (names.has(s.name)) errs.push(duplicate(namePath, s.name));
+    const ns = sysctlNamespace(s.name ?? '');
+    if (spec.hostNetwork === true && ns === 'net') errs.push(invalid(namePath, s.name, "may not be specified when 'hostNetwork' is true"));
+    else if (spec.hostIPC === true && ns === 'ipc') errs.push(invalid(namePath, s.name, "may not be specified when 'hostIPC' is true"));
+    names.add(s.name);
+  });
+  return errs;
+}
+
+const IPC_SYSCTLS = new Set([
+  'kernel.sem',
+  'kernel.shmall',
+  'kernel.shmmax',
+  'kernel.shmmni',
+  'kernel.shm_rmid_forced',
+  'kernel.msgmax',
+  'kernel.msgmnb',
+  'kernel.msgmni',
+]);
+
+/** utilsysctl.GetNamespace after NormalizeName (a name whose first separator is '/' swaps '/' and '.'). */
+export function sysctlNamespace(name: string): 'net' | 'ipc' | undefined {
+  const firstSep = name.search(/[./]/);
+  const normalized =
+    firstSep >= 0 && name[firstSep] === '/' ? name.replace(/[./]/g, (c) => (c === '/' ? '.' : '/')) : name;
+  if (normalized.startsWith('net.')) return 'net';
+  if (IPC_SYSCTLS.has(normalized) || normalized.startsWith('kernel.shm') || normalized.startsWith('kernel.msg') || normalized.startsWith('fs.mqueue.')) {
+    return 'ipc';
+  }
+  return undefined;
+}
