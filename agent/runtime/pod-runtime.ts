@@ -50,6 +50,18 @@ export interface PodRuntime {
   events(signal: AbortSignal): AsyncIterable<RuntimeEvent>;
 }
 
+/** Streams for the CLI (logs, exec -it); kept apart from PodRuntime, which the sync loop uses. */
+export interface ContainerStreams {
+  /** Docker's log stream: multiplexed frames unless the container has a TTY. */
+  containerLogs(id: string, opts: { follow: boolean; tail?: number; since?: number; timestamps: boolean }, signal: AbortSignal): Promise<NodeJS.ReadableStream>;
+  /** An interactive exec: the hijacked stream, resize, and the exit code once it ended. */
+  execSession(id: string, opts: { cmd: readonly string[]; stdin: boolean; tty: boolean }): Promise<{
+    stream: NodeJS.ReadWriteStream;
+    resize(cols: number, rows: number): Promise<void>;
+    exitCode(): Promise<number>;
+  }>;
+}
+
 export type ContainerEventAction = 'start' | 'die' | 'oom' | 'destroy' | 'create';
 
 export type RuntimeEvent =

@@ -3,7 +3,7 @@
 // JSON (from-inspect.ts) are pure and live beside it; this file does the requests, counts
 // them, caches inspects for cheap relists and turns engine errors into RuntimeErrors.
 import { readFile } from 'node:fs/promises';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { RuntimeError, errorMessage, type ErrorCode } from '../../core/errors.js';
@@ -15,6 +15,7 @@ import {
   ImagePullError,
   type ImagePullPolicy,
   type PodRuntime,
+  type ContainerStreams,
   type RuntimeEvent,
 } from '../pod-runtime.js';
 import { localhostSeccompPath, toCreateOptions } from './create-options.js';
@@ -47,6 +48,7 @@ export const DOCKER_CALLS = [
   'volumeRemove',
   'volumeList',
   'events',
+  'containerLogs',
 ] as const;
 export type DockerCall = (typeof DOCKER_CALLS)[number];
 
@@ -70,7 +72,7 @@ interface PullInFlight {
   readonly listeners: Set<(line: string) => void>;
 }
 
-export class DockerRuntime implements PodRuntime {
+export class DockerRuntime implements PodRuntime, ContainerStreams {
   readonly #docker: Docker;
   readonly #nodeName: string;
   readonly #logger: DockerRuntimeOptions['logger'];
@@ -270,6 +272,31 @@ export class DockerRuntime implements PodRuntime {
       else this.#inspected.clear();
       yield event;
     }
+  }
+
+  async containerLogs(id: string, opts: { follow: boolean; tail?: number; since?: number; timestamps: boolean }, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
+    const c = this.#docker.getContainer(id);
+    const base = { stdout: true, stderr: true, timestamps: opts.timestamps, ...(opts.tail === undefined ? {} : { tail: opts.tail }), since: opts.since ?? 0, abortSignal: signal };
+    if (opts.follow) return this.#request('containerLogs', `logs of container ${id}`, () => c.logs({ ...base, follow: true }));
+    const buf: Buffer = await this.#request('containerLogs', `logs of container ${id}`, () => c.logs({ ...base, follow: false }));
+    return Readable.from([buf]);
+  }
+
+  async execSession(id: string, opts: { cmd: readonly string[]; stdin: boolean; tty: boolean }): Promise<{ stream: NodeJS.ReadWriteStream; resize(cols: number, rows: number): Promise<void>; exitCode(): Promise<number> }> {
+    const exec = await this.#request('execCreate', `exec in container ${id}`, () =>
+      this.#docker.getContainer(id).exec({ Cmd: [...opts.cmd], AttachStdin: opts.stdin, AttachStdout: true, AttachStderr: true, Tty: opts.tty }),
+    );
+    const stream = await this.#request('execStart', `exec in container ${id}`, () => exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty }));
+    return {
+      stream: stream as unknown as NodeJS.ReadWriteStream,
+      resize: async (cols, rows) => {
+        await exec.resize({ w: cols, h: rows }).catch(() => undefined);
+      },
+      exitCode: async () => {
+        const info = await this.#request('execInspect', `exec in container ${id}`, () => exec.inspect());
+        return info.ExitCode ?? 0;
+      },
+    };
   }
 
   // --- internals -------------------------------------------------------------------------

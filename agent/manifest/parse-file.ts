@@ -1,0 +1,195 @@
+// The per-file manifest pipeline. For every document of a file:
+//   decode -> apiVersion/kind -> JSON Schema -> defaults -> semantic validation -> warnings
+// An invalid document yields its errors and no object; the file's other documents still yield
+// theirs (the file source decides what a partly invalid file means, and what an object defined
+// twice means). Semantic validation runs on
+// the defaulted object, as the API server validates defaulted objects. Pure: no I/O, never throws.
+import type { DaemonSet, Diagnostic, FileResult, ManifestObject, ObjectKey, Pod, WorkloadKind } from '../core/types.js';
+import { checkKind } from './api-version.js';
+import { decodeManifest, type DecodeProblem } from './decode.js';
+import { defaultDaemonSet, defaultPod } from './defaults.js';
+import type { FieldIssue } from './field-issue.js';
+import { unimplementedFieldWarnings } from './implemented-fields.js';
+import { validateSchema, withoutFields } from './schema-validate.js';
+import { daemonSetWarnings, validateDaemonSet } from './validate-daemonset.js';
+import { validatePod } from './validate-pod.js';
+
+export type ValidationMode = 'strict' | 'warn';
+
+export interface ParseOptions {
+  /** strict (default): unknown fields are errors, as kubectl's strict field validation;
+   *  warn: they are warnings and are dropped, as with `kubectl --validate=warn`. */
+  readonly validation?: ValidationMode;
+}
+
+/** What is known about one document, for messages such as `The Pod "web" is invalid`. */
+export interface DocumentSummary {
+  readonly document: number;
+  /** 1-based line where the document starts. */
+  readonly line?: number;
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly name?: string;
+  readonly namespace?: string;
+  /** True when apiVersion/kind name a kind nodelet serves (v1 Pod, apps/v1 DaemonSet). */
+  readonly supported: boolean;
+}
+
+export interface ParsedFile extends FileResult {
+  readonly documents: readonly DocumentSummary[];
+}
+
+interface DocumentResult {
+  readonly summary: DocumentSummary;
+  readonly object?: ManifestObject;
+  readonly errors: readonly Diagnostic[];
+  readonly warnings: readonly Diagnostic[];
+}
+
+// Go's JSON decoding leaves a field at its zero value when the input holds null
+// (`creationTimestamp: null` in exported objects), so a null member is an absent member.
+function dropNullMembers(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) dropNullMembers(item);
+  } else if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      if (record[key] === null) delete record[key];
+      else dropNullMembers(record[key]);
+    }
+  }
+}
+
+function stringMember(record: unknown, key: string): string | undefined {
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return undefined;
+  const value = (record as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function fromIssue(issue: FieldIssue, severity: Diagnostic['severity'], file: string, document: number): Diagnostic {
+  return {
+    severity,
+    file,
+    document,
+    field: issue.field,
+    message: issue.message,
+    ...(issue.hint === undefined ? {} : { hint: issue.hint }),
+  };
+}
+
+function fromDecodeProblem(problem: DecodeProblem, file: string): Diagnostic {
+  return {
+    severity: 'error',
+    file,
+    ...(problem.index === undefined ? {} : { document: problem.index }),
+    ...(problem.line === undefined ? {} : { line: problem.line }),
+    ...(problem.column === undefined ? {} : { column: problem.column }),
+    message: problem.message,
+    ...(problem.hint === undefined ? {} : { hint: problem.hint }),
+  };
+}
+
+function summarize(document: number, line: number, value: Record<string, unknown>, supported: boolean): DocumentSummary {
+  const metadata = value['metadata'];
+  const apiVersion = stringMember(value, 'apiVersion');
+  const kind = stringMember(value, 'kind');
+  const name = stringMember(metadata, 'name');
+  const namespace = stringMember(metadata, 'namespace');
+  return {
+    document,
+    line,
+    supported,
+    ...(apiVersion === undefined ? {} : { apiVersion }),
+    ...(kind === undefined ? {} : { kind }),
+    ...(name === undefined ? {} : { name }),
+    ...(namespace === undefined ? {} : { namespace }),
+  };
+}
+
+/** Defaults, validates and wraps one schema-valid object of a served kind. */
+function finish(
+  kind: WorkloadKind,
+  decoded: Record<string, unknown>,
+  file: string,
+  document: number,
+): { object?: ManifestObject; errors: FieldIssue[]; warnings: FieldIssue[] } {
+  const warnings = unimplementedFieldWarnings(kind, decoded as Pod | DaemonSet);
+  // Creating an object discards the status it carries (PrepareForCreate in the Pod and DaemonSet
+  // strategies): an exported manifest's status must not reach the defaulted object or its hash.
+  const { status: _status, ...spec } = decoded;
+  if (kind === 'Pod') {
+    const pod = defaultPod(spec as Pod);
+    const errors = validatePod(pod);
+    if (errors.length > 0) return { errors, warnings };
+    return { object: { kind, key: keyOf(kind, pod), file, document, object: pod }, errors: [], warnings };
+  }
+  const daemonSet = defaultDaemonSet(spec as DaemonSet);
+  const errors = validateDaemonSet(daemonSet);
+  if (errors.length > 0) return { errors, warnings };
+  return {
+    object: { kind, key: keyOf(kind, daemonSet), file, document, object: daemonSet },
+    errors: [],
+    warnings: [...warnings, ...daemonSetWarnings(daemonSet)],
+  };
+}
+
+function keyOf(kind: WorkloadKind, object: Pod | DaemonSet): ObjectKey {
+  const namespace = object.metadata?.namespace;
+  return { kind, namespace: namespace === undefined || namespace === '' ? 'default' : namespace, name: object.metadata?.name ?? '' };
+}
+
+function parseDocument(value: Record<string, unknown>, index: number, line: number, file: string, mode: ValidationMode): DocumentResult {
+  dropNullMembers(value);
+  const kindCheck = checkKind(value);
+  if (!kindCheck.ok) {
+    return {
+      summary: summarize(index, line, value, false),
+      errors: kindCheck.issues.map((i) => fromIssue(i, 'error', file, index)),
+      warnings: [],
+    };
+  }
+  const summary = summarize(index, line, value, true);
+  const schema = validateSchema(kindCheck.kind, value);
+  const unknown = schema.unknownFields.map((u) => u.issue);
+  if (schema.errors.length > 0 || (mode === 'strict' && unknown.length > 0)) {
+    const errors = mode === 'strict' ? [...unknown, ...schema.errors] : schema.errors;
+    return {
+      summary,
+      errors: errors.map((i) => fromIssue(i, 'error', file, index)),
+      warnings: mode === 'warn' ? unknown.map((i) => fromIssue(i, 'warning', file, index)) : [],
+    };
+  }
+  const known = unknown.length > 0 ? withoutFields(value, schema.unknownFields.map((u) => u.path)) : value;
+  const result = finish(kindCheck.kind, known, file, index);
+  const warnings = [...unknown, ...result.warnings].map((i) => fromIssue(i, 'warning', file, index));
+  return {
+    summary,
+    errors: result.errors.map((i) => fromIssue(i, 'error', file, index)),
+    warnings,
+    ...(result.object === undefined ? {} : { object: result.object }),
+  };
+}
+
+export function parseManifestFile(text: string, file: string, opts: ParseOptions = {}): ParsedFile {
+  const mode = opts.validation ?? 'strict';
+  const decoded = decodeManifest(text);
+  const documents: DocumentSummary[] = [];
+  const objects: ManifestObject[] = [];
+  const errors: Diagnostic[] = decoded.errors.map((p) => fromDecodeProblem(p, file));
+  const warnings: Diagnostic[] = [];
+  for (const problem of decoded.errors) {
+    if (problem.index !== undefined) {
+      documents.push({ document: problem.index, supported: false, ...(problem.line === undefined ? {} : { line: problem.line }) });
+    }
+  }
+  for (const document of decoded.documents) {
+    const result = parseDocument(document.value, document.index, document.line, file, mode);
+    documents.push(result.summary);
+    errors.push(...result.errors);
+    warnings.push(...result.warnings);
+    if (result.object !== undefined) objects.push(result.object);
+  }
+  documents.sort((a, b) => a.document - b.document);
+  const byDocument = (a: Diagnostic, b: Diagnostic): number => (a.document ?? -1) - (b.document ?? -1);
+  return { file, objects, errors: errors.sort(byDocument), warnings: warnings.sort(byDocument), documents };
+}
