@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs nodelet in the foreground on the bundled examples (manifests/examples), against the
+# test harness's Docker Engine (an engine that already answers, or a private dockerd with
+# local busybox/pause images; see test/engine/README.md). Ctrl-C stops the agent and, as on
+# a real host, leaves the pods running; `npm run demo -- --clean` removes them afterwards.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+state="${NODELET_DEMO_DIR:-$PWD/.cache/demo}"
+node_name="${NODELET_DEMO_NODE:-demo}"
+
+if [[ "${1:-}" == "--clean" ]]; then
+  eval "$(bash test/engine/engine.sh env)"
+  ids=$(docker ps -aq --filter "label=io.nodelet.node=$node_name")
+  [[ -n "$ids" ]] && docker rm -f $ids >/dev/null
+  rm -rf "$state"
+  echo "demo pods and state removed"
+  exit 0
+fi
+
+[[ -f dist/agent/cli/bin.js ]] || npm run build
+eval "$(bash test/engine/engine.sh up)"
+mkdir -p "$state"
+echo "nodelet demo: manifests from manifests/examples, Docker at $DOCKER_HOST" >&2
+echo "in another shell: node dist/agent/cli/bin.js --api-socket $state/nodelet.sock get pods" >&2
+exec node dist/agent/cli/bin.js run \
+  --manifest-dir manifests/examples \
+  --state-dir "$state/state" \
+  --api-socket "$state/nodelet.sock" \
+  --node-name "$node_name" \
+  --pod-network none \
+  --docker-host "$DOCKER_HOST" \
+  "$@"
