@@ -1,0 +1,67 @@
+// What the agent offers to the local API. The API server only ever talks to this port, so it can
+// be exercised against an in-memory implementation, and the agent decides where each view comes
+// from (status cache, event store, manifest source, Docker).
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { FileStatus } from '../core/types.js';
+import type { NodeletEvent } from '../events/event-store.js';
+
+export interface LogOptions {
+  readonly container: string;
+  readonly follow: boolean;
+  readonly previous: boolean;
+  readonly tailLines?: number;
+  readonly sinceSeconds?: number;
+  readonly timestamps: boolean;
+}
+
+export interface ExecOptions {
+  readonly container: string;
+  readonly command: readonly string[];
+  readonly stdin: boolean;
+  readonly tty: boolean;
+}
+
+/** A started exec (docker exec create + start, hijacked). */
+export interface ExecSession {
+  /**
+   * The hijacked connection: writes go to the process's stdin, ending it closes stdin. Reads are
+   * the raw terminal output when the exec has a TTY, Docker's multiplexed frames otherwise (the
+   * API server demultiplexes them).
+   */
+  readonly stream: NodeJS.ReadWriteStream;
+  resize(cols: number, rows: number): Promise<void>;
+  /** The process's exit code, asked once the stream has ended. */
+  exitCode(): Promise<number>;
+}
+
+export interface ApiBackend {
+  nodeName(): string;
+  /** v1 Pods with status, as kubectl would receive them. */
+  listPods(): Pod[];
+  listEvents(): NodeletEvent[];
+  /** v1 Node: labels, taints, conditions, nodeInfo. */
+  node(): Node;
+  manifests(): FileStatus[];
+  /**
+   * The container's log stream as Docker gives it: multiplexed frames unless the container has a
+   * TTY (the API server demultiplexes by the pod spec's `tty`). The pod and the container have
+   * been checked by the API server; throws ApiError(404/400) for what only the backend can know
+   * (no previous instance, the container never started). Aborting `signal` ends a follow.
+   */
+  logs(namespace: string, pod: string, opts: LogOptions, signal: AbortSignal): Promise<NodeJS.ReadableStream>;
+  exec(namespace: string, pod: string, opts: ExecOptions): Promise<ExecSession>;
+  deletePod(namespace: string, pod: string): Promise<void>;
+  /** First sync done and Docker reachable. */
+  ready(): boolean;
+  healthy(): { ok: boolean; reason?: string };
+}
+
+/** An error the API returns to the client as a Kubernetes Status with this HTTP code. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+    this.name = 'ApiError';
+  }
+}

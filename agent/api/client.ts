@@ -1,0 +1,255 @@
+// The CLI's side of the local API: HTTP over the unix socket. Failing to connect becomes one
+// line that says what to do; API errors keep their Status so the CLI prints them as kubectl does.
+import { request, type IncomingMessage, type RequestOptions } from 'node:http';
+import type { Socket } from 'node:net';
+import { PassThrough, type Readable } from 'node:stream';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { FileStatus } from '../core/types.js';
+import { NodeletError, errorMessage } from '../core/errors.js';
+import type { NodeletEvent } from '../events/event-store.js';
+import type { ExecOptions, LogOptions } from './backend.js';
+import { failureStatus, isKubeStatus, type KubeStatus } from './kube-status.js';
+import { EXEC_PROTOCOL } from './routes.js';
+import { decodeExitPayload, encodeFrame, encodeResizeFrame, FRAME, FrameDecoder } from './stream-frames.js';
+
+/** The agent could not be reached at all (no socket, no permission, nobody listening). */
+export class AgentUnreachableError extends NodeletError {
+  readonly socketPath: string;
+  constructor(socketPath: string, reason: string, options?: { cause?: unknown }) {
+    super('NLT_API_UNAVAILABLE', `cannot reach the agent at ${socketPath}: ${reason}`, options);
+    this.name = 'AgentUnreachableError';
+    this.socketPath = socketPath;
+  }
+}
+
+/** The agent answered with an error Status. */
+export class ApiStatusError extends Error {
+  readonly status: KubeStatus;
+  constructor(status: KubeStatus) {
+    super(status.message);
+    this.name = 'ApiStatusError';
+    this.status = status;
+  }
+}
+
+/** Why connecting failed, in words a user can act on. Pure. */
+export function unreachableReason(err: unknown): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'no such file (is nodelet running?)';
+    case 'EACCES':
+    case 'EPERM':
+      return "permission denied (run as root or a member of the socket's group)";
+    case 'ECONNREFUSED':
+      return 'connection refused (is nodelet running?)';
+    case 'ENOTSOCK':
+      return 'not a socket';
+    default:
+      return errorMessage(err);
+  }
+}
+
+/** The one line the CLI prints for an error from the client. */
+export function formatClientError(err: unknown): string {
+  if (err instanceof AgentUnreachableError) return `nodelet: ${err.message}`;
+  if (err instanceof ApiStatusError) return `Error from server (${err.status.reason}): ${err.status.message}`;
+  return `error: ${errorMessage(err)}`;
+}
+
+export interface VersionInfo {
+  readonly major: string;
+  readonly minor: string;
+  readonly gitVersion: string;
+  readonly platform: string;
+}
+
+interface ListBody<T> {
+  readonly items: T[];
+}
+
+/** A running exec: output streams, input methods, and the exit code at the end. */
+export interface ExecConnection {
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  writeStdin(chunk: Buffer): void;
+  endStdin(): void;
+  resize(cols: number, rows: number): void;
+  /**
+   * The exit code; stdout and stderr hold their last bytes and are ended when it resolves (a
+   * consumer still has to drain them). Rejects if the connection drops before the exit frame.
+   */
+  readonly exitCode: Promise<number>;
+  close(): void;
+}
+
+function podPath(namespace: string, name: string, sub?: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}${sub === undefined ? '' : `/${sub}`}`;
+}
+
+async function readBody(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The Status in an error response, or one made from the code when the body is not a Status. */
+async function errorFrom(res: IncomingMessage): Promise<ApiStatusError> {
+  const code = res.statusCode ?? 500;
+  const text = await readBody(res).catch(() => '');
+  try {
+    const body: unknown = JSON.parse(text);
+    if (isKubeStatus(body)) return new ApiStatusError(body);
+  } catch {
+    // not JSON: fall through
+  }
+  return new ApiStatusError(failureStatus(code, text.trim() || `the server responded with HTTP ${code}`));
+}
+
+export class ApiClient {
+  readonly socketPath: string;
+
+  constructor(socketPath: string) {
+    this.socketPath = socketPath;
+  }
+
+  #request(method: string, path: string, extra: Partial<RequestOptions> = {}, signal?: AbortSignal): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = request({ socketPath: this.socketPath, method, path, ...extra, ...(signal === undefined ? {} : { signal }) });
+      req.once('response', resolve);
+      req.once('error', (err) => reject(this.#connectError(err)));
+      req.end();
+    });
+  }
+
+  #connectError(err: unknown): Error {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ABORT_ERR') return err as Error;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') {
+      return new AgentUnreachableError(this.socketPath, unreachableReason(err), { cause: err });
+    }
+    return new AgentUnreachableError(this.socketPath, errorMessage(err), { cause: err });
+  }
+
+  async #json<T>(method: string, path: string): Promise<T> {
+    const res = await this.#request(method, path, { headers: { Accept: 'application/json' } });
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    return JSON.parse(await readBody(res)) as T;
+  }
+
+  async listPods(namespace?: string): Promise<Pod[]> {
+    const path = namespace === undefined ? '/api/v1/pods' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`;
+    return (await this.#json<ListBody<Pod>>('GET', path)).items;
+  }
+
+  getPod(namespace: string, name: string): Promise<Pod> {
+    return this.#json<Pod>('GET', podPath(namespace, name));
+  }
+
+  /** Returns the pod as it was when deleted. */
+  deletePod(namespace: string, name: string): Promise<Pod> {
+    return this.#json<Pod>('DELETE', podPath(namespace, name));
+  }
+
+  async listEvents(namespace?: string): Promise<NodeletEvent[]> {
+    const path = namespace === undefined ? '/api/v1/events' : `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`;
+    return (await this.#json<ListBody<NodeletEvent>>('GET', path)).items;
+  }
+
+  node(): Promise<Node> {
+    return this.#json<Node>('GET', '/api/v1/node');
+  }
+
+  async manifests(): Promise<FileStatus[]> {
+    return (await this.#json<ListBody<FileStatus>>('GET', '/api/v1/manifests')).items;
+  }
+
+  version(): Promise<VersionInfo> {
+    return this.#json<VersionInfo>('GET', '/version');
+  }
+
+  /** The log stream, once the agent has accepted the request; a follow ends when `signal` aborts. */
+  async logs(namespace: string, name: string, opts: Partial<LogOptions>, signal?: AbortSignal): Promise<Readable> {
+    const query = new URLSearchParams();
+    if (opts.container !== undefined) query.set('container', opts.container);
+    if (opts.follow) query.set('follow', 'true');
+    if (opts.previous) query.set('previous', 'true');
+    if (opts.timestamps) query.set('timestamps', 'true');
+    if (opts.tailLines !== undefined) query.set('tailLines', String(opts.tailLines));
+    if (opts.sinceSeconds !== undefined) query.set('sinceSeconds', String(opts.sinceSeconds));
+    const res = await this.#request('GET', `${podPath(namespace, name, 'log')}?${query.toString()}`, {}, signal);
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    return res;
+  }
+
+  /** Starts an exec; resolves once the agent switched protocols. */
+  exec(namespace: string, name: string, opts: Partial<ExecOptions> & { command: readonly string[] }): Promise<ExecConnection> {
+    const query = new URLSearchParams();
+    if (opts.container !== undefined) query.set('container', opts.container);
+    for (const arg of opts.command) query.append('command', arg);
+    if (opts.stdin) query.set('stdin', 'true');
+    if (opts.tty) query.set('tty', 'true');
+    return new Promise((resolve, reject) => {
+      const req = request({
+        socketPath: this.socketPath,
+        method: 'POST',
+        path: `${podPath(namespace, name, 'exec')}?${query.toString()}`,
+        headers: { Connection: 'Upgrade', Upgrade: EXEC_PROTOCOL },
+      });
+      req.once('error', (err) => reject(this.#connectError(err)));
+      req.once('response', (res: IncomingMessage) => {
+        void errorFrom(res).then(reject);
+      });
+      req.once('upgrade', (_res: IncomingMessage, socket: Socket, head: Buffer) => resolve(execConnection(socket, head)));
+      req.end();
+    });
+  }
+}
+
+function execConnection(socket: Socket, head: Buffer): ExecConnection {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const decoder = new FrameDecoder();
+  let exitCode: number | undefined;
+  let serverError: string | undefined;
+  let settle: { resolve(code: number): void; reject(err: Error): void } | undefined;
+  const exit = new Promise<number>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // Callers that only want the output must not crash on an unobserved rejection.
+  exit.catch(() => undefined);
+
+  const onData = (chunk: Buffer): void => {
+    for (const frame of decoder.push(chunk)) {
+      if (frame.type === FRAME.stdout) stdout.write(frame.payload);
+      else if (frame.type === FRAME.stderr) stderr.write(frame.payload);
+      else if (frame.type === FRAME.error) serverError = frame.payload.toString('utf8');
+      else if (frame.type === FRAME.exit) exitCode = decodeExitPayload(frame.payload);
+    }
+  };
+  if (head.length > 0) onData(head);
+  socket.on('data', onData);
+  socket.on('error', () => undefined); // reported through `close` below
+  socket.once('close', () => {
+    if (serverError !== undefined && exitCode !== undefined) stderr.write(`error: ${serverError}\n`);
+    stdout.end();
+    stderr.end();
+    if (exitCode !== undefined) settle?.resolve(exitCode);
+    else settle?.reject(new Error(serverError ?? 'the agent closed the exec connection before the command finished'));
+  });
+
+  return {
+    stdout,
+    stderr,
+    writeStdin: (chunk) => {
+      if (!socket.destroyed) socket.write(encodeFrame(FRAME.stdin, chunk));
+    },
+    endStdin: () => {
+      if (!socket.destroyed) socket.write(encodeFrame(FRAME.stdinEnd));
+    },
+    resize: (cols, rows) => {
+      if (!socket.destroyed) socket.write(encodeResizeFrame(cols, rows));
+    },
+    exitCode: exit,
+    close: () => socket.destroy(),
+  };
+}

@@ -1,0 +1,164 @@
+// HTTP handlers of the local API: JSON views from the backend, the log stream, and errors as
+// Kubernetes Status objects. Upgrades (exec) are in exec-handler.ts.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { once } from 'node:events';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../log/logger.js';
+import { errorMessage } from '../core/errors.js';
+import { ApiError, type ApiBackend } from './backend.js';
+import { failureStatus, type KubeStatus } from './kube-status.js';
+import { containerHasTty, findPod, matchRoute, parseLogQuery, ROUTE_METHODS, UNKNOWN_PATH_MESSAGE, type RouteMatch } from './routes.js';
+import { FRAME, FrameDecoder } from './stream-frames.js';
+
+export interface HandlerDeps {
+  readonly backend: ApiBackend;
+  /** nodelet's version, for GET /version. */
+  readonly version: string;
+  /** When set, GET /metrics on the socket serves it too. */
+  readonly registry?: Registry;
+  readonly logger?: Logger;
+}
+
+/** Maps any thrown value to a Status: ApiError keeps its code, anything else is a 500. */
+export function toStatus(err: unknown): KubeStatus {
+  if (err instanceof ApiError) return failureStatus(err.status, err.message);
+  return failureStatus(500, errorMessage(err));
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendText(res: ServerResponse, code: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendStatus(res: ServerResponse, err: unknown): void {
+  const status = toStatus(err);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, status.code, status);
+}
+
+/** Kubernetes' /version shape, with nodelet's own version and Node's in place of Go's. */
+export function versionInfo(version: string): Record<string, string> {
+  const [major = '0', minor = '0'] = version.split('.');
+  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
+  return { major, minor, gitVersion: `v${version}`, nodeVersion: process.version, platform: `${process.platform}/${arch}` };
+}
+
+function list(kind: string, items: readonly unknown[], apiVersion = 'v1'): Record<string, unknown> {
+  return { kind, apiVersion, metadata: { resourceVersion: '' }, items };
+}
+
+export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    void handle(deps, req, res).catch((err: unknown) => {
+      const status = toStatus(err);
+      if (status.code >= 500) deps.logger?.error({ err, method: req.method, url: req.url }, 'API request failed');
+      sendStatus(res, err);
+    });
+  };
+}
+
+async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://nodelet');
+  const match = matchRoute(url.pathname);
+  if (match === undefined) throw new ApiError(404, UNKNOWN_PATH_MESSAGE);
+  const method = req.method ?? 'GET';
+  if (!ROUTE_METHODS[match.route].includes(method)) throw new ApiError(405, `the server does not allow this method on the requested resource`);
+  const { backend } = deps;
+  switch (match.route) {
+    case 'pods': {
+      const pods = backend.listPods().filter((p) => match.namespace === undefined || p.metadata?.namespace === match.namespace);
+      sendJson(res, 200, list('PodList', pods));
+      return;
+    }
+    case 'pod':
+      return handlePod(backend, match, method, res);
+    case 'log':
+      return streamLogs(deps, match, url.searchParams, res);
+    case 'exec':
+      throw new ApiError(400, 'Upgrade request required');
+    case 'events': {
+      const events = backend.listEvents().filter((e) => match.namespace === undefined || (e.involvedObject.namespace || 'default') === match.namespace);
+      sendJson(res, 200, list('EventList', events, 'nodelet/v1'));
+      return;
+    }
+    case 'node':
+      sendJson(res, 200, { apiVersion: 'v1', kind: 'Node', ...backend.node() });
+      return;
+    case 'manifests':
+      sendJson(res, 200, list('ManifestFileList', backend.manifests(), 'nodelet/v1'));
+      return;
+    case 'version':
+      sendJson(res, 200, versionInfo(deps.version));
+      return;
+    case 'healthz': {
+      const health = backend.healthy();
+      sendText(res, health.ok ? 200 : 503, health.ok ? 'ok' : (health.reason ?? 'unhealthy'));
+      return;
+    }
+    case 'readyz': {
+      const ready = backend.ready();
+      sendText(res, ready ? 200 : 503, ready ? 'ok' : 'not ready');
+      return;
+    }
+    case 'metrics':
+      if (deps.registry === undefined) throw new ApiError(404, UNKNOWN_PATH_MESSAGE);
+      sendText(res, 200, await deps.registry.metrics(), deps.registry.contentType);
+      return;
+  }
+}
+
+async function handlePod(backend: ApiBackend, match: Extract<RouteMatch, { route: 'pod' }>, method: string, res: ServerResponse): Promise<void> {
+  const pod = findPod(backend.listPods(), match.namespace, match.name);
+  if (method === 'DELETE') await backend.deletePod(match.namespace, match.name);
+  sendJson(res, 200, { apiVersion: 'v1', kind: 'Pod', ...pod });
+}
+
+function toBuffer(chunk: unknown): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+}
+
+function destroyStream(stream: NodeJS.ReadableStream): void {
+  const destroyable = stream as NodeJS.ReadableStream & { destroy?: () => void };
+  destroyable.destroy?.();
+}
+
+/** Chunked text/plain; a follow lasts until the container's stream ends or the client leaves. */
+async function streamLogs(deps: HandlerDeps, match: Extract<RouteMatch, { route: 'log' }>, query: URLSearchParams, res: ServerResponse): Promise<void> {
+  const pod = findPod(deps.backend.listPods(), match.namespace, match.name);
+  const opts = parseLogQuery(query, pod);
+  const abort = new AbortController();
+  res.once('close', () => abort.abort());
+  const stream = await deps.backend.logs(match.namespace, match.name, opts, abort.signal);
+  abort.signal.addEventListener('abort', () => destroyStream(stream), { once: true });
+  if (abort.signal.aborted) {
+    destroyStream(stream);
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
+  res.flushHeaders();
+  const decoder = containerHasTty(pod, opts.container) ? undefined : new FrameDecoder();
+  try {
+    for await (const chunk of stream) {
+      if (res.destroyed) break;
+      const data = toBuffer(chunk);
+      const out = decoder === undefined ? [data] : decoder.push(data).filter((f) => f.type === FRAME.stdout || f.type === FRAME.stderr).map((f) => f.payload);
+      for (const piece of out) {
+        if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      }
+    }
+  } catch (err) {
+    // The client left (the stream was destroyed) or Docker broke off: nothing to report to anyone
+    // but the log, and only for the latter.
+    if (!abort.signal.aborted) deps.logger?.warn({ err, pod: `${match.namespace}/${match.name}` }, 'log stream failed');
+  }
+  if (!res.destroyed) res.end();
+}

@@ -1,0 +1,60 @@
+// Tables `get node` and `get manifests` print. The node table is kubectl's printNode; the
+// manifest table is nodelet's own view of its manifest directory. Pure.
+import type { Node } from 'kubernetes-types/core/v1.js';
+import type { FileStatus } from '../../core/types.js';
+import { formatErrors, formatWarnings } from '../../manifest/format-diagnostics.js';
+import { timestampSince } from '../printers/duration.js';
+import { printTable } from '../printers/table.js';
+
+const NODE_ROLE_PREFIX = 'node-role.kubernetes.io/';
+const NODE_ROLE_LABEL = 'kubernetes.io/role';
+
+/** findNodeRoles: `node-role.kubernetes.io/<role>` keys and the `kubernetes.io/role` value. */
+export function nodeRoles(node: Node): string[] {
+  const roles = new Set<string>();
+  for (const [key, value] of Object.entries(node.metadata?.labels ?? {})) {
+    if (key.startsWith(NODE_ROLE_PREFIX) && key.length > NODE_ROLE_PREFIX.length) roles.add(key.slice(NODE_ROLE_PREFIX.length));
+    else if (key === NODE_ROLE_LABEL && value !== '') roles.add(value);
+  }
+  return [...roles].sort();
+}
+
+export function nodeStatus(node: Node): string {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
+  const status = ready === undefined ? ['Unknown'] : [ready.status === 'True' ? 'Ready' : 'NotReady'];
+  if (node.spec?.unschedulable === true) status.push('SchedulingDisabled');
+  return status.join(',');
+}
+
+function address(node: Node, type: string): string {
+  return node.status?.addresses?.find((a) => a.type === type)?.address ?? '<none>';
+}
+
+export function printNodes(nodes: readonly Node[], opts: { wide: boolean; now: number; noHeaders: boolean }): string {
+  const headers = ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION'];
+  if (opts.wide) headers.push('INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME');
+  const rows = nodes.map((node) => {
+    const info = node.status?.nodeInfo;
+    const roles = nodeRoles(node);
+    const row = [node.metadata?.name ?? '', nodeStatus(node), roles.length > 0 ? roles.join(',') : '<none>', timestampSince(node.metadata?.creationTimestamp, opts.now), info?.kubeletVersion ?? ''];
+    if (opts.wide) {
+      row.push(address(node, 'InternalIP'), address(node, 'ExternalIP'), info?.osImage || '<unknown>', info?.kernelVersion || '<unknown>', info?.containerRuntimeVersion || '<unknown>');
+    }
+    return row;
+  });
+  return printTable(opts.noHeaders ? [] : headers, rows);
+}
+
+/** FILE STATUS OBJECTS ERRORS, then each file's errors and warnings as the agent logs them. */
+export function printManifests(files: readonly FileStatus[], opts: { noHeaders: boolean }): string {
+  const rows = files.map((f) => [f.file, f.state, String(f.objects.length), String(f.errors.length)]);
+  let text = printTable(opts.noHeaders ? [] : ['FILE', 'STATUS', 'OBJECTS', 'ERRORS'], rows);
+  const details = files
+    .flatMap((f) => {
+      const result = { file: f.file, objects: [], errors: f.errors, warnings: f.warnings };
+      return [formatErrors(result), formatWarnings(result)];
+    })
+    .filter((block) => block !== '');
+  if (details.length > 0) text += `\n${details.join('\n')}\n`;
+  return text;
+}
