@@ -19,6 +19,10 @@ import { nextBackoff, type BackoffEntry, type BackoffPolicy } from './sync/backo
 import { executePlan, involvedPod, type StartFailure } from './sync/execute.js';
 import { containerTransitions, diffPods } from './lifecycle/relist.js';
 import { toStaticPod } from './manifest/identity.js';
+import { podWithStatus } from './status/generate.js';
+import type { NodeletMetrics } from './api/metrics.js';
+import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { PodAction } from './core/runtime-types.js';
 import { containerSpecHash } from './translate/spec-hash.js';
 import type { Container } from 'kubernetes-types/core/v1.js';
 
@@ -50,6 +54,12 @@ interface PodMemory {
   lastObserved?: ObservedPod;
   blockedStreak: number;
   lastError?: string;
+  /** kubelet's "reason cache": why a container is not running now (CrashLoopBackOff, ErrImagePull...). */
+  waiting: Map<string, { reason: string; message: string }>;
+  /** Last generated status, so conditions keep their lastTransitionTime. */
+  status?: PodStatus;
+  /** The pod-start latency was observed once. */
+  startRecorded?: boolean;
 }
 
 /** Passes that execute actions loop at most this often before yielding to other work. */
@@ -71,6 +81,7 @@ export class Agent {
   readonly #backoffPolicy: BackoffPolicy;
   #runtimeHealthy = false;
   #firstSync?: Promise<void>;
+  #metrics?: NodeletMetrics;
 
   constructor(deps: AgentDeps) {
     this.#deps = deps;
@@ -96,6 +107,61 @@ export class Agent {
 
   fileStatuses(): FileStatus[] {
     return this.#deps.source.fileStatuses();
+  }
+
+  /** Prometheus metrics to keep current (optional). */
+  attachMetrics(metrics: NodeletMetrics): void {
+    this.#metrics = metrics;
+  }
+
+  #updateGauges(): void {
+    const m = this.#metrics;
+    if (!m) return;
+    let pods = 0;
+    let containers = 0;
+    for (const p of this.#snapshot.values()) {
+      if (p.sandboxes.some((s) => s.state === 'running')) pods++;
+      containers += p.containers.filter((c) => c.state === 'running').length;
+    }
+    m.runningPods.set(pods);
+    m.runningContainers.set(containers);
+    m.manifestErrors.set(this.#deps.source.fileStatuses().filter((f) => f.state !== 'ok').length);
+  }
+
+  /** v1 Pods with kubelet-style status, for the local API. */
+  pods(): Pod[] {
+    return [...this.#desired.values()].map((d) => this.#podView(d));
+  }
+
+  /** Stops every container of the pod; its next pass starts it again from a new sandbox. */
+  async restartPod(uid: string): Promise<boolean> {
+    const observed = await this.#observe(uid);
+    if (!this.#desired.has(uid) || !observed) return false;
+    const grace = this.#desired.get(uid)?.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const live = [...observed.containers, ...observed.sandboxes].filter((c) => c.state === 'running' || c.state === 'created');
+    this.#log.info({ uid, containers: live.length }, 'pod deleted through the API; restarting it');
+    await Promise.all(live.filter((c) => c.role !== 'sandbox').map((c) => this.#deps.runtime.stopContainer(c.id, Math.max(2, grace))));
+    await Promise.all(live.filter((c) => c.role === 'sandbox').map((c) => this.#deps.runtime.stopContainer(c.id, 2)));
+    this.#workers.enqueue(uid);
+    return true;
+  }
+
+  #podView(desired: DesiredPod): Pod {
+    const mem = this.#memoryOf(desired.uid);
+    const observed = this.#snapshot.get(desired.uid);
+    const hostNetwork = desired.pod.spec?.hostNetwork === true;
+    const pod = podWithStatus({
+      desired,
+      observed,
+      now: this.#deps.clock.now(),
+      waiting: mem.waiting,
+      probes: new Map(),
+      hostIPs: this.#deps.translate.hostIPs,
+      podIPs: hostNetwork ? this.#deps.translate.hostIPs : [],
+      previous: mem.status,
+    });
+    mem.status = pod.status;
+    return pod;
   }
 
   get runtimeHealthy(): boolean {
@@ -228,6 +294,7 @@ export class Agent {
       if (adopted.length > 0) this.#log.info({ pods: adopted.length }, 'adopting running pods');
     }
     for (const uid of toSync) this.#workers.enqueue(uid);
+    this.#updateGauges();
   }
 
   async #followEvents(): Promise<void> {
@@ -252,7 +319,7 @@ export class Agent {
   #memoryOf(uid: string): PodMemory {
     let m = this.#memory.get(uid);
     if (!m) {
-      m = { backoff: new Map(), startFailures: new Map(), blockedStreak: 0 };
+      m = { backoff: new Map(), startFailures: new Map(), blockedStreak: 0, waiting: new Map() };
       this.#memory.set(uid, m);
     }
     return m;
@@ -287,6 +354,7 @@ export class Agent {
         startFailures: mem.startFailures,
       });
       const work = plan.actions.filter((a) => a.type !== 'backoff');
+      mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures);
       if (work.length === 0) {
         for (const a of plan.actions) {
           if (a.type === 'backoff' && desired) {
@@ -294,6 +362,13 @@ export class Agent {
           }
         }
         mem.blockedStreak = 0;
+        if (desired && observed && !mem.startRecorded && allAppsRunning(desired, observed)) {
+          mem.startRecorded = true;
+          const seen = Date.parse(desired.pod.metadata?.annotations?.['kubernetes.io/config.seen'] ?? '');
+          if (Number.isFinite(seen)) this.#metrics?.podStartDuration.observe(Math.max(0, now - seen) / 1000);
+          this.#log.info({ pod: `${desired.namespace}/${desired.name}`, uid: desired.uid }, 'pod running');
+        }
+        this.#updateGauges();
         return { requeueAt: plan.requeueAt };
       }
       const result = await executePlan(desired, observed, plan, {
@@ -311,6 +386,7 @@ export class Agent {
         if (replaced && replaced.state === 'exited' && replaced.specHash === s.specHash) {
           const key = backoffKey(s.container, s.specHash);
           mem.backoff.set(key, nextBackoff(mem.backoff.get(key), replaced.finishedAt ?? now, clock.now(), this.#backoffPolicy));
+          if (desired) this.#metrics?.containerRestarts.inc({ namespace: desired.namespace, pod: desired.name, container: s.container });
         }
       }
       for (const [name, failure] of result.startFailures) {
@@ -355,6 +431,32 @@ export class Agent {
       this.#log.warn({ uid, err: message }, 'pod sync failed; retrying');
     }
   }
+}
+
+function allAppsRunning(desired: DesiredPod, observed: ObservedPod): boolean {
+  const names = desired.pod.spec?.containers.map((c) => c.name) ?? [];
+  return names.length > 0 && names.every((n) => observed.containers.some((c) => c.name === n && c.state === 'running'));
+}
+
+/** What status shows for containers that are not running: back-off, or the last start failure. */
+function waitingReasons(
+  desired: DesiredPod | undefined,
+  actions: readonly PodAction[],
+  startFailures: ReadonlyMap<string, StartFailure>,
+): Map<string, { reason: string; message: string }> {
+  const out = new Map<string, { reason: string; message: string }>();
+  for (const [name, f] of startFailures) out.set(name, { reason: f.reason, message: f.message });
+  for (const a of actions) {
+    if (a.type !== 'backoff') continue;
+    const failure = startFailures.get(a.container);
+    if (failure && (failure.reason === 'ErrImagePull' || failure.reason === 'ImagePullBackOff')) {
+      const image = findContainer(desired, a.container)?.image ?? '';
+      out.set(a.container, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
+    } else {
+      out.set(a.container, { reason: 'CrashLoopBackOff', message: a.message });
+    }
+  }
+  return out;
 }
 
 function findContainer(desired: DesiredPod | undefined, name: string): Container | undefined {

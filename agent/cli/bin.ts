@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 // `nodelet` command line: `run` starts the agent; the other commands are thin clients.
 import { Command, Option } from 'commander';
-import { createRequire } from 'node:module';
 import { registerValidateCommand } from './validate-command.js';
 import { registerRunCommand } from './run-command.js';
-
-const require = createRequire(import.meta.url);
-const { version } = require('../../../package.json') as { version: string };
+import { registerClientCommands } from './commands/index.js';
+import { NODELET_VERSION as version } from '../version.js';
+import { ApiClient, formatClientError } from '../api/client.js';
 
 export function buildProgram(): Command {
   const program = new Command('nodelet')
@@ -16,11 +15,19 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerRunCommand(program);
   registerValidateCommand(program);
+  registerClientCommands(program);
   program
     .command('version')
-    .description('print the nodelet version')
-    .action(() => {
-      console.log(`nodelet ${version}`);
+    .description('print the client and agent versions, as kubectl version does')
+    .action(async () => {
+      console.log(`Client Version: v${version}`);
+      try {
+        const server = await new ApiClient(program.opts<{ apiSocket: string }>().apiSocket).version();
+        console.log(`Server Version: ${server.gitVersion}`);
+      } catch (err) {
+        console.error(formatClientError(err));
+        process.exitCode = 1;
+      }
     });
   return program;
 }
