@@ -21,6 +21,7 @@ import { containerTransitions, diffPods } from './lifecycle/relist.js';
 import { toStaticPod } from './manifest/identity.js';
 import { podWithStatus } from './status/generate.js';
 import type { NodeletMetrics } from './api/metrics.js';
+import { ProbeManager } from './probe/prober.js';
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { PodAction } from './core/runtime-types.js';
 import { containerSpecHash } from './translate/spec-hash.js';
@@ -82,6 +83,7 @@ export class Agent {
   #runtimeHealthy = false;
   #firstSync?: Promise<void>;
   #metrics?: NodeletMetrics;
+  readonly #prober: ProbeManager;
 
   constructor(deps: AgentDeps) {
     this.#deps = deps;
@@ -93,6 +95,15 @@ export class Agent {
       sync: (uid) => this.#syncPod(uid),
       onError: (uid, err) => this.#onPassError(uid, err),
       errorBackoffMs: 1000,
+    });
+    this.#prober = new ProbeManager({
+      runtime: deps.runtime,
+      clock: deps.clock,
+      events: deps.events,
+      logger: deps.logger,
+      hostIPs: deps.translate.hostIPs,
+      onChange: (uid) => this.#workers.enqueue(uid),
+      onResult: (type, result) => this.#metrics?.probeResults.inc({ probe_type: type, result }),
     });
   }
 
@@ -155,7 +166,7 @@ export class Agent {
       observed,
       now: this.#deps.clock.now(),
       waiting: mem.waiting,
-      probes: new Map(),
+      probes: this.#prober.states(desired.uid),
       hostIPs: this.#deps.translate.hostIPs,
       podIPs: hostNetwork ? this.#deps.translate.hostIPs : [],
       previous: mem.status,
@@ -201,6 +212,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.#abort.abort(new Error('agent stopping'));
     this.#relistTimer?.cancel();
+    this.#prober.stop();
     await this.#deps.source.stop();
     await this.#workers.stop();
   }
@@ -339,6 +351,10 @@ export class Agent {
     for (let round = 0; round < MAX_ROUNDS_PER_PASS; round++) {
       const desired = this.#desired.get(uid);
       const observed = await this.#observe(uid);
+      // Probe workers follow every observation, so a replaced container is never judged by
+      // its predecessor's failed probe.
+      if (desired) this.#prober.syncPod(desired, observed);
+      else this.#prober.removePod(uid);
       this.#logTransitions(desired, mem.lastObserved, observed);
       mem.lastObserved = observed;
       if (!desired && !observed) {
@@ -352,6 +368,7 @@ export class Agent {
         backoff: mem.backoff,
         backoffPolicy: this.#backoffPolicy,
         startFailures: mem.startFailures,
+        unhealthy: this.#prober.unhealthy(uid, observed),
       });
       const work = plan.actions.filter((a) => a.type !== 'backoff');
       mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures);
@@ -378,6 +395,7 @@ export class Agent {
         events: this.#deps.events,
         logger: this.#deps.logger,
         now: () => clock.now(),
+        clock,
       });
       for (const s of result.started) {
         mem.startFailures.delete(s.container);

@@ -1,11 +1,13 @@
 // Carries out a PodPlan through the runtime and host-filesystem ports. Each action is one
 // step of kubelet's SyncPod; the first failure that blocks the rest (a volume that cannot be
 // set up) ends the pass, while a container that fails to start is recorded so the planner
-// backs it off and the other containers still start.
+// backs it off and the other containers still start. Lifecycle hooks run here as in kubelet's
+// kuberuntime_container.go: postStart right after a start (blocking the next start; a failure
+// kills the container, PostStartHookError), preStop before every stop, within the grace period.
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../log/logger.js';
 import type { DesiredPod } from '../core/types.js';
-import type { ContainerSpec, ObservedContainer, ObservedPod, PodAction, PodPlan } from '../core/runtime-types.js';
+import type { ContainerSpec, KillReason, ObservedContainer, ObservedPod, PodAction, PodPlan } from '../core/runtime-types.js';
 import { dirname } from 'node:path';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import type { HostFs } from '../runtime/host-fs.js';
@@ -15,9 +17,12 @@ import { errorMessage } from '../core/errors.js';
 import { toContainerSpec, toSandboxSpec, type TranslateContext } from '../translate/container-spec.js';
 import { planVolumes } from '../translate/volumes.js';
 import { containerSpecHash } from '../translate/spec-hash.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { MINIMUM_GRACE_PERIOD_SECONDS, preStopFromLabels, runLifecycleHandler, runPreStopHook, type HookDeps, type HookTarget } from '../lifecycle/hooks.js';
+import { defaultPodHost } from '../probe/target.js';
 
 /** Kubelet never stops a container with less than this grace (minimumGracePeriodInSeconds). */
-export const MIN_GRACE_SECONDS = 2;
+export const MIN_GRACE_SECONDS = MINIMUM_GRACE_PERIOD_SECONDS;
 /** cri-dockerd's defaultSandboxGracePeriod. */
 const SANDBOX_GRACE_SECONDS = 10;
 
@@ -28,6 +33,10 @@ export interface ExecuteDeps {
   readonly events: EventStore;
   readonly logger: Logger;
   readonly now: () => number;
+  /** Sleeps of `sleep` lifecycle hooks; the system clock when not given. */
+  readonly clock?: Pick<Clock, 'sleep'>;
+  /** The pod's IPs when known, for httpGet hooks without a host (hostNetwork pods use the node's). */
+  readonly podIPs?: (podUid: string) => readonly string[];
 }
 
 export interface StartFailure {
@@ -74,7 +83,7 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
   for (const action of plan.actions) {
     switch (action.type) {
       case 'killPod':
-        await killPod(observed, action, deps, log, involved);
+        await killPod(desired, observed, action, deps, log, involved);
         if (action.reason !== 'PodCompleted' && action.reason !== 'PodFailed') sandboxId = undefined;
         break;
       case 'prepareVolumes': {
@@ -116,8 +125,11 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
       }
       case 'killContainer': {
         const c = observed?.containers.find((x) => x.id === action.containerId);
-        deps.events.record(involved(action.container, c?.role), 'Normal', 'Killing', action.reason === 'SpecChanged' ? action.message : `Stopping container ${action.container}`);
-        await deps.runtime.stopContainer(action.containerId, Math.max(MIN_GRACE_SECONDS, action.graceSeconds));
+        const explained = action.reason === 'SpecChanged' || action.reason === 'LivenessProbe' || action.reason === 'StartupProbe';
+        deps.events.record(involved(action.container, c?.role), 'Normal', 'Killing', explained ? action.message : `Stopping container ${action.container}`);
+        const instance = c ?? { id: action.containerId, name: action.container, role: 'app' as const, state: 'unknown' as const, labels: {} };
+        const spec = desired ? findContainer(desired, action.container) : undefined;
+        await stopWithPreStop(podRef, desired, instance, action.graceSeconds, configuredGrace(desired, spec, action.reason), deps, log, involved);
         log.info({ container: action.container, reason: action.reason }, 'container killed');
         break;
       }
@@ -179,13 +191,106 @@ async function startContainer(
     deps.events.record(ref, 'Normal', 'Created', `Created container ${container.name}`);
     deps.events.record(ref, 'Normal', 'Started', `Started container ${container.name}`);
     log.info({ container: container.name, role: action.role, restartCount: action.restartCount, id: id.slice(0, 12) }, 'container started');
-    return undefined;
+    return await runPostStart(desired, container, { id, name: container.name, role: action.role, state: 'running', labels: {} }, deps, log, involved);
   } catch (err) {
     const message = errorMessage(err);
     deps.events.record(ref, 'Warning', 'Failed', `Error: ${message}`);
     log.warn({ container: container.name, err: message }, 'container start failed');
     return { reason: 'RunContainerError', message, at: deps.now() };
   }
+}
+
+type KillTarget = Pick<ObservedContainer, 'id' | 'name' | 'role' | 'state' | 'labels'>;
+
+function hookDeps(deps: ExecuteDeps): HookDeps & { now: () => number } {
+  const clock = deps.clock ?? systemClock;
+  return { runtime: deps.runtime, sleep: (ms, signal) => clock.sleep(ms, signal), now: deps.now };
+}
+
+/** Where an httpGet hook without a host goes; a pod we no longer have the spec of has only its known IPs. */
+function hookHost(desired: DesiredPod | undefined, uid: string, deps: ExecuteDeps): string | undefined {
+  const podIPs = deps.podIPs?.(uid) ?? deps.translate.podIPs;
+  return desired ? defaultPodHost(desired.pod, deps.translate.hostIPs, podIPs) : podIPs[0];
+}
+
+/**
+ * The grace period kubelet's setTerminationGracePeriod would pick before the 2 s floor: the
+ * probe's own for a probe kill, else the pod's. A preStop hook only runs when it is above 0.
+ */
+function configuredGrace(desired: DesiredPod | undefined, spec: Container | undefined, reason: KillReason): number | undefined {
+  if (!desired) return undefined;
+  const probe = reason === 'LivenessProbe' ? spec?.livenessProbe : reason === 'StartupProbe' ? spec?.startupProbe : undefined;
+  return probe?.terminationGracePeriodSeconds ?? desired.pod.spec?.terminationGracePeriodSeconds;
+}
+
+/**
+ * kubelet killContainer after its Killing event: the preStop hook (from the spec, or from the
+ * container's labels when the pod is gone) runs within the grace period, its time comes off the
+ * grace, and docker stop gets what is left, never under 2 s.
+ */
+async function stopWithPreStop(
+  podRef: { uid: string; name: string; namespace: string },
+  desired: DesiredPod | undefined,
+  instance: KillTarget,
+  graceSeconds: number,
+  configured: number | undefined,
+  deps: ExecuteDeps,
+  log: Logger,
+  involved: (c?: string, role?: string) => InvolvedObject,
+): Promise<void> {
+  let grace = Math.max(MIN_GRACE_SECONDS, graceSeconds);
+  const spec = desired ? findContainer(desired, instance.name) : undefined;
+  const restored = spec ? undefined : preStopFromLabels(instance.labels);
+  const handler = spec ? spec.lifecycle?.preStop : restored?.handler;
+  if (handler && instance.state === 'running' && (configured ?? grace) > 0) {
+    const target: HookTarget = {
+      pod: podRef,
+      container: spec ?? { name: instance.name, ports: restored?.ports },
+      containerId: instance.id,
+      podHost: hookHost(desired, podRef.uid, deps),
+    };
+    const { remainingGraceSeconds, result } = await runPreStopHook(handler, target, hookDeps(deps), grace);
+    if (!result.ok && result.timedOut) {
+      log.info({ container: instance.name, gracePeriod: grace }, 'preStop hook not completed in grace period');
+    } else if (!result.ok) {
+      // As kubelet: the event does not carry the hook's output, which may hold secrets.
+      deps.events.record(involved(instance.name, instance.role), 'Warning', 'FailedPreStopHook', 'PreStopHook failed');
+      log.warn({ container: instance.name, err: result.message }, 'preStop hook failed');
+    }
+    grace = remainingGraceSeconds;
+  }
+  await deps.runtime.stopContainer(instance.id, grace);
+}
+
+/**
+ * startContainer step 4: the postStart hook, right after the start and before the next
+ * container. A failure kills the container (Killing "FailedPostStartHook", with its preStop
+ * hook and the pod's grace period) and is a start failure, PostStartHookError, that backs off.
+ */
+async function runPostStart(
+  desired: DesiredPod,
+  container: Container,
+  instance: KillTarget,
+  deps: ExecuteDeps,
+  log: Logger,
+  involved: (c?: string, role?: string) => InvolvedObject,
+): Promise<StartFailure | undefined> {
+  const postStart = container.lifecycle?.postStart;
+  if (!postStart) return undefined;
+  const target: HookTarget = { pod: desired, container, containerId: instance.id, podHost: hookHost(desired, desired.uid, deps) };
+  const hook = await runLifecycleHandler(postStart, target, hookDeps(deps));
+  if (hook.ok) return undefined;
+  const ref = involved(container.name, instance.role);
+  deps.events.record(ref, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
+  log.warn({ container: container.name, err: hook.message }, 'postStart hook failed; killing the container');
+  deps.events.record(ref, 'Normal', 'Killing', 'FailedPostStartHook');
+  const grace = desired.pod.spec?.terminationGracePeriodSeconds;
+  try {
+    await stopWithPreStop(desired, desired, instance, grace ?? 30, grace, deps, log, involved);
+  } catch (err) {
+    log.warn({ container: container.name, err: errorMessage(err) }, 'could not kill the container after its postStart hook failed');
+  }
+  return { reason: 'PostStartHookError', message: hook.message, at: deps.now() };
 }
 
 async function prepareVolumes(desired: DesiredPod, deps: ExecuteDeps): Promise<{ reason: string; message: string } | undefined> {
@@ -243,6 +348,7 @@ async function ensureMountSources(spec: ContainerSpec, hostFs: HostFs): Promise<
 
 /** App containers in parallel, then sidecars in reverse order, then whatever else, then the sandbox. */
 async function killPod(
+  desired: DesiredPod | undefined,
   observed: ObservedPod | undefined,
   action: Extract<PodAction, { type: 'killPod' }>,
   deps: ExecuteDeps,
@@ -252,9 +358,11 @@ async function killPod(
   if (!observed) return;
   const grace = Math.max(MIN_GRACE_SECONDS, action.graceSeconds);
   const live = observed.containers.filter(isLive);
+  const podRef = desired ?? { uid: observed.uid, name: observed.name, namespace: observed.namespace };
+  const configured = desired ? desired.pod.spec?.terminationGracePeriodSeconds : undefined;
   const stop = async (c: ObservedContainer): Promise<void> => {
     deps.events.record(involved(c.name, c.role), 'Normal', 'Killing', `Stopping container ${c.name}`);
-    await deps.runtime.stopContainer(c.id, grace);
+    await stopWithPreStop(podRef, desired, c, grace, configured, deps, log, involved);
   };
   await Promise.all(live.filter((c) => c.role === 'app' || c.role === 'init').map(stop));
   const sidecars = live.filter((c) => c.role === 'sidecar').sort((a, b) => b.createdAt - a.createdAt);

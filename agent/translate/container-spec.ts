@@ -7,6 +7,7 @@ import type { DesiredPod } from '../core/types.js';
 import type { ContainerRole, ContainerSpec, NamespaceSpec } from '../core/runtime-types.js';
 import { dockerContainerName, LABELS, toIdentityLabels } from '../core/labels.js';
 import { containerSpecHash } from './spec-hash.js';
+import { preStopLabels } from '../lifecycle/hooks.js';
 import { computeEnv, toDockerEnv, type NodeAllocatable } from './env.js';
 import { expandVars } from './expand.js';
 import { toResourceSpec } from './resources.js';
@@ -85,6 +86,9 @@ function containerLabels(pod: DesiredPod, container: Container, role: Exclude<Co
     specHash: containerSpecHash(container),
     restartCount,
   });
+  // preStop and ports travel with the container, as kubelet's annotations do, so a pod whose
+  // manifest is gone (or an agent restarted meanwhile) still runs its preStop hook.
+  Object.assign(labels, preStopLabels(container));
   labels[LABELS.terminationMessagePath] = container.terminationMessagePath ?? DEFAULT_TERMINATION_MESSAGE_PATH;
   labels[LABELS.terminationMessagePolicy] = container.terminationMessagePolicy ?? 'File';
   const grace = pod.pod.spec?.terminationGracePeriodSeconds;

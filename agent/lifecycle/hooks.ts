@@ -1,0 +1,143 @@
+// postStart / preStop handlers (k/k pkg/kubelet/lifecycle/handlers.go, kuberuntime_container.go
+// executePreStopHook): exec in the container, an HTTP GET (the probe runner's request, with
+// `User-Agent: kube-lifecycle/1.30`), or sleep. The message of a failure is kubelet's, word for
+// word; the events the executor records deliberately leave it out, as kubelet does (hook
+// output may carry secrets).
+import type { Container, ContainerPort, LifecycleHandler } from 'kubernetes-types/core/v1.js';
+import type { PodRuntime } from '../runtime/pod-runtime.js';
+import { errorMessage } from '../core/errors.js';
+import { buildHttpGetRequest, httpGet } from '../probe/runners/http.js';
+import { formatPod, goQuote } from '../probe/target.js';
+
+/** kubelet's minimumGracePeriodInSeconds: no container is stopped with less. */
+export const MINIMUM_GRACE_PERIOD_SECONDS = 2;
+
+/** setTimeout's ceiling: an exec hook without a deadline waits this long at most (~24.8 days). */
+const NO_DEADLINE_MS = 2_147_483_647;
+
+/**
+ * kubelet keeps the preStop handler (and the ports it may name) in the container's
+ * annotations, which cri-dockerd stores as `annotation.*` labels, so a container whose pod is
+ * gone from the manifests still gets its preStop hook when it is stopped.
+ */
+export const PRE_STOP_HANDLER_LABEL = 'annotation.io.kubernetes.container.preStopHandler';
+export const CONTAINER_PORTS_LABEL = 'annotation.io.kubernetes.container.ports';
+
+/** The labels that let a preStop hook run without the pod spec (newContainerAnnotations). */
+export function preStopLabels(container: Pick<Container, 'lifecycle' | 'ports'>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const preStop = container.lifecycle?.preStop;
+  if (preStop) out[PRE_STOP_HANDLER_LABEL] = JSON.stringify(preStop);
+  if (container.ports && container.ports.length > 0) out[CONTAINER_PORTS_LABEL] = JSON.stringify(container.ports);
+  return out;
+}
+
+/** restoreSpecsFromContainerLabels, for the preStop hook: undefined when there is none (or it does not parse). */
+export function preStopFromLabels(labels: Readonly<Record<string, string>>): { handler: LifecycleHandler; ports: ContainerPort[] } | undefined {
+  const raw = labels[PRE_STOP_HANDLER_LABEL];
+  if (!raw) return undefined;
+  try {
+    const handler = JSON.parse(raw) as unknown;
+    if (typeof handler !== 'object' || handler === null || Array.isArray(handler)) return undefined;
+    const portsRaw = labels[CONTAINER_PORTS_LABEL];
+    const ports = portsRaw ? (JSON.parse(portsRaw) as unknown) : [];
+    return { handler: handler as LifecycleHandler, ports: Array.isArray(ports) ? (ports as ContainerPort[]) : [] };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * killContainer's arithmetic: what the preStop hook used (whole seconds, truncated) comes off
+ * the grace period, and the container still gets at least 2 s after SIGTERM.
+ */
+export function graceAfterPreStop(graceSeconds: number, hookElapsedMs: number): number {
+  return Math.max(MINIMUM_GRACE_PERIOD_SECONDS, graceSeconds - Math.trunc(Math.max(0, hookElapsedMs) / 1000));
+}
+
+export interface HookTarget {
+  readonly pod: { readonly name: string; readonly namespace: string; readonly uid: string };
+  readonly container: Pick<Container, 'name' | 'ports'>;
+  readonly containerId: string;
+  /** Where an httpGet without `host` goes (the pod IP; a hostNetwork pod's node IP); undefined = no address. */
+  readonly podHost?: string;
+}
+
+export interface HookDeps {
+  readonly runtime: Pick<PodRuntime, 'exec'>;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export type HookResult =
+  | { readonly ok: true }
+  /** `message` is kubelet's; `timedOut`: the deadline (preStop's grace period) ended the hook. */
+  | { readonly ok: false; readonly message: string; readonly timedOut: boolean };
+
+/** handlerRunner.Run. `signal` bounds the hook (preStop: the grace period); postStart has none, as in kubelet. */
+export async function runLifecycleHandler(handler: LifecycleHandler, target: HookTarget, deps: HookDeps, signal?: AbortSignal): Promise<HookResult> {
+  const { container } = target;
+  const where = `for Container ${goQuote(container.name)} in Pod ${goQuote(formatPod(target.pod))}`;
+  const failed = (message: string): HookResult => ({ ok: false, message, timedOut: signal?.aborted ?? false });
+
+  if (handler.exec) {
+    const command = handler.exec.command ?? [];
+    let error: string | undefined;
+    let output = '';
+    try {
+      const r = await deps.runtime.exec(target.containerId, command, { timeoutMs: NO_DEADLINE_MS, signal });
+      output = r.stdout + r.stderr;
+      // cri-dockerd / remote runtime: a non-zero exit is a CodeExitError.
+      if (r.exitCode !== 0) error = `command '${command.join(' ')}' exited with ${r.exitCode}: ${r.stderr}`;
+    } catch (err) {
+      error = signal?.aborted ? 'context deadline exceeded' : errorMessage(err);
+    }
+    if (error === undefined) return { ok: true };
+    return failed(`Exec lifecycle hook ([${command.join(' ')}]) ${where} failed - error: ${error}, message: ${goQuote(output)}`);
+  }
+
+  if (handler.httpGet) {
+    const path = handler.httpGet.path ?? '';
+    const built = buildHttpGetRequest(handler.httpGet, container, target.podHost, 'lifecycle');
+    let error: string | undefined;
+    if (!built.ok) {
+      error = built.reason === 'no-host' ? `failed to find networking container: ${built.message}` : built.message;
+    } else {
+      try {
+        // kubelet only fails an HTTP hook that got no response; the status code is not checked.
+        await httpGet(built.request, { signal, readBody: false });
+      } catch (err) {
+        error = signal?.aborted ? 'context deadline exceeded' : errorMessage(err);
+      }
+    }
+    if (error === undefined) return { ok: true };
+    return failed(`HTTP lifecycle hook (${path}) ${where} failed - error: ${error}`);
+  }
+
+  if (handler.sleep) {
+    const seconds = handler.sleep.seconds;
+    try {
+      await deps.sleep(Math.max(0, seconds) * 1000, signal);
+      return { ok: true };
+    } catch {
+      return failed(`Sleep lifecycle hook (${seconds}) ${where} failed - error: container terminated before sleep hook finished`);
+    }
+  }
+
+  const kind = handler.tcpSocket ? 'tcpSocket is not supported as a lifecycle handler' : 'no action set';
+  return failed(`Cannot run handler: invalid handler: ${kind}`);
+}
+
+/**
+ * executePreStopHook: runs the hook for at most `graceSeconds`, and returns the grace left for
+ * docker stop (never below 2 s) with the hook's result.
+ */
+export async function runPreStopHook(
+  handler: LifecycleHandler,
+  target: HookTarget,
+  deps: HookDeps & { readonly now: () => number },
+  graceSeconds: number,
+): Promise<{ readonly remainingGraceSeconds: number; readonly result: HookResult }> {
+  const started = deps.now();
+  const result = await runLifecycleHandler(handler, target, deps, AbortSignal.timeout(Math.max(1, graceSeconds) * 1000));
+  return { remainingGraceSeconds: graceAfterPreStop(graceSeconds, deps.now() - started), result };
+}
