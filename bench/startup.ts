@@ -7,7 +7,8 @@
 // Run with `npm run bench:startup` (it makes the harness engine available first).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import Docker from 'dockerode';
 import { resolveConfig } from '../agent/config/config.js';
@@ -159,7 +160,7 @@ export async function runStartupBench(): Promise<{ single: { agent: number; floo
   return { single: { agent, floor }, burst: { agent: burst, sequential, parallel } };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const v = await docker.version();
   const r = await runStartupBench();
   console.log(`nodelet startup benchmark — ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, Node ${process.version}, Docker ${v.Version}`);
