@@ -124,16 +124,30 @@ export class AgentApiBackend implements ApiBackend {
     return pod.uid;
   }
 
+  /** Which container instance logs/exec address, with kubelet's rules (validateContainerLogStatus). */
   #container(namespace: string, pod: string, container: string, previous: boolean): ObservedContainer {
     const uid = this.#uid(namespace, pod);
-    const observed = this.#d.agent.observedPod(uid);
-    const instances = (observed?.containers ?? []).filter((c) => c.name === container).sort((a, b) => b.restartCount - a.restartCount || b.createdAt - a.createdAt);
-    const chosen = previous ? instances[1] : instances[0];
-    if (!chosen) {
-      if (previous) throw new ApiError(400, `previous terminated container "${container}" in pod "${pod}" not found`);
-      throw new ApiError(400, `container "${container}" in pod "${pod}" is waiting to start: ContainerCreating`);
+    const view = this.#d.agent.pods().find((p) => p.metadata?.uid === uid);
+    const statuses = [...(view?.status?.initContainerStatuses ?? []), ...(view?.status?.containerStatuses ?? [])];
+    const status = statuses.find((s) => s.name === container);
+    const last = status?.lastState?.terminated?.containerID;
+    let id: string | undefined;
+    if (previous) {
+      if (!last) throw new ApiError(400, `previous terminated container "${container}" in pod "${pod}" not found`);
+      id = last;
+    } else {
+      id = status?.state?.running ? status.containerID : (status?.state?.terminated?.containerID ?? last);
+      const waiting = status?.state?.waiting;
+      if (!id && waiting) {
+        const why =
+          waiting.reason === 'ErrImagePull' ? "image can't be pulled" : waiting.reason === 'ImagePullBackOff' ? 'trying and failing to pull image' : waiting.reason;
+        throw new ApiError(400, `container "${container}" in pod "${pod}" is waiting to start: ${why}`);
+      }
     }
-    return chosen;
+    const bare = id?.replace(/^docker:\/\//, '');
+    const observed = this.#d.agent.observedPod(uid)?.containers.find((c) => c.id === bare);
+    if (!observed) throw new ApiError(400, `container "${container}" in pod "${pod}" is waiting to start: ContainerCreating`);
+    return observed;
   }
 }
 
