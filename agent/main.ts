@@ -15,6 +15,13 @@ import { parseManifestFile } from './manifest/parse-file.js';
 import { EventStore } from './events/event-store.js';
 import { Agent } from './agent.js';
 import type { TranslateContext } from './translate/container-spec.js';
+import { AgentApiBackend } from './api-backend.js';
+import { startApiServer } from './api/server.js';
+import { createMetrics } from './api/metrics.js';
+import { startHealthServer } from './api/health-server.js';
+import { NODELET_VERSION } from './version.js';
+import { controlLogLevel } from './systemd/log-level.js';
+import { applyReload, diffConfig, type ConfigReload } from './systemd/config-reload.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodelet/config.yaml';
 
@@ -59,13 +66,22 @@ export function hostAddresses(): string[] {
 export interface RunningAgent {
   readonly agent: Agent;
   readonly logger: Logger;
+  /** The config in effect (a reload replaces the reloadable settings). */
   readonly config: AgentConfig;
   stop(): Promise<void>;
+  /**
+   * Reads the config again (SIGHUP, `systemctl reload nodelet`) and applies what can change
+   * live (systemd/config-reload.ts); pods are not touched. Throws ConfigError when the new
+   * config is invalid or the agent was started without `loadConfig`; the running config stays.
+   */
+  reloadConfig(): Promise<ConfigReload>;
 }
 
 /** Builds and starts everything for `nodelet run`. */
-export async function startAgent(config: AgentConfig, opts: { logger?: Logger } = {}): Promise<RunningAgent> {
+export async function startAgent(config: AgentConfig, opts: { logger?: Logger; loadConfig?: () => Promise<AgentConfig> } = {}): Promise<RunningAgent> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, base: { node: config.nodeName } });
+  const setLogLevel = controlLogLevel(logger);
+  let current = config;
   const clock = systemClock;
   const docker = new Docker(dockerOptions(config.dockerHost));
   const runtime = new DockerRuntime({ docker, nodeName: config.nodeName, logger: logger.child({ component: 'docker' }) });
@@ -92,13 +108,49 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger } 
   };
   const agent = new Agent({ config, runtime, hostFs, source, clock, logger, events, translate });
   logger.info({ manifestDir: config.manifestDir, stateDir: config.stateDir, docker: config.dockerHost }, 'nodelet starting');
+  const startedAt = clock.now();
+  let dockerVersion: string | undefined;
+  const backend = new AgentApiBackend({
+    agent,
+    events,
+    streams: runtime,
+    nodeName: config.nodeName,
+    version: NODELET_VERSION,
+    hostIPs,
+    dockerVersion: () => dockerVersion,
+    startedAt,
+    nodeLabels: () => current.nodeLabels,
+    nodeTaints: () => current.nodeTaints.map((t) => ({ ...t })),
+  });
+  const metrics = createMetrics({ defaultMetrics: true });
+  // The API socket comes up first, so `nodelet get pods` answers while the first sync runs.
+  const api = await startApiServer({ socketPath: config.apiSocket, group: config.apiSocketGroup, backend, version: NODELET_VERSION, registry: metrics.registry, logger: logger.child({ component: 'api' }) });
+  const health = config.metricsAddress
+    ? await startHealthServer(config.metricsAddress, { registry: metrics.registry, ready: () => backend.ready(), healthy: () => backend.healthy() })
+    : undefined;
+  agent.attachMetrics(metrics);
   await agent.start();
+  dockerVersion = await runtime.version().then((v) => v.version).catch(() => undefined);
   return {
     agent,
     logger,
-    config,
+    get config() {
+      return current;
+    },
+    reloadConfig: async () => {
+      if (!opts.loadConfig) throw new ConfigError('this agent was started without a config source to reload');
+      const next = await opts.loadConfig();
+      const change = diffConfig(current, next);
+      current = applyReload(current, next);
+      if (change.applied.includes('logLevel')) setLogLevel(current.logLevel);
+      logger.info({ changed: change.changed, applied: change.applied, needsRestart: change.needsRestart, logLevel: current.logLevel }, 'config reloaded');
+      if (change.needsRestart.length > 0) logger.warn({ settings: change.needsRestart }, 'changed settings take effect at the next restart (pods keep running)');
+      return change;
+    },
     stop: async () => {
       await agent.stop();
+      await api.close();
+      await health?.close();
       logger.info({}, 'nodelet stopped; containers left running');
       logger.flush();
     },

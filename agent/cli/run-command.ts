@@ -3,6 +3,8 @@ import { Command, Option } from 'commander';
 import { OPTIONS } from '../config/config.js';
 import { isNodeletError, errorMessage } from '../core/errors.js';
 import { loadConfig, startAgent } from '../main.js';
+import { systemClock } from '../core/clock.js';
+import { startSystemdService } from '../systemd/service.js';
 
 export function registerRunCommand(program: Command): void {
   const cmd = program
@@ -22,21 +24,44 @@ export function registerRunCommand(program: Command): void {
     // --api-socket is a program-level option shared with the client commands.
     const globals = program.opts<{ apiSocket?: string }>();
     if (program.getOptionValueSource('apiSocket') === 'cli' || program.getOptionValueSource('apiSocket') === 'env') flags.apiSocket = globals.apiSocket;
-    let running: Awaited<ReturnType<typeof startAgent>>;
+    let running: Awaited<ReturnType<typeof startAgent>> | undefined;
+    // SIGHUP (`systemctl reload nodelet`) re-reads the config; without a handler it would kill
+    // the process, so the handler is in place before anything slow starts.
+    let hupBeforeStart = false;
+    let reload = (): void => {
+      hupBeforeStart = true;
+    };
+    process.on('SIGHUP', () => reload());
     try {
       const config = await loadConfig(flags);
-      running = await startAgent(config);
+      running = await startAgent(config, { loadConfig: () => loadConfig(flags) });
     } catch (err) {
       console.error(`nodelet: ${isNodeletError(err) ? err.message : errorMessage(err)}`);
       process.exitCode = isNodeletError(err, 'NLT_CONFIG_INVALID') ? 2 : 1;
       return;
     }
+    const agent = running;
+    const service = startSystemdService({ agent: agent.agent, dockerHost: agent.config.dockerHost, clock: systemClock, logger: agent.logger, env: process.env, pid: process.pid });
+    let reloads = Promise.resolve();
+    reload = () => {
+      reloads = reloads.then(async () => {
+        agent.logger.info({ signal: 'SIGHUP' }, 'reloading the configuration');
+        await service.reloading();
+        await agent.reloadConfig().catch((err: unknown) => agent.logger.error({ err: errorMessage(err) }, 'config reload failed; the running config stays'));
+        await service.reloaded();
+      });
+    };
+    if (hupBeforeStart) reload();
     let stopping = false;
     const shutdown = (signal: string): void => {
       if (stopping) return;
       stopping = true;
-      running.logger.info({ signal }, 'shutting down');
-      void running.stop().then(() => process.exit(0));
+      agent.logger.info({ signal }, 'shutting down');
+      void service
+        .stopping()
+        .then(() => agent.stop())
+        .then(() => service.close())
+        .then(() => process.exit(0));
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
