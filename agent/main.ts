@@ -109,7 +109,8 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const agent = new Agent({ config, runtime, hostFs, source, clock, logger, events, translate });
   logger.info({ manifestDir: config.manifestDir, stateDir: config.stateDir, docker: config.dockerHost }, 'nodelet starting');
   const startedAt = clock.now();
-  let dockerVersion: string | undefined;
+  // Filled in once the engine answered; the node view shows it.
+  const engine: { version?: string } = {};
   const backend = new AgentApiBackend({
     agent,
     events,
@@ -117,7 +118,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     nodeName: config.nodeName,
     version: NODELET_VERSION,
     hostIPs,
-    dockerVersion: () => dockerVersion,
+    dockerVersion: () => engine.version,
     startedAt,
     nodeLabels: () => current.nodeLabels,
     nodeTaints: () => current.nodeTaints.map((t) => ({ ...t })),
@@ -130,7 +131,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     : undefined;
   agent.attachMetrics(metrics);
   await agent.start();
-  dockerVersion = await runtime.version().then((v) => v.version).catch(() => undefined);
+  engine.version = await runtime.version().then((v) => v.version).catch(() => undefined);
   return {
     agent,
     logger,
