@@ -2,6 +2,8 @@
 // kubectl and the API server read YAML: documents split on `---` lines, YAML 1.1 scalars as
 // resolved by sigs.k8s.io/yaml (go-yaml v2), duplicate keys rejected. Pure: never throws.
 import yaml from 'js-yaml';
+import { loadBlockYaml } from './block-yaml.js';
+import { AliasError, expandAliases } from './alias-tree.js';
 
 /** kubelet reads at most this many bytes from a manifest file (`maxConfigLength`, 10 MiB). */
 export const MAX_MANIFEST_BYTES = 10 * 1024 * 1024;
@@ -113,10 +115,34 @@ const mergeType = new yaml.Type('tag:yaml.org,2002:merge', {
   resolve: (data: string | null) => data === '<<',
 });
 
+/** How plain scalars resolve, tried in this order (js-yaml keeps the order of `implicit`). */
+const IMPLICIT_TYPES = [nullType, boolType, intType, floatType, mergeType];
+
 /** YAML schema with go-yaml v2 scalar resolution; use it to load and to dump manifests. */
-export const KUBERNETES_YAML_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({
-  implicit: [nullType, boolType, intType, floatType, mergeType],
-});
+export const KUBERNETES_YAML_SCHEMA = yaml.FAILSAFE_SCHEMA.extend({ implicit: IMPLICIT_TYPES });
+
+/**
+ * The first characters of every plain scalar one of IMPLICIT_TYPES resolves: `~` and null, the
+ * booleans (y, n, true, on, off, ...), numbers (digits, sign, `.`) and `<<`. Keep in step with them.
+ */
+const RESOLVABLE_FIRST_CHARACTERS = new Set('~nNyYtToOfF0123456789+-.<');
+
+/** A plain scalar's value under KUBERNETES_YAML_SCHEMA, as js-yaml resolves it. */
+function resolvePlainScalar(text: string): unknown {
+  // Most keys and values (`image`, `mountPath`, paths) are strings at first sight: skip the resolvers.
+  if (text !== '' && !RESOLVABLE_FIRST_CHARACTERS.has(text.charAt(0))) return text;
+  for (const type of IMPLICIT_TYPES) if (type.resolve(text)) return type.construct(text);
+  return text;
+}
+
+/** One document's value: the block-style fast path when the text is within its subset, else js-yaml. */
+function loadDocument(text: string): unknown {
+  const block = loadBlockYaml(text, resolvePlainScalar);
+  if (block !== undefined) return block;
+  const value = yaml.load(text, { schema: KUBERNETES_YAML_SCHEMA });
+  // Only a document with an anchor can hold shared or cyclic nodes (the block path has no anchors).
+  return text.includes('&') ? expandAliases(value) : value;
+}
 
 /**
  * YAML text of a decoded object as `kubectl -o yaml` lays it out (keys sorted, list items not
@@ -241,12 +267,20 @@ export function decodeManifest(text: string): DecodeResult {
     }
     let value: unknown;
     try {
-      value = yaml.load(chunk.text, { schema: KUBERNETES_YAML_SCHEMA });
+      value = loadDocument(chunk.text);
     } catch (error) {
       errors.push(
         error instanceof yaml.YAMLException
           ? yamlProblem(error, chunk, index++)
-          : // e.g. a RangeError on absurdly deep nesting: still a problem of this document, not a crash
+          : error instanceof AliasError
+            ? {
+                index: index++,
+                line: firstContentLine(chunk),
+                column: 1,
+                message: `error converting YAML to JSON: yaml: ${error.message}`,
+                hint: 'write the repeated part out, or point each alias (*name) at an anchor (&name) that does not contain it',
+              }
+            : // e.g. a RangeError on absurdly deep nesting: still a problem of this document, not a crash
             { index: index++, line: firstContentLine(chunk), column: 1, message: `yaml: ${error instanceof Error ? error.message : String(error)}` },
       );
       continue;

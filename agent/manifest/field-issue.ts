@@ -158,7 +158,12 @@ export function dedupeIssues(issues: readonly FieldIssue[]): FieldIssue[] {
 
 /** Go field.Path helpers: child `.name`, index `[i]`, key `[key]` (unquoted, as Go prints it). */
 export const fieldPath = {
-  child: (path: string, ...names: string[]): string => [path, ...names].filter((p) => p !== '').join('.'),
+  // Built with a loop rather than filter/join: validation calls this for every field it visits.
+  child: (path: string, ...names: string[]): string => {
+    let out = path;
+    for (const name of names) if (name !== '') out = out === '' ? name : `${out}.${name}`;
+    return out;
+  },
   index: (path: string, i: number): string => `${path}[${i}]`,
   key: (path: string, key: string): string => `${path}[${key}]`,
 };

@@ -140,10 +140,27 @@ export const FIELD_SUPPORT: readonly FieldSupportEntry[] = [
   ),
 ];
 
+/**
+ * The table compiled into a tree of field steps, so that the walk below looks each member up
+ * by name instead of building and matching path strings for every field of every manifest.
+ */
+interface FieldNode {
+  /** The dotted pattern of this node (`spec.containers[*].env`), `` for the root. */
+  readonly pattern: string;
+  /** `implemented` or `rejected`: the whole subtree is accounted for. */
+  covered: boolean;
+  /** For `default` entries: the values that draw no warning. */
+  defaults: readonly unknown[] | undefined;
+  /** Named members below this node. */
+  readonly fields: Map<string, FieldNode>;
+  /** The items of a list (`[*]`). */
+  items: FieldNode | undefined;
+}
+
 interface CompiledTable {
-  readonly covered: ReadonlySet<string>;
-  readonly defaults: ReadonlyMap<string, readonly unknown[]>;
-  readonly ancestors: ReadonlySet<string>;
+  readonly root: FieldNode;
+  /** Every node by its pattern, for member names that contain `.` or `[` (see childNode). */
+  readonly byPattern: ReadonlyMap<string, FieldNode>;
 }
 
 const CONTAINER_LISTS = ['containers', 'initContainers'] as const;
@@ -161,21 +178,38 @@ function prefixesFor(scope: FieldScope, podSpecRoot: string, daemonSetRoot: stri
   }
 }
 
+function newNode(pattern: string): FieldNode {
+  return { pattern, covered: false, defaults: undefined, fields: new Map(), items: undefined };
+}
+
+/** The node for a well-formed table path (`a.b[*].c`), created with its ancestors when missing. */
+function nodeAt(table: CompiledTable & { byPattern: Map<string, FieldNode> }, path: string): FieldNode {
+  let node = table.root;
+  for (const step of path.split(/\.|(?=\[\*\])/)) {
+    const pattern = step === '[*]' ? `${node.pattern}[*]` : node.pattern === '' ? step : `${node.pattern}.${step}`;
+    let next = step === '[*]' ? node.items : node.fields.get(step);
+    if (next === undefined) {
+      next = newNode(pattern);
+      if (step === '[*]') node.items = next;
+      else node.fields.set(step, next);
+      table.byPattern.set(pattern, next);
+    }
+    node = next;
+  }
+  return node;
+}
+
 function compile(podSpecRoot: string, daemonSetRoot?: string): CompiledTable {
-  const covered = new Set<string>();
-  const defaultValues = new Map<string, readonly unknown[]>();
-  const ancestors = new Set<string>();
+  const root = newNode('');
+  const table = { root, byPattern: new Map<string, FieldNode>() };
   for (const entry of FIELD_SUPPORT) {
     for (const prefix of prefixesFor(entry.scope, podSpecRoot, daemonSetRoot)) {
-      const full = prefix + entry.path;
-      if (entry.support === 'default') defaultValues.set(full, entry.values ?? []);
-      else covered.add(full);
-      for (const a of properPrefixes(full)) ancestors.add(a);
+      const node = nodeAt(table, prefix + entry.path);
+      if (entry.support === 'default') node.defaults = entry.values ?? [];
+      else node.covered = true;
     }
   }
-  // A pod spec nested in a DaemonSet is reached through the template.
-  for (const a of properPrefixes(podSpecRoot.replace(/\.$/, '') + '.x')) ancestors.add(a);
-  return { covered, defaults: defaultValues, ancestors };
+  return table;
 }
 
 /** `a.b[*].c` -> `a`, `a.b`, `a.b[*]`. */
@@ -190,38 +224,74 @@ function properPrefixes(path: string): string[] {
 const POD_TABLE = compile('spec.');
 const DAEMONSET_TABLE = compile('spec.template.spec.', 'spec.');
 
+/** Stands for any field below a covered one. */
+const COVERED: FieldNode = { ...newNode('*'), covered: true };
+
+/** Where the walk is: member names and list indexes from the root. */
+type PathStep = string | number;
+
 /** Warnings for every field set in the object that nodelet accepts but does not act on. */
 export function unimplementedFieldWarnings(kind: 'Pod' | 'DaemonSet', obj: Pod | DaemonSet): FieldIssue[] {
   const table = kind === 'Pod' ? POD_TABLE : DAEMONSET_TABLE;
   const out: FieldIssue[] = [];
-  visitChildren(obj, '', '', table, out);
+  visitChildren(obj, table.root, [], table, out);
   return out;
 }
 
-function visitChildren(value: unknown, concrete: string, pattern: string, table: CompiledTable, out: FieldIssue[]): void {
+// The path is kept as a stack of steps and turned into text only for a warning: most fields
+// draw none.
+function visitChildren(value: unknown, node: FieldNode, path: PathStep[], table: CompiledTable, out: FieldIssue[]): void {
   if (Array.isArray(value)) {
-    value.forEach((item, i) => visit(item, `${concrete}[${i}]`, `${pattern}[*]`, table, out));
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      visit(value[i], node.items, path, table, out);
+      path.pop();
+    }
   } else if (typeof value === 'object' && value !== null) {
-    for (const [key, child] of Object.entries(value)) {
-      visit(child, concrete ? `${concrete}.${key}` : key, pattern ? `${pattern}.${key}` : key, table, out);
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) {
+      path.push(key);
+      visit(record[key], childNode(node, key, table), path, table, out);
+      path.pop();
     }
   }
 }
 
-function visit(value: unknown, concrete: string, pattern: string, table: CompiledTable, out: FieldIssue[]): void {
-  if (isEmpty(value) || isCovered(pattern, table)) return;
-  const allowed = table.defaults.get(pattern);
-  if (allowed && allowed.some((a) => sameValue(a, value))) return;
-  if (table.ancestors.has(pattern) && typeof value === 'object' && value !== null) {
-    visitChildren(value, concrete, pattern, table, out);
+function visit(value: unknown, node: FieldNode | undefined, path: PathStep[], table: CompiledTable, out: FieldIssue[]): void {
+  if (isEmpty(value) || node?.covered === true) return;
+  if (node?.defaults !== undefined && node.defaults.some((a) => sameValue(a, value))) return;
+  if (node !== undefined && hasChildren(node) && typeof value === 'object' && value !== null) {
+    visitChildren(value, node, path, table, out);
     return;
   }
-  out.push(plainIssue(concrete, `${concrete}: accepted; has no effect on nodelet`));
+  const field = formatPath(path);
+  out.push(plainIssue(field, `${field}: accepted; has no effect on nodelet`));
 }
 
-function isCovered(pattern: string, table: CompiledTable): boolean {
-  if (table.covered.has(pattern)) return true;
-  return properPrefixes(pattern).some((p) => table.covered.has(p));
+/**
+ * The node of member `key` below `node`. The table matches dotted patterns, so a member
+ * name holding `.` or `[` reads as several steps (and is covered when any of them is);
+ * such names only reach here in map-typed fields or objects that never saw the schema.
+ */
+function childNode(node: FieldNode, key: string, table: CompiledTable): FieldNode | undefined {
+  if (!key.includes('.') && !key.includes('[')) return node.fields.get(key);
+  const pattern = node.pattern === '' ? key : `${node.pattern}.${key}`;
+  if (properPrefixes(pattern).some((p) => table.byPattern.get(p)?.covered === true)) return COVERED;
+  return table.byPattern.get(pattern);
+}
+
+function hasChildren(node: FieldNode): boolean {
+  return node.fields.size > 0 || node.items !== undefined;
+}
+
+/** `spec.containers[0].env`, as the path is printed. */
+function formatPath(path: readonly PathStep[]): string {
+  let out = '';
+  for (const step of path) {
+    if (typeof step === 'number') out += `[${step}]`;
+    else out = out === '' ? step : `${out}.${step}`;
+  }
+  return out;
 }
 
 /** Absent in all but spelling: null, "", {} and []. */

@@ -3,9 +3,14 @@
 // because some callers emit one field error per message.
 
 const utf8 = new TextEncoder();
-/** Go's len(): bytes, not UTF-16 units. */
-function byteLength(s: string): number {
-  return utf8.encode(s).length;
+/**
+ * Go's len(): UTF-8 bytes, not UTF-16 units (a lone surrogate counts as the 3 bytes of U+FFFD).
+ * Buffer.byteLength counts without encoding, which matters here: it runs for every name. A value
+ * that is not a string (only from objects that skipped the schema) is measured as TextEncoder
+ * coerces it.
+ */
+export function byteLength(s: string): number {
+  return typeof s === 'string' ? Buffer.byteLength(s, 'utf8') : utf8.encode(s).length;
 }
 
 export function maxLenError(length: number): string {

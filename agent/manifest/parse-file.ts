@@ -8,6 +8,7 @@ import type { DaemonSet, Diagnostic, FileResult, ManifestObject, ObjectKey, Pod,
 import { checkKind } from './api-version.js';
 import { decodeManifest, type DecodeProblem } from './decode.js';
 import { defaultDaemonSet, defaultPod } from './defaults.js';
+import { enforceForbiddenHostPaths } from './forbidden-host-paths.js';
 import type { FieldIssue } from './field-issue.js';
 import { unimplementedFieldWarnings } from './implemented-fields.js';
 import { validateSchema, withoutFields } from './schema-validate.js';
@@ -20,6 +21,8 @@ export interface ParseOptions {
   /** strict (default): unknown fields are errors, as kubectl's strict field validation;
    *  warn: they are warnings and are dropped, as with `kubectl --validate=warn`. */
   readonly validation?: ValidationMode;
+  /** Host paths this node refuses to mount (nodelet config; forbidden-host-paths.ts). */
+  readonly forbiddenHostPaths?: readonly string[];
 }
 
 /** What is known about one document, for messages such as `The Pod "web" is invalid`. */
@@ -39,7 +42,8 @@ export interface ParsedFile extends FileResult {
   readonly documents: readonly DocumentSummary[];
 }
 
-interface DocumentResult {
+/** The outcome for one decoded document. */
+export interface DocumentResult {
   readonly summary: DocumentSummary;
   readonly object?: ManifestObject;
   readonly errors: readonly Diagnostic[];
@@ -138,7 +142,12 @@ function keyOf(kind: WorkloadKind, object: Pod | DaemonSet): ObjectKey {
   return { kind, namespace: namespace === undefined || namespace === '' ? 'default' : namespace, name: object.metadata?.name ?? '' };
 }
 
-function parseDocument(value: Record<string, unknown>, index: number, line: number, file: string, mode: ValidationMode): DocumentResult {
+/**
+ * Everything after decoding, for one document: kind, schema, defaults, semantic validation and
+ * warnings. parseManifestFile calls it for each decoded document; benchmarks call it alone.
+ * Null members of `value` are removed in place.
+ */
+export function parseDocument(value: Record<string, unknown>, index: number, line: number, file: string, mode: ValidationMode): DocumentResult {
   dropNullMembers(value);
   const kindCheck = checkKind(value);
   if (!kindCheck.ok) {
@@ -183,7 +192,7 @@ export function parseManifestFile(text: string, file: string, opts: ParseOptions
     }
   }
   for (const document of decoded.documents) {
-    const result = parseDocument(document.value, document.index, document.line, file, mode);
+    const result = enforceForbiddenHostPaths(parseDocument(document.value, document.index, document.line, file, mode), file, opts.forbiddenHostPaths);
     documents.push(result.summary);
     errors.push(...result.errors);
     warnings.push(...result.warnings);

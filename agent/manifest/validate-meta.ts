@@ -3,7 +3,7 @@
 // visited in sorted order so the error list is stable (Go's map order is random).
 import type { LabelSelector, LabelSelectorRequirement, ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { type FieldIssue, fieldPath, forbidden, invalid, required, tooLong } from './field-issue.js';
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
+import { byteLength, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
 
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
@@ -55,10 +55,9 @@ export function validateLabelName(name: string, path: string): FieldIssue[] {
 export function validateAnnotations(annotations: Readonly<Record<string, string>> | undefined, path: string): FieldIssue[] {
   const errs: FieldIssue[] = [];
   let size = 0;
-  const enc = new TextEncoder();
   for (const key of Object.keys(annotations ?? {}).sort()) {
     for (const msg of isQualifiedName(key.toLowerCase())) errs.push(invalid(path, key, msg));
-    size += enc.encode(key).length + enc.encode(String(annotations?.[key] ?? '')).length;
+    size += byteLength(key) + byteLength(String(annotations?.[key] ?? ''));
   }
   if (size > TOTAL_ANNOTATION_SIZE_LIMIT) errs.push(tooLong(path, TOTAL_ANNOTATION_SIZE_LIMIT));
   return errs;

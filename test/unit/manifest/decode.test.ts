@@ -149,6 +149,34 @@ describe('decodeManifest: scalars resolve as go-yaml v2 (YAML 1.1) resolves them
       { base: { image: 'busybox', tty: true }, c: { image: 'busybox', tty: true, name: 'x' } },
     ]);
   });
+
+  it('expands an alias into a copy, so changing one place does not change the other', () => {
+    const [doc] = decodeManifest('a: &x {k: v}\nb: *x\n').documents;
+    const value = doc?.value as { a: { k: string }; b: { k: string } };
+    expect(value.a).toEqual(value.b);
+    expect(value.a).not.toBe(value.b);
+  });
+
+  it.each([
+    ['an anchor inside itself (mapping)', 'metadata: &a\n  name: x\n  self: *a\n'],
+    ['an anchor inside itself (sequence)', 'a: &a [*a]\n'],
+  ])('refuses %s with a YAML error instead of crashing', (_name, text) => {
+    const out = decodeManifest(`kind: Pod\n---\n${text}`);
+    expect(out.documents).toHaveLength(1);
+    expect(out.errors).toEqual([expect.objectContaining({ index: 1, line: 3, message: 'error converting YAML to JSON: yaml: anchor value contains itself' })]);
+  });
+
+  it('refuses a billion-laughs document', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const name = String.fromCharCode(97 + i);
+      levels.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+    }
+    const out = decodeManifest(levels.join('\n') + '\n');
+    expect(out.documents).toEqual([]);
+    expect(out.errors[0]?.message).toMatch(/^error converting YAML to JSON: yaml: document contains excessive aliasing/);
+  });
 });
 
 describe('decodeManifest: size limit', () => {

@@ -3,33 +3,7 @@ import type { Pod } from '../../../agent/core/types.js';
 import { checkKind } from '../../../agent/manifest/api-version.js';
 import { formatDiagnostic, formatErrors, formatWarnings } from '../../../agent/manifest/format-diagnostics.js';
 import { parseManifestFile } from '../../../agent/manifest/parse-file.js';
-
-const POD = `apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: nginx:1.27
-`;
-
-const DAEMON_SET = `apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: agent
-  namespace: system
-spec:
-  selector:
-    matchLabels: {app: agent}
-  template:
-    metadata:
-      labels: {app: agent}
-    spec:
-      containers:
-        - name: agent
-          image: busybox:1.37
-`;
+import { AGENT_DAEMON_SET_YAML as DAEMON_SET, WEB_POD_YAML as POD } from '../../fixtures/manifest-texts.js';
 
 describe('parseManifestFile', () => {
   it('yields a defaulted Pod keyed by kind, namespace (default) and name', () => {
