@@ -19,13 +19,18 @@ import { nextBackoff, type BackoffEntry, type BackoffPolicy } from './sync/backo
 import { executePlan, involvedPod, type StartFailure } from './sync/execute.js';
 import { containerTransitions, diffPods } from './lifecycle/relist.js';
 import { toStaticPod } from './manifest/identity.js';
-import { podWithStatus } from './status/generate.js';
+import { apiTime, podWithStatus } from './status/generate.js';
 import type { NodeletMetrics } from './api/metrics.js';
 import { ProbeManager } from './probe/prober.js';
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { PodAction } from './core/runtime-types.js';
 import { containerSpecHash } from './translate/spec-hash.js';
 import type { Container } from 'kubernetes-types/core/v1.js';
+import { DaemonSetController } from './daemonset/controller.js';
+import { DaemonSetStateStore } from './daemonset/revision-store.js';
+import { NodeStore } from './node/node-store.js';
+import { admitStaticPod, type AdmitResult } from './daemonset/eligibility.js';
+import type { NodeIdentity } from './node/node-model.js';
 
 /** What the agent needs from the manifest source (source/file-source.ts). */
 export interface ManifestSourcePort {
@@ -46,6 +51,12 @@ export interface AgentDeps {
   readonly logger: Logger;
   readonly events: EventStore;
   readonly translate: TranslateContext;
+  /** Persisted node label/taint overlay and DaemonSet state (default: in config.stateDir). */
+  readonly nodeStore?: NodeStore;
+  readonly daemonSetStore?: DaemonSetStateStore;
+  /** process.platform / process.arch for the automatic node labels (tests may override). */
+  readonly platform?: string;
+  readonly arch?: string;
 }
 
 /** Per-pod memory that may be lost on restart (kubelet keeps backoff in memory too). */
@@ -61,6 +72,8 @@ interface PodMemory {
   status?: PodStatus;
   /** The pod-start latency was observed once. */
   startRecorded?: boolean;
+  /** The start-after-daemonsets gate's last "waiting for" list, to log only changes. */
+  gateWaiting?: string;
 }
 
 /** Passes that execute actions loop at most this often before yielding to other work. */
@@ -78,12 +91,14 @@ export class Agent {
   #relistTimer?: { cancel(): void };
   #started = false;
   #synced = false;
-  readonly #warnedKinds = new Set<string>();
   readonly #backoffPolicy: BackoffPolicy;
   #runtimeHealthy = false;
   #firstSync?: Promise<void>;
   #metrics?: NodeletMetrics;
   readonly #prober: ProbeManager;
+  readonly #daemonSets: DaemonSetController;
+  /** Manifest pods kubelet admission rejected on this node (they show as Failed and do not run). */
+  readonly #rejected = new Map<string, Extract<AdmitResult, { admit: false }>>();
 
   constructor(deps: AgentDeps) {
     this.#deps = deps;
@@ -92,7 +107,14 @@ export class Agent {
     this.#workers = new PodWorkers({
       parallelism: deps.config.parallelism,
       clock: deps.clock,
-      sync: (uid) => this.#syncPod(uid),
+      sync: async (uid) => {
+        try {
+          return await this.#syncPod(uid);
+        } finally {
+          // A daemon pod's pass may have changed what its DaemonSet decides (Ready, gone).
+          this.#daemonSets.podChanged(uid);
+        }
+      },
       onError: (uid, err) => this.#onPassError(uid, err),
       errorBackoffMs: 1000,
     });
@@ -105,6 +127,76 @@ export class Agent {
       onChange: (uid) => this.#workers.enqueue(uid),
       onResult: (type, result) => this.#metrics?.probeResults.inc({ probe_type: type, result }),
     });
+    this.#daemonSets = new DaemonSetController({
+      host: {
+        setDesired: (pod) => {
+          this.#desired.set(pod.uid, pod);
+          if (this.#runtimeHealthy) this.#workers.enqueue(pod.uid);
+        },
+        removeDesired: (uid) => {
+          this.#desired.delete(uid);
+          this.#workers.enqueue(uid);
+        },
+        podView: (uid) => {
+          const d = this.#desired.get(uid);
+          return d ? this.#podView(d) : undefined;
+        },
+        observed: (uid) => this.#snapshot.get(uid),
+        nodeChanged: () => this.#admitAll(),
+      },
+      store: deps.daemonSetStore ?? new DaemonSetStateStore(deps.config.stateDir, deps.hostFs),
+      nodeStore: deps.nodeStore ?? new NodeStore(deps.config.stateDir, deps.hostFs),
+      hostFs: deps.hostFs,
+      clock: deps.clock,
+      logger: deps.logger,
+      events: deps.events,
+      node: {
+        name: deps.config.nodeName,
+        platform: deps.platform ?? process.platform,
+        arch: deps.arch ?? process.arch,
+        labels: deps.config.nodeLabels,
+        taints: deps.config.nodeTaints,
+      },
+    });
+  }
+
+  /** The DaemonSet controller (views, edits, node labels/taints) for the API. */
+  get daemonSets(): DaemonSetController {
+    return this.#daemonSets;
+  }
+
+  /** The node as eligibility and admission see it: automatic, config and runtime labels, taints. */
+  nodeIdentity(): NodeIdentity {
+    return this.#daemonSets.node();
+  }
+
+  /** SIGHUP reload: new config labels/taints; DaemonSets and manifest Pods are judged again. */
+  setConfigNode(labels: Readonly<Record<string, string>>, taints: AgentConfig['nodeTaints']): void {
+    this.#daemonSets.setConfigNode(labels, taints);
+  }
+
+  /** kubelet's admission of a manifest Pod (canAdmitPod); re-run whenever node labels change. */
+  #admit(desired: DesiredPod): boolean {
+    if (desired.origin.kind !== 'Pod') return true;
+    const result = admitStaticPod(desired.pod, this.#daemonSets.node());
+    const before = this.#rejected.get(desired.uid);
+    if (result.admit) {
+      if (before) {
+        this.#rejected.delete(desired.uid);
+        this.#log.info({ pod: `${desired.namespace}/${desired.name}` }, 'pod admitted after a node change');
+        return true;
+      }
+      return false;
+    }
+    if (before?.reason === result.reason && before.message === result.message) return false;
+    this.#rejected.set(desired.uid, result);
+    this.#log.warn({ pod: `${desired.namespace}/${desired.name}`, reason: result.reason }, `pod rejected: ${result.message}`);
+    this.#deps.events.record(involvedPod(desired), 'Warning', result.reason, result.message);
+    return true;
+  }
+
+  #admitAll(): void {
+    for (const d of this.#desired.values()) if (this.#admit(d) && this.#runtimeHealthy) this.#workers.enqueue(d.uid);
   }
 
   /** Desired pods by UID (read-only view for the API). */
@@ -141,11 +233,22 @@ export class Agent {
 
   /** v1 Pods with kubelet-style status, for the local API. */
   pods(): Pod[] {
-    return [...this.#desired.values()].map((d) => this.#podView(d));
+    return [...this.#desired.values()].map((d) => {
+      const rejected = this.#rejected.get(d.uid);
+      if (!rejected) return this.#podView(d);
+      const seen = d.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
+      return {
+        ...d.pod,
+        metadata: { ...d.pod.metadata, ...(seen && Number.isFinite(Date.parse(seen)) ? { creationTimestamp: apiTime(Date.parse(seen)) } : {}) },
+        status: { phase: 'Failed', reason: rejected.reason, message: `Pod was rejected: ${rejected.message}` },
+      };
+    });
   }
 
   /** Stops every container of the pod; its next pass starts it again from a new sandbox. */
   async restartPod(uid: string): Promise<boolean> {
+    // A daemon pod is deleted for good; its DaemonSet creates the replacement (OnDelete relies on it).
+    if (this.#daemonSets.deletePod(uid)) return true;
     const observed = await this.#observe(uid);
     if (!this.#desired.has(uid) || !observed) return false;
     const grace = this.#desired.get(uid)?.pod.spec?.terminationGracePeriodSeconds ?? 30;
@@ -188,11 +291,16 @@ export class Agent {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    await this.#daemonSets.loadNode();
     this.#deps.source.onUpdate((updates) => this.#onSourceUpdates(updates));
     await this.#deps.source.start();
     await this.#deps.source.ready;
     await this.#waitForRuntime();
     if (this.#abort.signal.aborted) return;
+    // Daemon pods that run already are adopted before orphans are removed.
+    const running = await this.#deps.runtime.listPods().catch(() => [] as ObservedPod[]);
+    for (const p of running) this.#snapshot.set(p.uid, p);
+    await this.#daemonSets.initialSync(running);
     // The desired set is complete now, so whatever Docker holds beyond it is an orphan.
     await this.#relist(true);
     void this.#followEvents();
@@ -212,6 +320,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.#abort.abort(new Error('agent stopping'));
     this.#relistTimer?.cancel();
+    this.#daemonSets.stop();
     this.#prober.stop();
     await this.#deps.source.stop();
     await this.#workers.stop();
@@ -226,11 +335,9 @@ export class Agent {
     const now = new Date(this.#deps.clock.now());
     for (const u of updates) {
       const keyText = formatObjectKey(u.key);
-      if (u.key.kind !== 'Pod') {
-        if (!this.#warnedKinds.has(keyText)) {
-          this.#warnedKinds.add(keyText);
-          this.#log.warn({ object: keyText }, 'DaemonSet support is not there yet; object accepted but not run');
-        }
+      if (u.key.kind === 'DaemonSet') {
+        if (u.op === 'REMOVE') this.#daemonSets.remove(u.key);
+        else if (u.object.kind === 'DaemonSet') this.#daemonSets.upsert(u.object);
         continue;
       }
       const oldUid = this.#uidByKey.get(keyText);
@@ -238,6 +345,7 @@ export class Agent {
         this.#uidByKey.delete(keyText);
         if (oldUid) {
           this.#desired.delete(oldUid);
+          this.#rejected.delete(oldUid);
           this.#log.info({ object: keyText, uid: oldUid }, 'pod removed from manifests');
           this.#workers.enqueue(oldUid);
         }
@@ -255,6 +363,7 @@ export class Agent {
       }
       this.#uidByKey.set(keyText, pod.uid);
       this.#desired.set(pod.uid, pod);
+      this.#admit(pod);
       if (!prev || oldUid !== pod.uid) this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod added');
       else this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod updated');
       if (this.#runtimeHealthy) this.#workers.enqueue(pod.uid);
@@ -349,8 +458,12 @@ export class Agent {
     const mem = this.#memoryOf(uid);
     const { clock } = this.#deps;
     for (let round = 0; round < MAX_ROUNDS_PER_PASS; round++) {
-      const desired = this.#desired.get(uid);
+      // A pod admission rejected is not run: whatever it had is stopped.
+      const desired = this.#rejected.has(uid) ? undefined : this.#desired.get(uid);
       const observed = await this.#observe(uid);
+      if (desired && (!observed || observed.sandboxes.length === 0) && this.#startGated(desired, mem)) {
+        return { requeueAt: clock.now() + 1000 };
+      }
       // Probe workers follow every observation, so a replaced container is never judged by
       // its predecessor's failed probe.
       if (desired) this.#prober.syncPod(desired, observed);
@@ -425,6 +538,27 @@ export class Agent {
     }
     // Still work to do: go round again after other pods had their turn.
     return { requeueAt: clock.now() };
+  }
+
+  /**
+   * nodelet.io/start-after-daemonsets: before its sandbox exists, the pod waits until every
+   * other DaemonSet's pod on this host is Ready. Logs and records an event when the list changes.
+   */
+  #startGated(desired: DesiredPod, mem: PodMemory): boolean {
+    const waiting = this.#daemonSets.startAfterWaitingFor(desired);
+    if (!waiting || waiting.length === 0) {
+      if (mem.gateWaiting) this.#log.info({ pod: `${desired.namespace}/${desired.name}` }, 'every DaemonSet pod is Ready; starting');
+      mem.gateWaiting = undefined;
+      return false;
+    }
+    const text = waiting.join(', ');
+    if (mem.gateWaiting !== text) {
+      mem.gateWaiting = text;
+      const message = `Waiting for DaemonSet pods to be Ready before starting: ${text}`;
+      this.#log.info({ pod: `${desired.namespace}/${desired.name}`, waitingFor: waiting }, message);
+      this.#deps.events.record(involvedPod(desired), 'Normal', 'WaitingForDaemonSets', message);
+    }
+    return true;
   }
 
   #logTransitions(desired: DesiredPod | undefined, prev: ObservedPod | undefined, next: ObservedPod | undefined): void {

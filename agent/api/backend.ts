@@ -2,6 +2,9 @@
 // be exercised against an in-memory implementation, and the agent decides where each view comes
 // from (status cache, event store, manifest source, Docker).
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
+import type { DaemonSetRevision } from '../daemonset/revisions.js';
+import type { DaemonSetEditRequest } from '../daemonset/controller.js';
 import type { FileStatus } from '../core/types.js';
 import type { NodeletEvent } from '../events/event-store.js';
 
@@ -54,6 +57,17 @@ export interface ApiBackend {
   /** First sync done and Docker reachable. */
   ready(): boolean;
   healthy(): { ok: boolean; reason?: string };
+  // DaemonSets and node edits (optional: a backend without them answers 404).
+  /** apps/v1 DaemonSets with generation and status. */
+  listDaemonSets?(): DaemonSet[];
+  listControllerRevisions?(): ControllerRevision[];
+  /** The stored revisions of one DaemonSet; ApiError(404) when there is no such DaemonSet. */
+  daemonSetRevisions?(namespace: string, name: string): DaemonSetRevision[];
+  /** rollout undo|restart, set image: rewrites the manifest; resolves with kubectl's message. */
+  editDaemonSet?(namespace: string, name: string, request: DaemonSetEditRequest, changeCause?: string): Promise<string>;
+  /** label node / taint node: ApiError(400) with kubectl's message when refused. */
+  labelNode?(specs: readonly string[], overwrite: boolean): Promise<{ message: string; notices: readonly string[] }>;
+  taintNode?(specs: readonly string[], overwrite: boolean): Promise<{ message: string }>;
 }
 
 /** An error the API returns to the client as a Kubernetes Status with this HTTP code. */

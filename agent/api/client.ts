@@ -4,6 +4,9 @@ import { request, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
+import type { DaemonSetRevision } from '../daemonset/revisions.js';
+import type { DaemonSetEditRequest } from '../daemonset/controller.js';
 import type { FileStatus } from '../core/types.js';
 import { NodeletError, errorMessage } from '../core/errors.js';
 import type { NodeletEvent } from '../events/event-store.js';
@@ -86,6 +89,10 @@ function podPath(namespace: string, name: string, sub?: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(name)}${sub === undefined ? '' : `/${sub}`}`;
 }
 
+function dsPath(namespace: string, name: string): string {
+  return `/apis/nodelet.io/v1/namespaces/${encodeURIComponent(namespace)}/daemonsets/${encodeURIComponent(name)}`;
+}
+
 async function readBody(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of res) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
@@ -112,13 +119,20 @@ export class ApiClient {
     this.socketPath = socketPath;
   }
 
-  #request(method: string, path: string, extra: Partial<RequestOptions> = {}, signal?: AbortSignal): Promise<IncomingMessage> {
+  #request(method: string, path: string, extra: Partial<RequestOptions> = {}, signal?: AbortSignal, body?: string): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = request({ socketPath: this.socketPath, method, path, ...extra, ...(signal === undefined ? {} : { signal }) });
       req.once('response', resolve);
       req.once('error', (err) => reject(this.#connectError(err)));
-      req.end();
+      req.end(body);
     });
+  }
+
+  async #post<T>(path: string, body: unknown): Promise<T> {
+    const text = JSON.stringify(body);
+    const res = await this.#request('POST', path, { headers: { Accept: 'application/json', 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) } }, undefined, text);
+    if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
+    return JSON.parse(await readBody(res)) as T;
   }
 
   #connectError(err: unknown): Error {
@@ -161,6 +175,38 @@ export class ApiClient {
 
   async manifests(): Promise<FileStatus[]> {
     return (await this.#json<ListBody<FileStatus>>('GET', '/api/v1/manifests')).items;
+  }
+
+  async listDaemonSets(namespace?: string): Promise<DaemonSet[]> {
+    const path = namespace === undefined ? '/apis/apps/v1/daemonsets' : `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/daemonsets`;
+    return (await this.#json<ListBody<DaemonSet>>('GET', path)).items;
+  }
+
+  getDaemonSet(namespace: string, name: string): Promise<DaemonSet> {
+    return this.#json<DaemonSet>('GET', `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/daemonsets/${encodeURIComponent(name)}`);
+  }
+
+  async listControllerRevisions(namespace?: string): Promise<ControllerRevision[]> {
+    const path = namespace === undefined ? '/apis/apps/v1/controllerrevisions' : `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/controllerrevisions`;
+    return (await this.#json<ListBody<ControllerRevision>>('GET', path)).items;
+  }
+
+  /** The DaemonSet's stored revisions with their templates (rollout history). */
+  async daemonSetRevisions(namespace: string, name: string): Promise<DaemonSetRevision[]> {
+    return (await this.#json<ListBody<DaemonSetRevision>>('GET', `${dsPath(namespace, name)}/revisions`)).items;
+  }
+
+  /** rollout undo|restart, set image: the agent rewrites the manifest; returns kubectl's message. */
+  async editDaemonSet(namespace: string, name: string, request: DaemonSetEditRequest, changeCause?: string): Promise<string> {
+    return (await this.#post<{ message: string }>(`${dsPath(namespace, name)}/edit`, { request, ...(changeCause === undefined ? {} : { changeCause }) })).message;
+  }
+
+  labelNode(specs: readonly string[], overwrite: boolean): Promise<{ message: string; notices: string[] }> {
+    return this.#post('/api/v1/node/labels', { specs, overwrite });
+  }
+
+  taintNode(specs: readonly string[], overwrite: boolean): Promise<{ message: string }> {
+    return this.#post('/api/v1/node/taints', { specs, overwrite });
   }
 
   version(): Promise<VersionInfo> {

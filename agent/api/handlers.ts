@@ -9,6 +9,7 @@ import { ApiError, type ApiBackend } from './backend.js';
 import { failureStatus, type KubeStatus } from './kube-status.js';
 import { containerHasTty, findPod, matchRoute, parseLogQuery, ROUTE_METHODS, UNKNOWN_PATH_MESSAGE, type RouteMatch } from './routes.js';
 import { FRAME, FrameDecoder } from './stream-frames.js';
+import type { DaemonSetEditRequest } from '../daemonset/controller.js';
 
 export interface HandlerDeps {
   readonly backend: ApiBackend;
@@ -113,7 +114,85 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       if (deps.registry === undefined) throw new ApiError(404, UNKNOWN_PATH_MESSAGE);
       sendText(res, 200, await deps.registry.metrics(), deps.registry.contentType);
       return;
+    case 'daemonsets': {
+      const all = required(backend.listDaemonSets?.bind(backend))();
+      sendJson(res, 200, list('DaemonSetList', all.filter((d) => match.namespace === undefined || d.metadata?.namespace === match.namespace), 'apps/v1'));
+      return;
+    }
+    case 'daemonset': {
+      const ds = required(backend.listDaemonSets?.bind(backend))().find((d) => d.metadata?.namespace === match.namespace && d.metadata.name === match.name);
+      if (!ds) throw new ApiError(404, `daemonsets.apps "${match.name}" not found`);
+      sendJson(res, 200, ds);
+      return;
+    }
+    case 'controllerrevisions': {
+      const all = required(backend.listControllerRevisions?.bind(backend))();
+      sendJson(res, 200, list('ControllerRevisionList', all.filter((r) => match.namespace === undefined || r.metadata?.namespace === match.namespace), 'apps/v1'));
+      return;
+    }
+    case 'daemonsetRevisions':
+      sendJson(res, 200, list('DaemonSetRevisionList', required(backend.daemonSetRevisions?.bind(backend))(match.namespace, match.name), 'nodelet.io/v1'));
+      return;
+    case 'daemonsetEdit': {
+      const body = await readJsonBody(req);
+      const request = parseEditRequest(body['request']);
+      const cause = typeof body['changeCause'] === 'string' ? body['changeCause'] : undefined;
+      const message = await required(backend.editDaemonSet?.bind(backend))(match.namespace, match.name, request, cause);
+      sendJson(res, 200, { message });
+      return;
+    }
+    case 'nodeLabels':
+    case 'nodeTaints': {
+      const body = await readJsonBody(req);
+      const specs = Array.isArray(body['specs']) ? body['specs'].filter((x): x is string => typeof x === 'string') : [];
+      const overwrite = body['overwrite'] === true;
+      const out =
+        match.route === 'nodeLabels'
+          ? await required(backend.labelNode?.bind(backend))(specs, overwrite)
+          : { notices: [], ...(await required(backend.taintNode?.bind(backend))(specs, overwrite)) };
+      sendJson(res, 200, out);
+      return;
+    }
   }
+}
+
+function required<F>(fn: F | undefined): F {
+  if (fn === undefined) throw new ApiError(404, UNKNOWN_PATH_MESSAGE);
+  return fn;
+}
+
+const MAX_BODY = 1 << 20;
+
+async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += b.length;
+    if (size > MAX_BODY) throw new ApiError(413, 'request body too large');
+    chunks.push(b);
+  }
+  try {
+    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new ApiError(400, 'the request body must be a JSON object');
+}
+
+function parseEditRequest(v: unknown): DaemonSetEditRequest {
+  const r = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
+  if (r['action'] === 'undo') return { action: 'undo', toRevision: typeof r['toRevision'] === 'number' ? r['toRevision'] : 0 };
+  if (r['action'] === 'restart') return { action: 'restart' };
+  if (r['action'] === 'setImage' && Array.isArray(r['images'])) {
+    const images = r['images'].flatMap((i: unknown) => {
+      const o = (typeof i === 'object' && i !== null ? i : {}) as Record<string, unknown>;
+      return typeof o['container'] === 'string' && typeof o['image'] === 'string' ? [{ container: o['container'], image: o['image'] }] : [];
+    });
+    return { action: 'setImage', images };
+  }
+  throw new ApiError(400, 'unknown edit request');
 }
 
 async function handlePod(backend: ApiBackend, match: Extract<RouteMatch, { route: 'pod' }>, method: string, res: ServerResponse): Promise<void> {

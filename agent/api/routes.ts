@@ -16,7 +16,15 @@ export type RouteMatch =
   | { readonly route: 'version' }
   | { readonly route: 'healthz' }
   | { readonly route: 'readyz' }
-  | { readonly route: 'metrics' };
+  | { readonly route: 'metrics' }
+  | { readonly route: 'daemonsets'; readonly namespace?: string }
+  | { readonly route: 'daemonset'; readonly namespace: string; readonly name: string }
+  | { readonly route: 'controllerrevisions'; readonly namespace?: string }
+  /** nodelet's own: the DaemonSet's stored revisions (rollout history) and manifest edits. */
+  | { readonly route: 'daemonsetRevisions'; readonly namespace: string; readonly name: string }
+  | { readonly route: 'daemonsetEdit'; readonly namespace: string; readonly name: string }
+  | { readonly route: 'nodeLabels' }
+  | { readonly route: 'nodeTaints' };
 
 export type RouteName = RouteMatch['route'];
 
@@ -32,6 +40,13 @@ export const ROUTE_METHODS: Readonly<Record<RouteName, readonly string[]>> = {
   healthz: ['GET'],
   readyz: ['GET'],
   metrics: ['GET'],
+  daemonsets: ['GET'],
+  daemonset: ['GET'],
+  controllerrevisions: ['GET'],
+  daemonsetRevisions: ['GET'],
+  daemonsetEdit: ['POST'],
+  nodeLabels: ['POST'],
+  nodeTaints: ['POST'],
 };
 
 /** The upgrade token of the exec protocol (see stream-frames.ts). */
@@ -49,6 +64,10 @@ const FIXED: Readonly<Record<string, RouteMatch>> = {
   '/healthz': { route: 'healthz' },
   '/readyz': { route: 'readyz' },
   '/metrics': { route: 'metrics' },
+  '/apis/apps/v1/daemonsets': { route: 'daemonsets' },
+  '/apis/apps/v1/controllerrevisions': { route: 'controllerrevisions' },
+  '/api/v1/node/labels': { route: 'nodeLabels' },
+  '/api/v1/node/taints': { route: 'nodeTaints' },
 };
 
 function decodeSegments(pathname: string): string[] | undefined {
@@ -64,6 +83,7 @@ export function matchRoute(pathname: string): RouteMatch | undefined {
   const fixed = FIXED[pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : pathname];
   if (fixed !== undefined) return fixed;
   const s = decodeSegments(pathname);
+  if (s !== undefined && s[0] === 'apis') return matchGroupRoute(s);
   if (s === undefined || s[0] !== 'api' || s[1] !== 'v1' || s[2] !== 'namespaces') return undefined;
   const namespace = s[3];
   if (namespace === undefined || namespace === '') return undefined;
@@ -76,6 +96,27 @@ export function matchRoute(pathname: string): RouteMatch | undefined {
   if (s.length === 6) return { route: 'pod', namespace, name };
   if (s.length === 7 && sub === 'log') return { route: 'log', namespace, name };
   if (s.length === 7 && sub === 'exec') return { route: 'exec', namespace, name };
+  return undefined;
+}
+
+/** /apis/apps/v1/namespaces/NS/{daemonsets[/NAME],controllerrevisions}, /apis/nodelet.io/v1/namespaces/NS/daemonsets/NAME/{revisions,edit}. */
+function matchGroupRoute(s: readonly string[]): RouteMatch | undefined {
+  const group = `${s[1] ?? ''}/${s[2] ?? ''}`;
+  if (s[3] !== 'namespaces') return undefined;
+  const namespace = s[4];
+  const resource = s[5];
+  const name = s[6];
+  if (namespace === undefined || namespace === '') return undefined;
+  if (group === 'apps/v1') {
+    if (s.length === 6 && resource === 'daemonsets') return { route: 'daemonsets', namespace };
+    if (s.length === 6 && resource === 'controllerrevisions') return { route: 'controllerrevisions', namespace };
+    if (s.length === 7 && resource === 'daemonsets' && name) return { route: 'daemonset', namespace, name };
+    return undefined;
+  }
+  if (group === 'nodelet.io/v1' && s.length === 8 && resource === 'daemonsets' && name) {
+    if (s[7] === 'revisions') return { route: 'daemonsetRevisions', namespace, name };
+    if (s[7] === 'edit') return { route: 'daemonsetEdit', namespace, name };
+  }
   return undefined;
 }
 

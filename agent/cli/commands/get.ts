@@ -13,6 +13,8 @@ import { resolvePod } from '../resolve-pod.js';
 import { CliError, commandContext, DEFAULT_NAMESPACE, INTERRUPTED_EXIT_CODE, podName, podNamespace, runAction, type ClientCommandDeps, type CommandContext } from './context.js';
 import { printManifests, printNodes } from './get-tables.js';
 import { parseOutputFormat, renderObjects, withKind, type OutputFormat } from './output.js';
+import { getControllerRevisions, getDaemonSets } from './daemonsets.js';
+import { formatLabels } from '../../daemonset/status.js';
 
 interface GetOptions {
   readonly output?: string;
@@ -21,9 +23,10 @@ interface GetOptions {
   readonly selector?: string;
   readonly watch?: boolean;
   readonly headers: boolean;
+  readonly showLabels?: boolean;
 }
 
-type Resource = 'pods' | 'events' | 'manifests' | 'node';
+type Resource = 'pods' | 'events' | 'manifests' | 'node' | 'daemonsets' | 'controllerrevisions';
 
 const RESOURCE_ALIASES: Readonly<Record<string, Resource>> = {
   pods: 'pods',
@@ -37,6 +40,13 @@ const RESOURCE_ALIASES: Readonly<Record<string, Resource>> = {
   nodes: 'node',
   node: 'node',
   no: 'node',
+  daemonsets: 'daemonsets',
+  daemonset: 'daemonsets',
+  ds: 'daemonsets',
+  'daemonsets.apps': 'daemonsets',
+  controllerrevisions: 'controllerrevisions',
+  controllerrevision: 'controllerrevisions',
+  'controllerrevisions.apps': 'controllerrevisions',
 };
 
 /** `pods`, or kubectl's `pod/web` form that carries a name. */
@@ -164,8 +174,19 @@ async function getNode(ctx: CommandContext, names: readonly string[], opts: GetO
   if (other !== undefined) throw notFound(other, 'nodes');
   if (format === 'name') ctx.out(`node/${name}\n`);
   else if (format === 'json' || format === 'yaml') ctx.out(renderObjects([withKind(node, 'v1', 'Node')], format, names.length === 1));
-  else ctx.out(printNodes([node], { wide: format === 'wide', now: ctx.clock.now(), noHeaders: !opts.headers }));
+  else {
+    let table = printNodes([node], { wide: format === 'wide', now: ctx.clock.now(), noHeaders: !opts.headers });
+    if (opts.showLabels) table = withLabelsColumn(table, formatLabels(node.metadata?.labels), opts.headers);
+    ctx.out(table);
+  }
   return 0;
+}
+
+/** --show-labels on the one-node table: a LABELS column at the end. */
+function withLabelsColumn(table: string, labels: string, headers: boolean): string {
+  const lines = table.split('\n').filter((l) => l !== '');
+  const width = Math.max(...lines.map((l) => l.length)) + 3;
+  return lines.map((l, i) => `${l.padEnd(width)}${headers && i === 0 ? 'LABELS' : labels}\n`).join('');
 }
 
 async function getManifests(ctx: CommandContext, opts: GetOptions, format: OutputFormat): Promise<number> {
@@ -187,13 +208,15 @@ const FORMATS: Readonly<Record<Resource, readonly OutputFormat[]>> = {
   events: ['', 'json', 'yaml'],
   node: ['', 'wide', 'json', 'yaml', 'name'],
   manifests: ['', 'json', 'yaml'],
+  daemonsets: ['', 'wide', 'json', 'yaml', 'name'],
+  controllerrevisions: ['', 'json', 'yaml', 'name'],
 };
 
 export function registerGetCommand(program: Command, deps: ClientCommandDeps = {}): void {
   program
     .command('get')
     .description('display pods, events, manifest files or the node, as kubectl get does')
-    .argument('<resource>', 'pods (po), events (ev), manifests, node (no); or pod/NAME')
+    .argument('<resource>', 'pods (po), events (ev), manifests, node (no), daemonsets (ds), controllerrevisions; or pod/NAME')
     .argument('[names...]', 'pod names (the node suffix may be left out)')
     .option('-o, --output <format>', 'output format: wide, yaml, json or name')
     .option('-n, --namespace <namespace>', 'namespace', DEFAULT_NAMESPACE)
@@ -201,6 +224,7 @@ export function registerGetCommand(program: Command, deps: ClientCommandDeps = {
     .option('-l, --selector <selector>', "label selector, e.g. -l 'app=web,tier!=cache'")
     .option('-w, --watch', 'after listing, print changes until interrupted')
     .addOption(new Option('--no-headers', 'do not print the header row'))
+    .option('--show-labels', 'show the labels as the last column (node, daemonsets)')
     .action(async (resourceArg: string, names: string[], opts: GetOptions, command: Command) => {
       const ctx = commandContext(command, deps);
       await runAction(ctx, async () => {
@@ -216,6 +240,11 @@ export function registerGetCommand(program: Command, deps: ClientCommandDeps = {
             return getNode(ctx, allNames, opts, format);
           case 'manifests':
             return getManifests(ctx, opts, format);
+          case 'daemonsets':
+          case 'controllerrevisions': {
+            const list = { namespace: opts.allNamespaces ? undefined : (opts.namespace ?? DEFAULT_NAMESPACE), names: allNames, headers: opts.headers, showLabels: opts.showLabels === true };
+            return resource === 'daemonsets' ? getDaemonSets(ctx, list, format) : getControllerRevisions(ctx, list, format);
+          }
         }
       });
     });

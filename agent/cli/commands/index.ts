@@ -7,6 +7,7 @@ import { registerDescribeCommand } from './describe.js';
 import { registerLogsCommand } from './logs.js';
 import { registerExecCommand } from './exec.js';
 import { registerDeleteCommand } from './delete.js';
+import { registerNodeCommands, registerRolloutCommands, registerSetCommand } from './daemonsets.js';
 
 export type { ClientCommandDeps, CliIo } from './context.js';
 
@@ -16,4 +17,7 @@ export function registerClientCommands(program: Command, deps: ClientCommandDeps
   registerLogsCommand(program, deps);
   registerExecCommand(program, deps);
   registerDeleteCommand(program, deps);
+  registerNodeCommands(program, deps);
+  registerRolloutCommands(program, deps);
+  registerSetCommand(program, deps);
 }
