@@ -1,7 +1,13 @@
 // The agent's side of the local API: views built from the agent's state, and the log/exec
 // streams through the Docker adapter. The API server (api/server.ts) only sees this port.
-import { arch, cpus, release, totalmem, hostname } from 'node:os';
-import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
+import type { DaemonSetEditRequest } from './daemonset/controller.js';
+import type { DaemonSetRevision } from './daemonset/revisions.js';
+import { toNodeObject } from './node/node-model.js';
+import { nodeStatus } from './mirror/node-status.js';
+import { reportingAnnotations, type ReportingState } from './mirror/reporting-state.js';
+import type { HostFacts } from './mirror/host-facts.js';
 import { ApiError, type ApiBackend, type ExecOptions, type ExecSession, type LogOptions } from './api/backend.js';
 import type { Agent } from './agent.js';
 import type { EventStore, NodeletEvent } from './events/event-store.js';
@@ -15,12 +21,11 @@ export interface BackendDeps {
   readonly streams: ContainerStreams;
   readonly nodeName: string;
   readonly version: string;
-  readonly hostIPs: readonly string[];
-  readonly dockerVersion: () => string | undefined;
+  /** What the host is (the same facts the API server reporter sends). */
+  readonly host: HostFacts;
+  /** Whether and how the Node is reported to an API server. */
+  readonly reporting: () => ReportingState;
   readonly startedAt: number;
-  /** Node labels and taints (issue 5 makes them editable). */
-  readonly nodeLabels: () => Readonly<Record<string, string>>;
-  readonly nodeTaints: () => Taint[];
 }
 
 export class AgentApiBackend implements ApiBackend {
@@ -47,50 +52,48 @@ export class AgentApiBackend implements ApiBackend {
   }
 
   node(): Node {
-    const ready = this.#d.agent.runtimeHealthy;
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = Date.now();
     const created = new Date(this.#d.startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    return {
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: {
-        name: this.#d.nodeName,
-        creationTimestamp: created,
-        labels: {
-          'kubernetes.io/hostname': this.#d.nodeName,
-          'kubernetes.io/os': 'linux',
-          'kubernetes.io/arch': goArch(arch()),
-          ...this.#d.nodeLabels(),
-        },
-      },
-      spec: { taints: this.#d.nodeTaints() },
-      status: {
-        addresses: [...this.#d.hostIPs.map((a) => ({ type: 'InternalIP', address: a })), { type: 'Hostname', address: hostname() }],
-        capacity: { cpu: String(cpus().length), memory: `${Math.floor(totalmem() / 1024)}Ki`, pods: '110' },
-        allocatable: { cpu: String(cpus().length), memory: `${Math.floor(totalmem() / 1024)}Ki`, pods: '110' },
-        conditions: [
-          {
-            type: 'Ready',
-            status: ready ? 'True' : 'False',
-            reason: ready ? 'KubeletReady' : 'ContainerRuntimeUnavailable',
-            message: ready ? 'nodelet is posting ready status' : 'container runtime (Docker) is not reachable',
-            lastHeartbeatTime: now,
-          },
-        ],
-        nodeInfo: {
-          architecture: goArch(arch()),
-          operatingSystem: 'linux',
-          kernelVersion: release(),
-          osImage: 'Linux',
-          containerRuntimeVersion: `docker://${this.#d.dockerVersion() ?? 'unknown'}`,
-          kubeletVersion: `nodelet/v${this.#d.version}`,
-          kubeProxyVersion: '',
-          bootID: '',
-          machineID: '',
-          systemUUID: '',
-        },
-      },
-    };
+    const health = { runtimeReady: this.#d.agent.runtimeHealthy, ...this.#d.host.pressure() };
+    // Labels and taints: automatic, config, then `nodelet label|taint node` (the agent's node identity).
+    // The status is built exactly as the reporter builds the one it sends to an API server.
+    return toNodeObject(this.#d.agent.nodeIdentity(), {
+      creationTimestamp: created,
+      annotations: reportingAnnotations(this.#d.reporting()),
+      status: nodeStatus(this.#d.host.facts(), health, now),
+    });
+  }
+
+  listDaemonSets(): DaemonSet[] {
+    return this.#d.agent.daemonSets.daemonSets();
+  }
+
+  listControllerRevisions(): ControllerRevision[] {
+    return this.#d.agent.daemonSets.controllerRevisions();
+  }
+
+  daemonSetRevisions(namespace: string, name: string): DaemonSetRevision[] {
+    const revs = this.#d.agent.daemonSets.revisions(namespace, name);
+    if (!revs) throw new ApiError(404, `daemonsets.apps "${name}" not found`);
+    return revs;
+  }
+
+  async editDaemonSet(namespace: string, name: string, request: DaemonSetEditRequest, changeCause?: string): Promise<string> {
+    const out = await this.#d.agent.daemonSets.edit(namespace, name, request, changeCause);
+    if (!out.ok) throw new ApiError(out.notFound ? 404 : 400, out.error);
+    return out.message;
+  }
+
+  async labelNode(specs: readonly string[], overwrite: boolean): Promise<{ message: string; notices: readonly string[] }> {
+    const out = await this.#d.agent.daemonSets.labelNode(specs, overwrite);
+    if (!out.ok) throw new ApiError(400, out.error);
+    return { message: out.message, notices: out.notices };
+  }
+
+  async taintNode(specs: readonly string[], overwrite: boolean): Promise<{ message: string }> {
+    const out = await this.#d.agent.daemonSets.taintNode(specs, overwrite);
+    if (!out.ok) throw new ApiError(400, out.error);
+    return { message: out.message };
   }
 
   async logs(namespace: string, pod: string, opts: LogOptions, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
@@ -149,8 +152,4 @@ export class AgentApiBackend implements ApiBackend {
     if (!observed) throw new ApiError(400, `container "${container}" in pod "${pod}" is waiting to start: ContainerCreating`);
     return observed;
   }
-}
-
-function goArch(nodeArch: string): string {
-  return ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[nodeArch] ?? nodeArch;
 }

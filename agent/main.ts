@@ -22,6 +22,9 @@ import { startHealthServer } from './api/health-server.js';
 import { NODELET_VERSION } from './version.js';
 import { controlLogLevel } from './systemd/log-level.js';
 import { applyReload, diffConfig, type ConfigReload } from './systemd/config-reload.js';
+import { DISABLED_REPORTING } from './mirror/reporting-state.js';
+import type { Reporter } from './mirror/reporter.js';
+import { hostFacts } from './mirror/host-facts.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodelet/config.yaml';
 
@@ -68,6 +71,8 @@ export interface RunningAgent {
   readonly logger: Logger;
   /** The config in effect (a reload replaces the reloadable settings). */
   readonly config: AgentConfig;
+  /** The API server reporter, when a kubeconfig is configured. */
+  readonly reporter: Reporter | undefined;
   stop(): Promise<void>;
   /**
    * Reads the config again (SIGHUP, `systemctl reload nodelet`) and applies what can change
@@ -90,9 +95,10 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const source = new FileSource(
     {
       dir: config.manifestDir,
-      parseFile: (text, file) => parseManifestFile(text, file, { validation: config.validation }),
+      parseFile: (text, file) => parseManifestFile(text, file, { validation: config.validation, forbiddenHostPaths: config.forbiddenHostPaths }),
       debounceMs: config.fileDebounceMs,
       rescanMs: config.fileCheckFrequencyMs,
+      allowInsecureManifests: config.allowInsecureManifests,
     },
     { logger: logger.child({ component: 'manifests' }), clock },
   );
@@ -111,17 +117,18 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const startedAt = clock.now();
   // Filled in once the engine answered; the node view shows it.
   const engine: { version?: string } = {};
+  const host = hostFacts({ kubeletVersion: `nodelet/v${NODELET_VERSION}`, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir });
+  // The reporter starts once the agent has started; until then `get node` says reporting is off.
+  const reporting: { reporter?: Reporter } = {};
   const backend = new AgentApiBackend({
     agent,
     events,
     streams: runtime,
     nodeName: config.nodeName,
     version: NODELET_VERSION,
-    hostIPs,
-    dockerVersion: () => engine.version,
+    host,
+    reporting: () => reporting.reporter?.reportingState() ?? DISABLED_REPORTING,
     startedAt,
-    nodeLabels: () => current.nodeLabels,
-    nodeTaints: () => current.nodeTaints.map((t) => ({ ...t })),
   });
   const metrics = createMetrics({ defaultMetrics: true });
   // The API socket comes up first, so `nodelet get pods` answers while the first sync runs.
@@ -132,9 +139,27 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   agent.attachMetrics(metrics);
   await agent.start();
   engine.version = await runtime.version().then((v) => v.version).catch(() => undefined);
+  // Optional: the Node, its Lease and mirror pods in an API server. Local pods never wait on it.
+  // Imported only when configured: the reporter's client library costs tens of MB of memory.
+  const reporter = config.kubeconfig
+    ? (await import('./mirror/reporter.js')).startReporter({
+        kubeconfigPath: config.kubeconfig,
+        nodeName: config.nodeName,
+        agent,
+        events,
+        nodeFacts: host.facts,
+        nodePressure: host.pressure,
+        nodeLabels: () => agent.nodeIdentity().labels,
+        nodeTaints: () => agent.nodeIdentity().taints,
+        clock,
+        logger: logger.child({ component: 'apiserver' }),
+      })
+    : undefined;
+  reporting.reporter = reporter;
   return {
     agent,
     logger,
+    reporter,
     get config() {
       return current;
     },
@@ -144,11 +169,15 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
       const change = diffConfig(current, next);
       current = applyReload(current, next);
       if (change.applied.includes('logLevel')) setLogLevel(current.logLevel);
+      // Node labels/taints from the config reach the node identity: DaemonSet eligibility and
+      // manifest Pod admission are evaluated again (the runtime label/taint overlay stays on top).
+      agent.setConfigNode(current.nodeLabels, current.nodeTaints);
       logger.info({ changed: change.changed, applied: change.applied, needsRestart: change.needsRestart, logLevel: current.logLevel }, 'config reloaded');
       if (change.needsRestart.length > 0) logger.warn({ settings: change.needsRestart }, 'changed settings take effect at the next restart (pods keep running)');
       return change;
     },
     stop: async () => {
+      await reporter?.stop();
       await agent.stop();
       await api.close();
       await health?.close();

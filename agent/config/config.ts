@@ -28,6 +28,12 @@ export interface AgentConfig {
   readonly nodeTaints: readonly { readonly key: string; readonly value?: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
   /** Optional loopback listener for /healthz, /readyz, /metrics; empty = off. */
   readonly metricsAddress: string;
+  /** kubeconfig of a node identity: report the Node, its Lease, mirror pods and events to that API server. Unset = off. */
+  readonly kubeconfig?: string;
+  /** Accept manifests others than root or the agent's user could write (off: refused). */
+  readonly allowInsecureManifests: boolean;
+  /** Host paths no manifest may mount (an entry and everything below it; `/` only itself). */
+  readonly forbiddenHostPaths: readonly string[];
   readonly configFile?: string;
 }
 
@@ -36,7 +42,7 @@ interface OptionDef {
   readonly key: string;
   readonly flag: string;
   readonly description: string;
-  readonly kind: 'string' | 'integer' | 'duration' | 'enum';
+  readonly kind: 'string' | 'integer' | 'duration' | 'enum' | 'boolean' | 'list';
   readonly values?: readonly string[];
 }
 
@@ -56,6 +62,9 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: 'logLevel', flag: 'log-level', kind: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], description: 'log level' },
   { key: 'validation', flag: 'validation', kind: 'enum', values: ['strict', 'warn'], description: 'unknown manifest fields: strict (error) or warn' },
   { key: 'metricsAddress', flag: 'metrics-address', kind: 'string', description: 'address:port for /healthz, /readyz and /metrics (empty: off)' },
+  { key: 'kubeconfig', flag: 'kubeconfig', kind: 'string', description: 'kubeconfig of a node identity: report the Node, its Lease, mirror pods and events to that API server (empty: off)' },
+  { key: 'allowInsecureManifests', flag: 'allow-insecure-manifests', kind: 'boolean', description: 'accept manifests and a manifest directory that group/others can write or another user owns' },
+  { key: 'forbiddenHostPaths', flag: 'forbidden-host-paths', kind: 'list', description: 'comma-separated host paths no manifest may mount (each entry and below; / only itself)' },
 ];
 
 const DEFAULTS = {
@@ -96,6 +105,7 @@ export const CONFIG_FILE_SCHEMA = {
     logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
     validation: { enum: ['strict', 'warn'] },
     metricsAddress: { type: 'string' },
+    kubeconfig: { type: 'string' },
     crashLoopBackOff: {
       type: 'object',
       additionalProperties: false,
@@ -105,6 +115,8 @@ export const CONFIG_FILE_SCHEMA = {
       },
     },
     nodeLabels: { type: 'object', additionalProperties: { type: 'string' } },
+    allowInsecureManifests: { type: 'boolean' },
+    forbiddenHostPaths: { type: 'array', items: { type: 'string', pattern: '^/' } },
     nodeTaints: {
       type: 'array',
       items: {
@@ -182,6 +194,11 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     if (!opt.values?.includes(v)) problems.push(`${opt.key}: unsupported value ${JSON.stringify(v)}: supported values: ${opt.values?.map((x) => JSON.stringify(x)).join(', ')}`);
   }
 
+  const allowInsecureManifests = parseBoolean(pick('allowInsecureManifests'));
+  if (allowInsecureManifests === undefined) problems.push(`allowInsecureManifests: expected true or false, got ${JSON.stringify(pick('allowInsecureManifests'))}`);
+  const forbiddenHostPaths = parseList(pick('forbiddenHostPaths'));
+  for (const p of forbiddenHostPaths) if (!p.startsWith('/')) problems.push(`forbiddenHostPaths: ${JSON.stringify(p)} is not an absolute path`);
+
   const nodeName = (str('nodeName') || inputs.hostname).toLowerCase();
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(nodeName) || nodeName.length > 253) {
     problems.push(`nodeName: ${JSON.stringify(nodeName)} is not a valid DNS-1123 subdomain (set --node-name)`);
@@ -211,10 +228,29 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     nodeLabels: (file.nodeLabels ?? {}) as Record<string, string>,
     nodeTaints: (file.nodeTaints ?? []) as AgentConfig['nodeTaints'],
     metricsAddress: str('metricsAddress'),
+    kubeconfig: str('kubeconfig') || undefined,
+    allowInsecureManifests: allowInsecureManifests ?? false,
+    forbiddenHostPaths,
     configFile: inputs.configFile,
   };
   if (config.resyncPeriodMs < 1000) problems.push('resyncPeriod: must be at least 1s');
   if (config.fileCheckFrequencyMs < 1000) problems.push('fileCheckFrequency: must be at least 1s');
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze(config);
+}
+
+/** A flag given bare is `true`; env values are text. */
+function parseBoolean(raw: unknown): boolean | undefined {
+  if (raw === undefined || typeof raw === 'boolean') return raw ?? false;
+  const text = String(raw).trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(text)) return true;
+  if (['false', '0', 'no', ''].includes(text)) return false;
+  return undefined;
+}
+
+/** A config-file array, or comma-separated text from a flag or the environment. */
+function parseList(raw: unknown): string[] {
+  if (raw === undefined) return [];
+  const items = Array.isArray(raw) ? raw.map(String) : String(raw).split(',');
+  return items.map((item) => item.trim()).filter((item) => item !== '');
 }

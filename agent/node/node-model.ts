@@ -402,12 +402,20 @@ export function nodeRoles(labels: Readonly<Record<string, string>>): string[] {
 }
 
 /** A v1 Node object for `get node -o yaml|json` (status is the caller's). */
-export function toNodeObject(node: NodeIdentity, extra: { readonly creationTimestamp?: string; readonly status?: Node['status'] } = {}): Node {
+export function toNodeObject(
+  node: NodeIdentity,
+  extra: { readonly creationTimestamp?: string; readonly annotations?: Readonly<Record<string, string>>; readonly status?: Node['status'] } = {},
+): Node {
   const taints: Taint[] = node.taints.map((t) => (t.value ? { key: t.key, value: t.value, effect: t.effect } : { key: t.key, effect: t.effect }));
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name: node.name, labels: { ...node.labels }, ...(extra.creationTimestamp ? { creationTimestamp: extra.creationTimestamp } : {}) },
+    metadata: {
+      name: node.name,
+      labels: { ...node.labels },
+      ...(extra.annotations && Object.keys(extra.annotations).length > 0 ? { annotations: { ...extra.annotations } } : {}),
+      ...(extra.creationTimestamp ? { creationTimestamp: extra.creationTimestamp } : {}),
+    },
     spec: taints.length > 0 ? { taints } : {},
     ...(extra.status ? { status: extra.status } : {}),
   };

@@ -1,0 +1,180 @@
+// Sends nodelet's events to the API server as core/v1 Events, the way client-go's recorder
+// sends kubelet's: the first occurrence is POSTed as `<object>.<hex unix nanos>`, later
+// occurrences of the same event (the event store already aggregates: same object, type,
+// reason, message → count++) PATCH count and lastTimestamp onto it; a PATCH that finds the
+// Event gone (TTL) creates it again under the same name. While the API server is away only
+// the newest state of each event waits, in a bounded queue, as the recorder drops rather
+// than blocks.
+import type { Event } from 'kubernetes-types/core/v1.js';
+import type { NodeletEvent } from '../events/event-store.js';
+import type { KubeClient } from './kube-client.js';
+import { isAlreadyExists, isNotFound, isServerUnavailable } from './kube-client.js';
+import { errorMessage } from '../core/errors.js';
+import { rfc3339 } from './time-format.js';
+
+export const EVENT_SOURCE_COMPONENT = 'nodelet';
+
+/** The identity the event store aggregates on. */
+export function eventKey(e: NodeletEvent): string {
+  const o = e.involvedObject;
+  return [o.kind, o.namespace, o.name, o.uid ?? '', o.fieldPath ?? '', e.type, e.reason, e.message].join('\u0000');
+}
+
+/** Only events about objects that exist in a cluster: pods (as mirror pods) and the Node. */
+export function isReportable(e: NodeletEvent): boolean {
+  return e.involvedObject.kind === 'Pod' || e.involvedObject.kind === 'Node';
+}
+
+/** `fmt.Sprintf("%v.%x", ref.Name, t.UnixNano())`; `seq` keeps names of one millisecond apart. */
+export function eventName(objectName: string, firstTimestampMs: number, seq: number): string {
+  const nanos = BigInt(Math.floor(firstTimestampMs)) * 1_000_000n + BigInt(seq % 1_000_000);
+  return `${objectName}.${nanos.toString(16)}`;
+}
+
+/**
+ * The v1 Event for one nodelet event. Node events live in `default` and name the node as
+ * uid, as kubelet's nodeRef does; pod events reference the pod nodelet runs (its uid is the
+ * static pod's, as with kubelet, not the mirror's).
+ */
+export function toApiEvent(e: NodeletEvent, name: string, nodeName: string): Event {
+  const o = e.involvedObject;
+  const isNode = o.kind === 'Node';
+  return {
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name, namespace: isNode ? 'default' : o.namespace },
+    involvedObject: {
+      apiVersion: 'v1',
+      kind: o.kind,
+      name: o.name,
+      ...(isNode ? { uid: o.name } : { namespace: o.namespace, ...(o.uid ? { uid: o.uid } : {}) }),
+      ...(o.fieldPath ? { fieldPath: o.fieldPath } : {}),
+    },
+    reason: e.reason,
+    message: e.message,
+    type: e.type,
+    count: e.count,
+    firstTimestamp: rfc3339(e.firstTimestamp),
+    lastTimestamp: rfc3339(e.lastTimestamp),
+    source: { component: EVENT_SOURCE_COMPONENT, host: nodeName },
+    reportingComponent: EVENT_SOURCE_COMPONENT,
+    reportingInstance: nodeName,
+  };
+}
+
+export interface EventSinkDeps {
+  readonly client: () => KubeClient;
+  readonly nodeName: string;
+  /** Events waiting while the API server is away; beyond this the oldest are dropped. */
+  readonly maxPending: number;
+  /** Events sent per run, so heartbeats are never stuck behind a burst. */
+  readonly batch: number;
+  readonly problem: (message: string, details: Record<string, unknown>) => void;
+  /** Called when an event is queued, so the reporter schedules a run. */
+  readonly wake: () => void;
+}
+
+interface SentEvent {
+  readonly name: string;
+  readonly namespace: string;
+  readonly firstTimestamp: number;
+  readonly count: number;
+}
+
+const MAX_REMEMBERED = 4096;
+
+export class EventSink {
+  readonly #d: EventSinkDeps;
+  /** Insertion order = age; the newest state of each event. */
+  readonly #pending = new Map<string, NodeletEvent>();
+  readonly #sent = new Map<string, SentEvent>();
+  #seq = 0;
+  #dropped = 0;
+
+  constructor(deps: EventSinkDeps) {
+    this.#d = deps;
+  }
+
+  /** The event store's listener: O(1), never throws. */
+  offer(e: NodeletEvent): void {
+    if (!isReportable(e)) return;
+    const key = eventKey(e);
+    this.#pending.delete(key);
+    this.#pending.set(key, e);
+    while (this.#pending.size > this.#d.maxPending) {
+      const oldest = this.#pending.keys().next().value;
+      if (oldest === undefined) break;
+      this.#pending.delete(oldest);
+      this.#dropped++;
+    }
+    this.#d.wake();
+  }
+
+  nextDue(): number {
+    return this.#pending.size > 0 ? 0 : Number.POSITIVE_INFINITY;
+  }
+
+  get pending(): number {
+    return this.#pending.size;
+  }
+
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  async run(): Promise<void> {
+    let sent = 0;
+    for (const [key, e] of [...this.#pending]) {
+      if (sent >= this.#d.batch) break;
+      sent++;
+      try {
+        await this.#send(key, e);
+        if (this.#pending.get(key) === e) this.#pending.delete(key);
+      } catch (err) {
+        if (isServerUnavailable(err)) throw err;
+        // Rejected (will not retry), like the recorder.
+        if (this.#pending.get(key) === e) this.#pending.delete(key);
+        this.#d.problem(`event ${e.reason} for ${e.involvedObject.kind.toLowerCase()} ${e.involvedObject.name} rejected: ${errorMessage(err)}`, { reason: e.reason });
+      }
+    }
+  }
+
+  async #send(key: string, e: NodeletEvent): Promise<void> {
+    const prev = this.#sent.get(key);
+    const client = this.#d.client();
+    if (prev && prev.firstTimestamp === e.firstTimestamp && e.count > prev.count) {
+      const patch = { count: e.count, lastTimestamp: rfc3339(e.lastTimestamp), message: e.message };
+      try {
+        await client.patchEvent(prev.namespace, prev.name, patch);
+        this.#remember(key, { ...prev, count: e.count });
+        return;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      await this.#create(key, e, prev.name);
+      return;
+    }
+    if (prev && prev.firstTimestamp === e.firstTimestamp && e.count === prev.count) return;
+    await this.#create(key, e, eventName(e.involvedObject.name, e.firstTimestamp, this.#seq++));
+  }
+
+  async #create(key: string, e: NodeletEvent, name: string): Promise<void> {
+    const event = toApiEvent(e, name, this.#d.nodeName);
+    try {
+      await this.#d.client().createEvent(event);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+    }
+    this.#remember(key, { name, namespace: event.metadata?.namespace ?? 'default', firstTimestamp: e.firstTimestamp, count: e.count });
+  }
+
+  #remember(key: string, s: SentEvent): void {
+    this.#sent.delete(key);
+    this.#sent.set(key, s);
+    while (this.#sent.size > MAX_REMEMBERED) {
+      const oldest = this.#sent.keys().next().value;
+      if (oldest === undefined) break;
+      this.#sent.delete(oldest);
+    }
+  }
+}

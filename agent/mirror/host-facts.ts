@@ -1,0 +1,93 @@
+// Reads what the Node object says about the host: CPUs, memory, the state directory's
+// filesystem, OS and kernel, machine and boot ids, and the eviction signals behind the
+// MemoryPressure and DiskPressure conditions (kubelet's default hard thresholds:
+// memory.available < 100Mi, nodefs.available < 10 %; PIDPressure has no default threshold).
+// Adapter: small synchronous reads of /proc, /etc and /sys, each allowed to fail.
+import { readFileSync, statfsSync } from 'node:fs';
+import { arch, cpus, freemem, hostname, platform, release, totalmem } from 'node:os';
+import type { NodeFacts, NodeHealth } from './node-status.js';
+import { goArch } from '../node/node-model.js';
+
+const MEMORY_AVAILABLE_THRESHOLD = 100 * 1024 * 1024;
+const NODEFS_AVAILABLE_FRACTION = 0.1;
+
+export interface HostFactsOptions {
+  /** nodeInfo.kubeletVersion, e.g. `nodelet/v0.1.0`. */
+  readonly kubeletVersion: string;
+  readonly internalIPs: readonly string[];
+  /** The engine's version once known (Docker may come up after nodelet). */
+  readonly dockerVersion: () => string | undefined;
+  /** Its filesystem is kubelet's nodefs: ephemeral-storage capacity and DiskPressure. */
+  readonly stateDir: string;
+  readonly maxPods?: number;
+}
+
+function readTrimmed(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** PRETTY_NAME of /etc/os-release, as cadvisor reports osImage. */
+export function osImageFrom(osRelease: string): string {
+  const m = /^PRETTY_NAME=(.*)$/m.exec(osRelease);
+  return m?.[1]?.replace(/^"(.*)"$/, '$1') ?? '';
+}
+
+/** MemAvailable of /proc/meminfo in bytes (the eviction manager's memory.available, roughly). */
+export function memAvailableFrom(meminfo: string): number | undefined {
+  const m = /^MemAvailable:\s+(\d+)\s+kB$/m.exec(meminfo);
+  return m?.[1] ? Number(m[1]) * 1024 : undefined;
+}
+
+function filesystem(path: string): { size: number; available: number } | undefined {
+  try {
+    const s = statfsSync(path);
+    return { size: s.blocks * s.bsize, available: s.bavail * s.bsize };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface HostFacts {
+  facts(): NodeFacts;
+  /** Pressure conditions; Ready comes from the agent. */
+  pressure(): Omit<NodeHealth, 'runtimeReady'>;
+}
+
+export function hostFacts(opts: HostFactsOptions): HostFacts {
+  const machineID = readTrimmed('/etc/machine-id');
+  const systemUUID = readTrimmed('/sys/class/dmi/id/product_uuid').toLowerCase();
+  const bootID = readTrimmed('/proc/sys/kernel/random/boot_id');
+  const osImage = osImageFrom(readTrimmed('/etc/os-release')) || 'Linux';
+  return {
+    facts: () => ({
+      hostname: hostname(),
+      internalIPs: opts.internalIPs,
+      cpuCount: cpus().length,
+      memoryBytes: totalmem(),
+      ephemeralStorageBytes: filesystem(opts.stateDir)?.size,
+      maxPods: opts.maxPods ?? 110,
+      kernelVersion: release(),
+      osImage,
+      operatingSystem: platform() === 'win32' ? 'windows' : platform(),
+      architecture: goArch(arch()),
+      containerRuntimeVersion: `docker://${opts.dockerVersion() ?? 'unknown'}`,
+      kubeletVersion: opts.kubeletVersion,
+      machineID,
+      systemUUID,
+      bootID,
+    }),
+    pressure: () => {
+      const available = memAvailableFrom(readTrimmed('/proc/meminfo')) ?? freemem();
+      const fs = filesystem(opts.stateDir);
+      return {
+        memoryPressure: available < MEMORY_AVAILABLE_THRESHOLD,
+        diskPressure: fs !== undefined && fs.size > 0 && fs.available / fs.size < NODEFS_AVAILABLE_FRACTION,
+        pidPressure: false,
+      };
+    },
+  };
+}

@@ -1,0 +1,170 @@
+// Mirror pods: what kubelet's mirror client and SyncPod/HandlePodCleanups do, as a pure
+// plan. Desired = the pods nodelet runs (static Pods and DaemonSet pods, with their status);
+// existing = the pods on this node that carry the mirror annotation. The plan creates
+// missing mirrors, recreates those being deleted, built from another version of the pod
+// (hash) or owned by an older Node object, deletes mirrors whose pod is gone, and patches
+// the status of the rest when it differs from what was last written.
+import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import { canonicalJson } from '../core/hash.js';
+import type { NodeOwner } from './lease.js';
+
+export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
+export const CONFIG_HASH_ANNOTATION = 'kubernetes.io/config.hash';
+
+/** getPodHash: the config hash; DaemonSet pods (no file hash) use their uid. */
+export function podHash(pod: Pod): string {
+  return pod.metadata?.annotations?.[CONFIG_HASH_ANNOTATION] ?? pod.metadata?.uid ?? '';
+}
+
+export function podKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+/**
+ * CreateMirrorPod's object: the pod with the mirror annotation and a single controller owner
+ * reference to the Node (NodeRestriction accepts nothing else). The API server assigns the
+ * uid and resets status, so neither is sent; finalizers are left out because a node may not
+ * remove them later. Other owner references (a DaemonSet) give way to the Node's.
+ */
+export function mirrorPodFor(pod: Pod, node: NodeOwner): Pod {
+  const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, finalizers: _f, ownerReferences: _or, managedFields: _mf, generation: _g, ...metadata } = pod.metadata ?? {};
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      ...metadata,
+      annotations: { ...(metadata.annotations ?? {}), [MIRROR_ANNOTATION]: podHash(pod) },
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: node.name, uid: node.uid, controller: true }],
+    },
+    spec: pod.spec ?? { containers: [] },
+  };
+}
+
+/** A mirror pod as listed from the API server. */
+export interface ExistingMirror {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  /** Its kubernetes.io/config.mirror annotation. */
+  readonly hash: string;
+  readonly deleting: boolean;
+  /** uid of its Node owner reference, if any. */
+  readonly ownerUid?: string;
+}
+
+export function toExistingMirror(pod: Pod): ExistingMirror | undefined {
+  const hash = pod.metadata?.annotations?.[MIRROR_ANNOTATION];
+  const uid = pod.metadata?.uid;
+  if (hash === undefined || !uid) return undefined;
+  return {
+    namespace: pod.metadata?.namespace ?? 'default',
+    name: pod.metadata?.name ?? '',
+    uid,
+    hash,
+    deleting: Boolean(pod.metadata?.deletionTimestamp),
+    ownerUid: pod.metadata?.ownerReferences?.find((r) => r.kind === 'Node' && r.apiVersion === 'v1')?.uid,
+  };
+}
+
+/** The mirror pods among the pods listed for this node, by namespace/name. */
+export function indexMirrors(pods: readonly Pod[]): Map<string, ExistingMirror> {
+  const out = new Map<string, ExistingMirror>();
+  for (const p of pods) {
+    const m = toExistingMirror(p);
+    if (m) out.set(podKey(m.namespace, m.name), m);
+  }
+  return out;
+}
+
+export type RecreateReason = 'deleting' | 'hash' | 'owner';
+
+export type MirrorAction =
+  | { readonly type: 'create'; readonly key: string; readonly mirror: Pod; readonly status?: PodStatus }
+  | { readonly type: 'recreate'; readonly key: string; readonly reason: RecreateReason; readonly existing: ExistingMirror; readonly mirror: Pod; readonly status?: PodStatus }
+  | { readonly type: 'delete'; readonly key: string; readonly existing: ExistingMirror }
+  | { readonly type: 'patchStatus'; readonly key: string; readonly existing: ExistingMirror; readonly status: PodStatus; readonly patch: unknown };
+
+export interface MirrorPlanInput {
+  /** Pods nodelet runs, with the status it computed. */
+  readonly desired: readonly Pod[];
+  readonly existing: ReadonlyMap<string, ExistingMirror>;
+  /** Last status written per mirror uid. */
+  readonly sent: ReadonlyMap<string, PodStatus>;
+  readonly node: NodeOwner;
+  /** Keys not to touch now (failed recently, backing off). */
+  readonly skip?: ReadonlySet<string>;
+}
+
+export function planMirrors(input: MirrorPlanInput): MirrorAction[] {
+  const actions: MirrorAction[] = [];
+  const desiredKeys = new Set<string>();
+  for (const pod of input.desired) {
+    const key = podKey(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '');
+    desiredKeys.add(key);
+    if (input.skip?.has(key)) continue;
+    const existing = input.existing.get(key);
+    const mirror = mirrorPodFor(pod, input.node);
+    if (!existing) {
+      actions.push({ type: 'create', key, mirror, status: pod.status });
+      continue;
+    }
+    const reason = recreateReason(existing, podHash(pod), input.node);
+    if (reason) {
+      actions.push({ type: 'recreate', key, reason, existing, mirror, status: pod.status });
+      continue;
+    }
+    if (pod.status && !sameStatus(input.sent.get(existing.uid), pod.status)) {
+      actions.push({ type: 'patchStatus', key, existing, status: pod.status, patch: podStatusPatch(existing.uid, input.sent.get(existing.uid), pod.status) });
+    }
+  }
+  for (const [key, existing] of input.existing) {
+    if (!desiredKeys.has(key) && !input.skip?.has(key)) actions.push({ type: 'delete', key, existing });
+  }
+  return actions;
+}
+
+/** SyncPod: a mirror being deleted, or not a mirror of this pod (IsMirrorPodOf), is replaced. */
+function recreateReason(existing: ExistingMirror, hash: string, node: NodeOwner): RecreateReason | undefined {
+  if (existing.deleting) return 'deleting';
+  if (existing.hash !== hash) return 'hash';
+  // The Node was deleted and registered again: the old owner is gone and the garbage
+  // collector will remove the mirror anyway.
+  if (existing.ownerUid !== undefined && existing.ownerUid !== node.uid) return 'owner';
+  return undefined;
+}
+
+export function sameStatus(a: PodStatus | undefined, b: PodStatus | undefined): boolean {
+  return a !== undefined && b !== undefined && canonicalJson(a) === canonicalJson(b);
+}
+
+/** Lists of PodStatus with patchStrategy merge, and their merge keys. */
+const MERGE_KEYS: Readonly<Record<string, string>> = { conditions: 'type', podIPs: 'ip', hostIPs: 'ip' };
+
+/**
+ * The strategic merge patch statusutil.PatchPodStatus sends: `metadata.uid` as a
+ * precondition, then the status. Relative to what was last written, fields that went away
+ * are nulled and list entries that went away are deleted by merge key; other lists and
+ * values are sent whole. With nothing written yet, the whole status is sent (conditions set
+ * by others stay: they merge by type).
+ */
+export function podStatusPatch(mirrorUid: string, previous: PodStatus | undefined, next: PodStatus): { metadata: { uid: string }; status: Record<string, unknown> } {
+  const status: Record<string, unknown> = {};
+  const prev = (previous ?? {}) as Record<string, unknown>;
+  const cur = next as Record<string, unknown>;
+  for (const key of Object.keys(prev)) if (cur[key] === undefined) status[key] = null;
+  for (const [key, value] of Object.entries(cur)) {
+    if (value === undefined) continue;
+    const mergeKey = MERGE_KEYS[key];
+    if (mergeKey && Array.isArray(value)) {
+      const kept = new Set(value.map((v) => String((v as Record<string, unknown>)[mergeKey])));
+      const gone = (Array.isArray(prev[key]) ? (prev[key] as Record<string, unknown>[]) : [])
+        .map((v) => String(v[mergeKey]))
+        .filter((k) => !kept.has(k))
+        .map((k) => ({ [mergeKey]: k, $patch: 'delete' }));
+      status[key] = [...value, ...gone];
+    } else {
+      status[key] = value;
+    }
+  }
+  return { metadata: { uid: mirrorUid }, status };
+}

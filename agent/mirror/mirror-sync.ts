@@ -1,0 +1,173 @@
+// Carries out the mirror-pod plan against the API server. Local status is compared every
+// poll (1 s: this is the rate limit for status PATCHes of one pod); the pods on the node
+// are listed again every resync period (10 s, kubelet's status sync period), after any
+// failure, and when a mirror turns out to be gone, so a mirror deleted with kubectl comes back.
+import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { KubeClient } from './kube-client.js';
+import { isAlreadyExists, isConflict, isNotFound, isServerUnavailable, KubeApiError } from './kube-client.js';
+import type { NodeOwner } from './lease.js';
+import { type ExistingMirror, indexMirrors, MIRROR_ANNOTATION, type MirrorAction, planMirrors, podKey, toExistingMirror } from './mirror-pods.js';
+import { errorMessage } from '../core/errors.js';
+
+export interface MirrorSyncTiming {
+  /** How often local pod status is compared with what was written. */
+  readonly pollMs: number;
+  /** How often the node's pods are listed again. */
+  readonly resyncMs: number;
+  /** At most this many writes per poll; the rest wait for the next one. */
+  readonly maxWritesPerPoll: number;
+  /** Backoff of one pod whose mirror the API server refuses (e.g. 403, 422). */
+  readonly failureInitialMs: number;
+  readonly failureMaxMs: number;
+}
+
+export const DEFAULT_MIRROR_TIMING: MirrorSyncTiming = { pollMs: 1000, resyncMs: 10_000, maxWritesPerPoll: 20, failureInitialMs: 10_000, failureMaxMs: 5 * 60_000 };
+
+export interface MirrorSyncDeps {
+  readonly client: () => KubeClient;
+  readonly nodeName: string;
+  readonly owner: () => NodeOwner | undefined;
+  /** The pods nodelet runs, with status; undefined while the agent has not finished its first sync. */
+  readonly pods: () => readonly Pod[] | undefined;
+  readonly now: () => number;
+  readonly timing: MirrorSyncTiming;
+  /** A pod the API server refuses to mirror (logged once per distinct message). */
+  readonly problem: (message: string, details: Record<string, unknown>) => void;
+  readonly info: (message: string, details: Record<string, unknown>) => void;
+}
+
+export class MirrorSync {
+  readonly #d: MirrorSyncDeps;
+  #known = new Map<string, ExistingMirror>();
+  #listedAt = Number.NEGATIVE_INFINITY;
+  #stale = true;
+  readonly #sent = new Map<string, PodStatus>();
+  readonly #failures = new Map<string, { count: number; retryAt: number; message: string }>();
+  #nextPollAt = 0;
+
+  constructor(deps: MirrorSyncDeps) {
+    this.#d = deps;
+  }
+
+  nextDue(): number {
+    return this.#nextPollAt;
+  }
+
+  /** Mirrors as last known (tests, state). */
+  known(): ExistingMirror[] {
+    return [...this.#known.values()];
+  }
+
+  async run(): Promise<void> {
+    const node = this.#d.owner();
+    const desired = this.#d.pods();
+    if (node && desired) await this.#sync(node, desired);
+    this.#nextPollAt = this.#d.now() + this.#d.timing.pollMs;
+  }
+
+  async #sync(node: NodeOwner, desired: readonly Pod[]): Promise<void> {
+    const now = this.#d.now();
+    if (this.#stale || now - this.#listedAt >= this.#d.timing.resyncMs) {
+      const pods = await this.#d.client().listNodePods(this.#d.nodeName);
+      this.#known = indexMirrors(pods);
+      this.#listedAt = now;
+      this.#stale = false;
+      const live = new Set([...this.#known.values()].map((m) => m.uid));
+      for (const uid of this.#sent.keys()) if (!live.has(uid)) this.#sent.delete(uid);
+    }
+    const relevant = new Set([...desired.map((p) => podKey(p.metadata?.namespace ?? 'default', p.metadata?.name ?? '')), ...this.#known.keys()]);
+    for (const key of this.#failures.keys()) if (!relevant.has(key)) this.#failures.delete(key);
+    const skip = new Set([...this.#failures].filter(([, f]) => f.retryAt > now).map(([k]) => k));
+    const actions = planMirrors({ desired, existing: this.#known, sent: this.#sent, node, skip });
+    let writes = 0;
+    for (const action of actions) {
+      if (writes >= this.#d.timing.maxWritesPerPoll) break;
+      writes += action.type === 'recreate' ? 3 : action.type === 'create' ? 2 : 1;
+      try {
+        await this.#apply(action);
+        this.#failures.delete(action.key);
+      } catch (err) {
+        this.#stale = true;
+        if (isServerUnavailable(err)) throw err;
+        this.#recordFailure(action, err, now);
+      }
+    }
+  }
+
+  async #apply(action: MirrorAction): Promise<void> {
+    const client = this.#d.client();
+    switch (action.type) {
+      case 'delete':
+        await this.#delete(action.existing);
+        this.#d.info('deleted mirror pod of a pod nodelet no longer runs', { pod: action.key });
+        return;
+      case 'recreate':
+        await this.#delete(action.existing);
+        this.#d.info('recreating mirror pod', { pod: action.key, reason: action.reason });
+        await this.#create(action.key, action.mirror, action.status);
+        return;
+      case 'create':
+        await this.#create(action.key, action.mirror, action.status);
+        return;
+      case 'patchStatus':
+        try {
+          await client.patchPodStatus(action.existing.namespace, action.existing.name, action.patch);
+        } catch (err) {
+          // Gone, or replaced by another pod of the same name: list again, then recreate.
+          if (isNotFound(err)) {
+            this.#known.delete(action.key);
+            this.#stale = true;
+            return;
+          }
+          throw err;
+        }
+        this.#sent.set(action.existing.uid, action.status);
+        return;
+    }
+  }
+
+  /** DeleteMirrorPod: grace 0, UID precondition; NotFound and Conflict (another uid) are fine. */
+  async #delete(existing: ExistingMirror): Promise<void> {
+    try {
+      await this.#d.client().deletePod(existing.namespace, existing.name, existing.uid);
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+    this.#known.delete(podKey(existing.namespace, existing.name));
+    this.#sent.delete(existing.uid);
+  }
+
+  async #create(key: string, mirror: Pod, status: PodStatus | undefined): Promise<void> {
+    const client = this.#d.client();
+    let created: Pod;
+    try {
+      created = await client.createPod(mirror);
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      // CreateMirrorPod: an existing mirror of the same pod is a success; anything else is not.
+      const pods = await client.listNodePods(this.#d.nodeName);
+      const same = pods.find((p) => podKey(p.metadata?.namespace ?? 'default', p.metadata?.name ?? '') === key);
+      if (!same || same.metadata?.annotations?.[MIRROR_ANNOTATION] !== mirror.metadata?.annotations?.[MIRROR_ANNOTATION]) throw err;
+      created = same;
+    }
+    const existing = toExistingMirror(created);
+    if (!existing) throw new Error(`the API server returned mirror pod ${key} without uid or mirror annotation`);
+    this.#known.set(key, existing);
+    if (status) {
+      // The API server reset the status on create; write ours right away.
+      await client.patchPodStatus(existing.namespace, existing.name, { metadata: { uid: existing.uid }, status });
+      this.#sent.set(existing.uid, status);
+    }
+  }
+
+  #recordFailure(action: MirrorAction, err: unknown, now: number): void {
+    const prev = this.#failures.get(action.key);
+    const count = (prev?.count ?? 0) + 1;
+    const delay = Math.min(this.#d.timing.failureMaxMs, this.#d.timing.failureInitialMs * 2 ** (count - 1));
+    const message = errorMessage(err);
+    this.#failures.set(action.key, { count, retryAt: now + delay, message });
+    if (prev?.message !== message) {
+      this.#d.problem(`mirror pod ${action.key}: ${message}`, { pod: action.key, action: action.type, code: err instanceof KubeApiError ? err.code : undefined, retryInMs: delay });
+    }
+  }
+}

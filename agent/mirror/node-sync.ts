@@ -1,0 +1,164 @@
+// Registers the Node and keeps its status current, as kubelet's registerWithAPIServer and
+// syncNodeStatus/tryUpdateNodeStatus do: every nodeStatusUpdateFrequency (10 s) the Node is
+// read, and its status PATCHed when what nodelet sets differs from what the API server holds,
+// or when nodeStatusReportFrequency (5 min) has passed since the last report. The heartbeat
+// in between is the Lease.
+import type { Node, Taint } from 'kubernetes-types/core/v1.js';
+import type { KubeClient } from './kube-client.js';
+import { isAlreadyExists, isNotFound } from './kube-client.js';
+import { type NodeFacts, type NodeHealth, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from './node-status.js';
+import type { NodeOwner } from './lease.js';
+
+export interface NodeSyncTiming {
+  /** nodeStatusUpdateFrequency: how often status is computed and compared. */
+  readonly statusUpdateMs: number;
+  /** nodeStatusReportFrequency: the longest time without a status PATCH. */
+  readonly statusReportMs: number;
+}
+
+export const DEFAULT_NODE_SYNC_TIMING: NodeSyncTiming = { statusUpdateMs: 10_000, statusReportMs: 5 * 60_000 };
+
+export interface NodeSyncDeps {
+  readonly client: () => KubeClient;
+  readonly nodeName: string;
+  readonly facts: () => NodeFacts;
+  readonly health: () => NodeHealth;
+  readonly labels: () => Readonly<Record<string, string>>;
+  readonly taints: () => readonly Taint[];
+  readonly now: () => number;
+  readonly timing: NodeSyncTiming;
+  /** Something the API server will keep refusing until the configuration changes (logged once). */
+  readonly warn: (message: string, details: Record<string, unknown>) => void;
+  readonly info: (message: string, details: Record<string, unknown>) => void;
+}
+
+export class NodeSync {
+  readonly #d: NodeSyncDeps;
+  #owner?: NodeOwner;
+  #appliedLabels: Record<string, string> = {};
+  #lastReportAt = Number.NEGATIVE_INFINITY;
+  #nextCheckAt = 0;
+  readonly #warned = new Set<string>();
+
+  constructor(deps: NodeSyncDeps) {
+    this.#d = deps;
+  }
+
+  /** Name and uid of the Node object, once registered (mirror pods and the lease point at it). */
+  owner(): NodeOwner | undefined {
+    return this.#owner;
+  }
+
+  nextDue(): number {
+    return this.#nextCheckAt;
+  }
+
+  /**
+   * One nodeStatusUpdateFrequency tick: read the Node (kubelet GETs it every time too),
+   * register it when it is missing, reconcile labels, patch status if it changed or is due.
+   */
+  async run(): Promise<void> {
+    let node = this.#owner ? await this.#read() : undefined;
+    if (!node) node = await this.#register();
+    node = await this.#reconcileMetadata(node);
+    await this.#syncStatus(node);
+    this.#nextCheckAt = this.#d.now() + this.#d.timing.statusUpdateMs;
+  }
+
+  #desiredLabels(facts: NodeFacts): Record<string, string> {
+    const { allowed, forbidden } = partitionNodeLabels(nodeLabels(this.#d.nodeName, facts, this.#d.labels()));
+    if (forbidden.length > 0) {
+      this.#warnOnce(`labels:${forbidden.join(',')}`, 'node labels left out of the API server: a node may only set kubelet labels in the kubernetes.io and k8s.io namespaces (NodeRestriction)', { labels: forbidden });
+    }
+    return allowed;
+  }
+
+  /** The Node as the API server has it; undefined when it was deleted (it is registered again). */
+  async #read(): Promise<Node | undefined> {
+    let node: Node;
+    try {
+      node = await this.#d.client().getNode(this.#d.nodeName);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      this.#d.warn('the Node object was deleted from the API server; registering it again', { uid: this.#owner?.uid });
+      this.#forget();
+      return undefined;
+    }
+    const uid = node.metadata?.uid;
+    if (uid && uid !== this.#owner?.uid) {
+      this.#d.info('the Node object was replaced in the API server; following the new one', { uid, previous: this.#owner?.uid });
+      this.#owner = { name: this.#d.nodeName, uid };
+    }
+    return node;
+  }
+
+  async #register(): Promise<Node> {
+    const now = this.#d.now();
+    const facts = this.#d.facts();
+    const labels = this.#desiredLabels(facts);
+    const client = this.#d.client();
+    let node: Node;
+    try {
+      node = await client.createNode(nodeObject({ name: this.#d.nodeName, labels, taints: this.#d.taints() }, nodeStatus(facts, this.#d.health(), now)));
+      this.#lastReportAt = now;
+      this.#d.info('node registered with the API server', { uid: node.metadata?.uid });
+    } catch (err) {
+      if (!isAlreadyExists(err)) throw err;
+      // kubelet: the Node exists (a restart, or registered before): adopt it, reconcile labels.
+      node = await client.getNode(this.#d.nodeName);
+      this.#d.info('node already registered with the API server', { uid: node.metadata?.uid });
+    }
+    const uid = node.metadata?.uid;
+    if (!uid) throw new Error('the API server returned a Node without metadata.uid');
+    this.#owner = { name: this.#d.nodeName, uid };
+    return node;
+  }
+
+  async #reconcileMetadata(node: Node): Promise<Node> {
+    const desired = this.#desiredLabels(this.#d.facts());
+    const patch = nodeLabelPatch(node.metadata?.labels ?? {}, desired, this.#appliedLabels);
+    let out = node;
+    if (patch) out = await this.#ifExists(() => this.#d.client().patchNode(this.#d.nodeName, { metadata: { labels: patch } }));
+    this.#appliedLabels = desired;
+    const wanted = taintsKey(this.#d.taints());
+    const registered = taintsKey(node.spec?.taints);
+    if (wanted !== registered) {
+      this.#warnOnce(`taints:${wanted}:${registered}`, 'node taints differ from the registered Node: a node may not change its own taints (NodeRestriction); they apply when the Node is registered again', {
+        wanted: JSON.parse(wanted) as unknown,
+        registered: JSON.parse(registered) as unknown,
+      });
+    }
+    return out;
+  }
+
+  async #syncStatus(node: Node): Promise<void> {
+    const now = this.#d.now();
+    const status = nodeStatus(this.#d.facts(), this.#d.health(), now, node.status);
+    const due = now - this.#lastReportAt >= this.#d.timing.statusReportMs;
+    if (!due && !nodeStatusChanged(node.status, status)) return;
+    await this.#ifExists(() => this.#d.client().patchNodeStatus(this.#d.nodeName, nodeStatusPatch(status)));
+    this.#lastReportAt = now;
+  }
+
+  /** A 404 means the Node was deleted meanwhile: register again on the next run. */
+  async #ifExists<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      if (isNotFound(err)) this.#forget();
+      throw err;
+    }
+  }
+
+  #forget(): void {
+    this.#owner = undefined;
+    this.#appliedLabels = {};
+    this.#lastReportAt = Number.NEGATIVE_INFINITY;
+  }
+
+  #warnOnce(key: string, message: string, details: Record<string, unknown>): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#d.warn(message, details);
+  }
+}
