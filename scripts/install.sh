@@ -182,8 +182,15 @@ install_command() {
 }
 
 install_config() {
-  mkdir -p "$CONFIG_DIR" "$MANIFEST_DIR"
+  mkdir -p "$CONFIG_DIR"
   chmod 0755 "$CONFIG_DIR"
+  # nodelet refuses a manifest directory that group or others can write (manifest trust):
+  # create it (and its parent) 0755 whatever the umask; an existing one is left as it is.
+  if [[ ! -d $MANIFEST_DIR ]]; then
+    [[ -d $(dirname "$MANIFEST_DIR") ]] || install -d -m 0755 "$(dirname "$MANIFEST_DIR")"
+    install -d -m 0755 "$MANIFEST_DIR"
+    log "created $MANIFEST_DIR (0755)"
+  fi
   if [[ -e $CONFIG_FILE ]]; then
     log "keeping the existing $CONFIG_FILE"
   else

@@ -13,7 +13,9 @@ export function registerRunCommand(program: Command): void {
     .option('--config <file>', 'config file (default /etc/nodelet/config.yaml)')
     .addOption(new Option('--pod-manifest-path <dir>', 'alias of --manifest-dir').hideHelp());
   for (const opt of OPTIONS) {
-    const o = new Option(`--${opt.flag} <${opt.kind === 'integer' ? 'n' : 'value'}>`, opt.description);
+    // A boolean flag alone means true (`--allow-insecure-manifests`); `=false` still turns it off.
+    const argument = opt.kind === 'boolean' ? '[bool]' : opt.kind === 'integer' ? '<n>' : '<value>';
+    const o = new Option(`--${opt.flag} ${argument}`, opt.description);
     if (opt.values) o.choices([...opt.values]);
     cmd.addOption(o);
   }

@@ -26,6 +26,7 @@ interface ValidateOptions {
   readonly output: 'yaml' | 'json';
   readonly validation: ValidationMode;
   readonly quiet?: boolean;
+  readonly forbiddenHostPaths?: string[];
 }
 
 interface Output {
@@ -139,7 +140,7 @@ export async function runValidate(options: ValidateOptions, io: Output, deps: Va
     return 1;
   }
   const results = inputs.map((input) =>
-    'result' in input ? input.result : parseManifestFile(input.text, input.file, { validation: options.validation }),
+    'result' in input ? input.result : parseManifestFile(input.text, input.file, { validation: options.validation, forbiddenHostPaths: options.forbiddenHostPaths }),
   );
   // Objects defined twice (in one file or across files) are conflicts, reported as the agent's
   // manifest source reports them: the first definition in path order wins.
@@ -168,6 +169,10 @@ function formatConflict(conflict: Diagnostic): string {
   return conflict.hint === undefined ? formatDiagnostic(conflict) : `${formatDiagnostic(conflict)}\n  hint: ${conflict.hint}`;
 }
 
+function commaList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((p) => p.trim()).filter((p) => p !== '')];
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -188,6 +193,7 @@ export function registerValidateCommand(program: Command, deps: ValidateCommandD
       new Option('--validation <mode>', 'strict: unknown fields are errors; warn: they are warnings and are dropped').choices(['strict', 'warn']).default('strict'),
     )
     .option('-q, --quiet', 'print only errors and warnings')
+    .option('--forbidden-host-paths <paths>', "comma-separated host paths to refuse, as the node's forbiddenHostPaths does", commaList)
     .action(async (options: ValidateOptions, command: Command) => {
       // Output goes through the root program's writers, so callers (and tests) can capture it.
       const output = rootOf(command).configureOutput();

@@ -13,7 +13,12 @@
 //   rewatched. chokidar also reports its creation when the parent exists, which is faster.
 // All reads and state changes run one at a time on a promise queue, so batches are applied and
 // emitted in the order they were read.
-import { readdir, readFile, stat, lstat } from 'node:fs/promises';
+//
+// Trust (trust.ts): a file, or the directory itself, that someone other than root or the agent's
+// user could write is refused unless `allowInsecureManifests`: it is not read, its status carries
+// the refusal, and unlike an invalid file it keeps no objects in force. Permission changes are
+// seen at the next read of the file or the next full listing (chokidar does not report chmod).
+import { readdir, readFile, realpath, stat, lstat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { watch } from 'chokidar';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -32,6 +37,7 @@ import {
 } from './desired-store.js';
 import { ignoreReason } from './file-filter.js';
 import type { Logger } from './logger.js';
+import { checkManifestTrust, type TrustSubject } from './trust.js';
 
 /** Decodes and validates one file; never throws for bad input (it returns diagnostics). */
 export type ParseFile = (text: string, file: string) => FileResult;
@@ -62,6 +68,10 @@ export interface FileSourceOptions {
   readonly dirRetryMs?: number;
   /** Larger files are reported invalid (kubelet's maxConfigLength, 10 MiB). */
   readonly maxFileBytes?: number;
+  /** Accept manifests (and a manifest directory) that others could write (trust.ts). */
+  readonly allowInsecureManifests?: boolean;
+  /** The user besides root who may own manifests (default: the process's uid). */
+  readonly agentUid?: number;
 }
 
 export interface FileSourceDeps {
@@ -126,6 +136,8 @@ export class FileSource {
   private readonly rescanMs: number;
   private readonly dirRetryMs: number;
   private readonly maxFileBytes: number;
+  private readonly allowInsecure: boolean;
+  private readonly agentUid: number;
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly watchDirectory: WatchDirectory;
@@ -144,6 +156,10 @@ export class FileSource {
   private readonly parsed = new Map<string, { readonly digest: string; readonly result: FileResult }>();
   /** Last problem logged per path, so a rescan every 20 s does not repeat it. */
   private readonly reported = new Map<string, string>();
+  /** Why the directory itself is not trusted (every file in it is refused), as of the last check. */
+  private dirTrustProblem: string | undefined;
+  /** Files refused by the last read for their owner or mode (trust.ts). */
+  private readonly untrusted = new Set<string>();
 
   constructor(options: FileSourceOptions, deps: FileSourceDeps) {
     this.dir = resolve(options.dir);
@@ -152,6 +168,8 @@ export class FileSource {
     this.rescanMs = options.rescanMs ?? FILE_SOURCE_DEFAULTS.rescanMs;
     this.dirRetryMs = options.dirRetryMs ?? FILE_SOURCE_DEFAULTS.dirRetryMs;
     this.maxFileBytes = options.maxFileBytes ?? FILE_SOURCE_DEFAULTS.maxFileBytes;
+    this.allowInsecure = options.allowInsecureManifests ?? false;
+    this.agentUid = options.agentUid ?? process.getuid?.() ?? 0;
     this.log = deps.logger;
     this.clock = deps.clock ?? systemClock;
     this.watchDirectory = deps.watchDirectory ?? watchWithChokidar;
@@ -276,8 +294,10 @@ export class FileSource {
     this.pending.clear();
     void this.enqueue(async () => {
       const now = this.clock.now();
+      // The directory became (un)trusted: every file's verdict changes, not just these.
+      if (await this.refreshDirectoryTrust()) this.requestRescan();
       const changes = await mapLimit(paths, READ_CONCURRENCY, (p) => this.readManifestFile(p));
-      const { state, updates } = applyFileChanges(this.state, changes, now);
+      const { state, updates } = applyFileChanges(this.state, this.withoutUntrustedObjects(changes), now);
       this.commit(state, updates, false);
       // A file vanished: maybe the whole directory did, which chokidar does not always report.
       if (changes.some((c) => c.result === undefined)) await this.checkDirectory();
@@ -289,6 +309,7 @@ export class FileSource {
     const now = this.clock.now();
     const names = await this.listDirectory(kind);
     if (names === undefined) return;
+    await this.refreshDirectoryTrust();
     const paths: string[] = [];
     for (const name of names.sort(comparePaths)) {
       const reason = ignoreReason(name);
@@ -302,7 +323,12 @@ export class FileSource {
     if (watcherStarted) for (const p of paths) this.schedule(p);
     const present = new Set(changes.filter((c) => c.result !== undefined).map((c) => c.file));
     for (const file of this.parsed.keys()) if (!present.has(file)) this.parsed.delete(file);
-    const { state, updates } = replaceAllFiles(this.state, changes, now);
+    for (const file of this.untrusted) if (!present.has(file)) this.untrusted.delete(file);
+    const { state, updates } =
+      this.untrusted.size === 0
+        ? replaceAllFiles(this.state, changes, now)
+        : // replaceAllFiles drops `result: undefined` entries, which withoutUntrustedObjects needs.
+          applyFileChanges(this.state, [...vanishedFiles(this.state, present), ...this.withoutUntrustedObjects(changes.filter((c) => c.result !== undefined))], now);
     this.commit(state, updates, kind === 'initial');
   }
 
@@ -385,6 +411,9 @@ export class FileSource {
       this.forget(file);
       return absent;
     }
+    const distrust = this.dirTrustProblem ?? (await this.trustProblem(file, info));
+    if (distrust !== undefined) return this.refused(file, distrust);
+    this.untrusted.delete(file);
     if (info.size > this.maxFileBytes) {
       return this.failedRead(file, `file is larger than the ${this.maxFileBytes} bytes limit (${info.size} bytes)`);
     }
@@ -418,6 +447,46 @@ export class FileSource {
       this.log.debug({ file, objects: result.objects.length }, 'manifest file read');
     }
     return { file, result };
+  }
+
+  /**
+   * An untrusted file must not control pods, so unlike an invalid file it does not keep its last
+   * objects in force: the file is forgotten first, and its refusal then starts from nothing.
+   * Relies on applyFileChanges applying changes in order.
+   */
+  private withoutUntrustedObjects(changes: readonly FileChange[]): FileChange[] {
+    return changes.flatMap((c) => (this.untrusted.has(c.file) && c.result !== undefined ? [{ file: c.file, result: undefined }, c] : [c]));
+  }
+
+  /** Re-checks the directory's owner and mode; returns whether the verdict changed. */
+  private async refreshDirectoryTrust(): Promise<boolean> {
+    const info = this.allowInsecure ? undefined : await stat(this.dir).catch(() => undefined);
+    const problem = info?.isDirectory() ? await this.trustProblem(this.dir, info) : undefined;
+    if (problem === this.dirTrustProblem) return false;
+    if (problem !== undefined) this.log.error({ dir: this.dir, problem }, 'manifest directory refused: insecure owner or mode');
+    else if (info !== undefined) this.log.info({ dir: this.dir }, 'manifest directory trusted again');
+    this.dirTrustProblem = problem;
+    return true;
+  }
+
+  /** Why `path` (already stat()ed, so a symlink's target) must not be trusted, if it must not. */
+  private async trustProblem(path: string, info: { mode: number; uid: number; isDirectory(): boolean }): Promise<string | undefined> {
+    if (this.allowInsecure) return undefined;
+    const subject: TrustSubject = { kind: info.isDirectory() ? 'directory' : 'file', path, mode: info.mode, uid: info.uid };
+    if (checkManifestTrust(subject, this.agentUid).ok) return undefined;
+    // Only a refusal needs to say where a symlink leads.
+    const isLink = await lstat(path).then((s) => s.isSymbolicLink(), () => false);
+    const target = isLink ? await realpath(path).catch(() => undefined) : undefined;
+    const verdict = checkManifestTrust(target === undefined ? subject : { ...subject, symlinkTarget: target }, this.agentUid);
+    return verdict.ok ? undefined : verdict.problem;
+  }
+
+  /** The file is not read at all; the directory's refusal is logged once, not per file. */
+  private refused(file: string, fileProblem: string): FileChange {
+    this.parsed.delete(file);
+    this.untrusted.add(file);
+    if (this.dirTrustProblem === undefined) this.reportOnce(file, fileProblem, 'manifest file refused: insecure owner or mode');
+    return { file, result: errorResult(file, fileProblem) };
   }
 
   private safeParse(text: string, file: string): FileResult {
@@ -463,6 +532,11 @@ export class FileSource {
 function errorResult(file: string, message: string, hint?: string): FileResult {
   const error: Diagnostic = { severity: 'error', file, message, ...(hint === undefined ? {} : { hint }) };
   return { file, objects: [], errors: [error], warnings: [] };
+}
+
+/** Removals for the known files a full listing no longer has (what replaceAllFiles adds). */
+function vanishedFiles(state: DesiredState, present: ReadonlySet<string>): FileChange[] {
+  return [...state.files.keys()].filter((file) => !present.has(file)).map((file) => ({ file, result: undefined }));
 }
 
 function errnoCode(err: unknown): string | undefined {

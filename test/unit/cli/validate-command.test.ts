@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerValidateCommand } from '../../../agent/cli/validate-command.js';
 import { decodeManifest } from '../../../agent/manifest/decode.js';
+import { AGENT_DAEMON_SET_YAML as DAEMON_SET, WEB_POD_YAML as POD } from '../../fixtures/manifest-texts.js';
 
 interface Run {
   readonly out: string;
@@ -28,33 +29,6 @@ async function run(args: readonly string[], stdin = ''): Promise<Run> {
     process.exitCode = previous;
   }
 }
-
-const POD = `apiVersion: v1
-kind: Pod
-metadata:
-  name: web
-spec:
-  containers:
-    - name: web
-      image: nginx:1.27
-`;
-
-const DAEMON_SET = `apiVersion: apps/v1
-kind: DaemonSet
-metadata:
-  name: agent
-  namespace: system
-spec:
-  selector:
-    matchLabels: {app: agent}
-  template:
-    metadata:
-      labels: {app: agent}
-    spec:
-      containers:
-        - name: agent
-          image: busybox:1.37
-`;
 
 const MISSING_IMAGE = `apiVersion: v1
 kind: Pod
