@@ -1,27 +1,17 @@
 // What reaches Docker: env with the downward API and $(VAR) expansion (read back from inside
 // the container), resources and securityContext (read back with docker inspect), and how
 // edits and renames of a manifest file are applied.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTestAgent, podContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { podContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { containersOf, useTestAgents } from '../helpers/pod-fixtures.js';
 import { LABELS } from '../../agent/core/labels.js';
 
-let agents: TestAgent[] = [];
-afterEach(async () => {
-  await Promise.all(agents.map((a) => a.cleanup()));
-  agents = [];
-});
-
-async function agent(): Promise<TestAgent> {
-  const a = await makeTestAgent();
-  agents.push(a);
-  return a;
-}
+const agent = useTestAgents();
 
 async function containerOf(a: TestAgent, pod: string, name: string, state = 'running'): Promise<{ Id: string } | undefined> {
-  const list = await podContainers(a.docker, a.config.nodeName, `${pod}-${a.config.nodeName}`);
-  return list.find((c) => c.Labels[LABELS.containerName] === name && c.State === state);
+  return (await containersOf(a, pod, name)).find((c) => c.State === state);
 }
 
 describe('container configuration', () => {

@@ -1,30 +1,20 @@
 // The heart of nodelet against the real dockerd: pods from a manifest directory, with init
 // containers, hostPath volumes, env and restarts.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTestAgent, podContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { podContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { containersOf, useTestAgents } from '../helpers/pod-fixtures.js';
 import { LABELS } from '../../agent/core/labels.js';
 
-let agents: TestAgent[] = [];
-afterEach(async () => {
-  await Promise.all(agents.map((a) => a.cleanup()));
-  agents = [];
-});
-
-async function agent(opts?: Parameters<typeof makeTestAgent>[0]): Promise<TestAgent> {
-  const a = await makeTestAgent(opts);
-  agents.push(a);
-  return a;
-}
+const agent = useTestAgents();
 
 function podName(a: TestAgent, name: string): string {
   return `${name}-${a.config.nodeName}`;
 }
 
 async function running(a: TestAgent, pod: string, container: string): Promise<boolean> {
-  const list = await podContainers(a.docker, a.config.nodeName, podName(a, pod));
-  return list.some((c) => c.Labels[LABELS.containerName] === container && c.State === 'running');
+  return (await containersOf(a, pod, container)).some((c) => c.State === 'running');
 }
 
 describe('static pods on Docker', () => {
@@ -118,16 +108,12 @@ spec:
     await a.write('always.yaml', base('init-always', 'Always'));
     await a.write('never.yaml', base('init-never', 'Never'));
     const attempts = await waitUntil(async () => {
-      const list = (await podContainers(a.docker, a.config.nodeName, podName(a, 'init-always'))).filter((c) => c.Labels[LABELS.containerName] === 'failing');
+      const list = await containersOf(a, 'init-always', 'failing');
       const counts = list.map((c) => Number(c.Labels[LABELS.restartCount]));
       return Math.max(-1, ...counts) >= 3 ? counts : undefined;
     }, 'init-always retried 3 times', 30_000);
     expect(Math.max(...attempts)).toBeGreaterThanOrEqual(3);
-    const created = await Promise.all(
-      (await podContainers(a.docker, a.config.nodeName, podName(a, 'init-always')))
-        .filter((c) => c.Labels[LABELS.containerName] === 'failing')
-        .map(async (c) => (await a.docker.getContainer(c.Id).inspect()).State),
-    );
+    const created = await Promise.all((await containersOf(a, 'init-always', 'failing')).map(async (c) => (await a.docker.getContainer(c.Id).inspect()).State));
     expect(created.length).toBeGreaterThan(0);
     // Never: one attempt, no app container, ever.
     await waitUntil(async () => {
@@ -158,7 +144,7 @@ spec:
 `,
     );
     const states = await waitUntil(async () => {
-      const list = (await podContainers(a.docker, a.config.nodeName, podName(a, 'crash'))).filter((c) => c.Labels[LABELS.containerName] === 'crash');
+      const list = await containersOf(a, 'crash', 'crash');
       const inspected = await Promise.all(list.map((c) => a.docker.getContainer(c.Id).inspect()));
       const byAttempt = inspected.map((i) => ({ attempt: Number(i.Config.Labels[LABELS.restartCount]), started: Date.parse(i.State.StartedAt), finished: Date.parse(i.State.FinishedAt) }));
       return byAttempt.some((x) => x.attempt >= 4) ? byAttempt : undefined;

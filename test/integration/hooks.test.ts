@@ -7,16 +7,14 @@ import { join } from 'node:path';
 import { LABELS } from '../../agent/core/labels.js';
 import { systemClock } from '../../agent/core/clock.js';
 import type { DesiredPod } from '../../agent/core/types.js';
-import type { ObservedPod, PodAction } from '../../agent/core/runtime-types.js';
+import type { ObservedContainer, ObservedPod, PodAction } from '../../agent/core/runtime-types.js';
 import { EventStore } from '../../agent/events/event-store.js';
 import { createLogger } from '../../agent/log/logger.js';
-import { parseManifestFile } from '../../agent/manifest/parse-file.js';
-import { toStaticPod } from '../../agent/manifest/identity.js';
 import { DockerRuntime } from '../../agent/runtime/docker/docker-runtime.js';
-import { NodeHostFs } from '../../agent/runtime/host-fs.js';
 import { executePlan, type ExecuteDeps, type ExecuteResult } from '../../agent/sync/execute.js';
-import { TEST_IMAGES, dockerClient } from '../helpers/docker-engine.js';
-import { makeTestAgent, podContainers, removeNodeContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { dockerClient } from '../helpers/docker-engine.js';
+import { removeNodeContainers, waitUntil } from '../helpers/agent-harness.js';
+import { busyboxSh, containersOf, desiredPodFromYaml, execHook, executeDeps, hostNetworkPod, useTestAgents } from '../helpers/pod-fixtures.js';
 
 const NODE = `it-hooks-${process.pid}`;
 const docker = dockerClient();
@@ -41,28 +39,17 @@ class PodRun {
   readonly deps: ExecuteDeps;
   readonly desired: DesiredPod;
 
-  constructor(yaml: string, dir: string) {
-    const parsed = parseManifestFile(yaml.replaceAll('$DIR', dir), '/manifests/test.yaml');
-    if (parsed.errors.length > 0) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
-    const object = parsed.objects[0];
-    if (object?.kind !== 'Pod') throw new Error('not a Pod');
-    this.desired = toStaticPod(object.object, { nodeName: NODE, file: '/manifests/test.yaml', seenAt: new Date() });
-    this.deps = {
-      runtime,
-      hostFs: new NodeHostFs(),
-      translate: {
-        nodeName: NODE,
-        hostIPs: ['127.0.0.1'],
-        podIPs: [],
-        stateDir: join(dir, 'state'),
-        podNetwork: 'none',
-        podInfraImage: TEST_IMAGES.pause,
-        nodeAllocatable: { cpuMilli: 1000, memoryBytes: 1 << 30 },
-      },
-      events: this.events,
-      logger: createLogger({ level: 'silent' }),
-      now: () => Date.now(),
-    };
+  /** A pod `name` of `containers` with the volume m ($DIR/m) in a fresh temp dir. */
+  static async create(name: string, containers: string, grace?: number): Promise<PodRun> {
+    return new PodRun(podYaml(name, containers, grace), await tempDir());
+  }
+
+  constructor(
+    yaml: string,
+    readonly dir: string,
+  ) {
+    this.desired = desiredPodFromYaml(yaml.replaceAll('$DIR', dir), NODE);
+    this.deps = executeDeps({ runtime, nodeName: NODE, stateDir: join(dir, 'state'), events: this.events, logger: createLogger({ level: 'silent' }) });
   }
 
   async observe(): Promise<ObservedPod | undefined> {
@@ -79,6 +66,12 @@ class PodRun {
     return this.run([{ type: 'prepareVolumes' }, { type: 'createSandbox', attempt: 0 }, ...starts]);
   }
 
+  /** The container `app` once it has written `start`. */
+  async startedApp(): Promise<ObservedContainer | undefined> {
+    await waitUntil(async () => (await order(this.dir)).includes('start'), 'container started');
+    return (await this.observe())?.containers.find((x) => x.name === 'app');
+  }
+
   async state(name: string): Promise<string | undefined> {
     return (await this.observe())?.containers.find((c) => c.name === name)?.state;
   }
@@ -90,18 +83,16 @@ class PodRun {
 
 const TERM_TRAP = `trap 'echo term >> /m/order; exit 0' TERM; echo start >> /m/order; while true; do sleep 0.2; done`;
 
-function podYaml(name: string, container: string, grace = 10): string {
-  return `apiVersion: v1
-kind: Pod
-metadata: { name: ${name} }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: ${grace}
-  volumes:
-  - name: m
-    hostPath: { path: $DIR/m, type: Directory }
-  containers:
-${container}`;
+/** Every container mounts the host directory $DIR/m at /m, where they write `order`. */
+const MOUNT_M = '    volumeMounts: [{ name: m, mountPath: /m }]';
+
+function podYaml(name: string, containers: string, grace = 10): string {
+  return hostNetworkPod(name, grace, containers, '  - name: m\n    hostPath: { path: $DIR/m, type: Directory }\n');
+}
+
+/** A container `app` that records its start and its SIGTERM in /m/order, with one exec hook. */
+function orderedApp(hook: 'postStart' | 'preStop', script: string, ...more: string[]): string {
+  return busyboxSh('app', TERM_TRAP, ...more, MOUNT_M, execHook(hook, ['sh', '-c', script]));
 }
 
 async function order(dir: string): Promise<string[]> {
@@ -110,51 +101,21 @@ async function order(dir: string): Promise<string[]> {
 
 describe('hooks through the executor', () => {
   it('preStop runs before the container gets SIGTERM', async () => {
-    const dir = await tempDir();
-    const pod = new PodRun(
-      podYaml(
-        'prestop',
-        `  - name: app
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "${TERM_TRAP}"]
-    volumeMounts: [{ name: m, mountPath: /m }]
-    lifecycle:
-      preStop:
-        exec: { command: ["sh", "-c", "echo prestop >> /m/order; sleep 1"] }
-`,
-      ),
-      dir,
-    );
+    const pod = await PodRun.create('prestop', orderedApp('preStop', 'echo prestop >> /m/order; sleep 1'));
     const started = await pod.start();
     expect(started.startFailures.size).toBe(0);
-    await waitUntil(async () => (await order(dir)).includes('start'), 'container started');
+    await pod.startedApp();
     await pod.run([{ type: 'killPod', reason: 'PodRemoved', message: 'gone', graceSeconds: 10 }]);
-    expect(await order(dir)).toEqual(['start', 'prestop', 'term']);
+    expect(await order(pod.dir)).toEqual(['start', 'prestop', 'term']);
     expect(await pod.state('app')).toBe('exited');
     expect(pod.events_('Killing')).toEqual([{ message: 'Stopping container app', type: 'Normal', fieldPath: 'spec.containers{app}' }]);
     expect(pod.events_('FailedPreStopHook')).toEqual([]);
   });
 
   it("takes the hook's time off the grace period, leaving at least 2 s", async () => {
-    const dir = await tempDir();
-    const pod = new PodRun(
-      podYaml(
-        'grace',
-        `  - name: app
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "trap '' TERM; echo start >> /m/order; while true; do sleep 0.2; done"]
-    volumeMounts: [{ name: m, mountPath: /m }]
-    lifecycle:
-      preStop:
-        exec: { command: ["sleep", "3"] }
-`,
-        5,
-      ),
-      dir,
-    );
+    const pod = await PodRun.create('grace', busyboxSh('app', "trap '' TERM; echo start >> /m/order; while true; do sleep 0.2; done", MOUNT_M, execHook('preStop', ['sleep', '3'])), 5);
     await pod.start();
-    await waitUntil(async () => (await order(dir)).includes('start'), 'container started');
-    const c = (await pod.observe())?.containers.find((x) => x.name === 'app');
+    const c = await pod.startedApp();
     const t0 = Date.now();
     await pod.run([{ type: 'killContainer', containerId: c?.id ?? '', container: 'app', reason: 'SpecChanged', message: 'changed', graceSeconds: 5 }]);
     const took = Date.now() - t0;
@@ -165,47 +126,18 @@ describe('hooks through the executor', () => {
   });
 
   it('a failing preStop hook is reported (without its output) and the container still stops', async () => {
-    const dir = await tempDir();
-    const pod = new PodRun(
-      podYaml(
-        'prestop-fails',
-        `  - name: app
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "${TERM_TRAP}"]
-    volumeMounts: [{ name: m, mountPath: /m }]
-    lifecycle:
-      preStop:
-        exec: { command: ["sh", "-c", "echo secret-token; exit 7"] }
-`,
-      ),
-      dir,
-    );
+    const pod = await PodRun.create('prestop-fails', orderedApp('preStop', 'echo secret-token; exit 7'));
     await pod.start();
-    await waitUntil(async () => (await order(dir)).includes('start'), 'container started');
-    const c = (await pod.observe())?.containers.find((x) => x.name === 'app');
+    const c = await pod.startedApp();
     await pod.run([{ type: 'killContainer', containerId: c?.id ?? '', container: 'app', reason: 'LivenessProbe', message: 'Container app failed liveness probe, will be restarted', graceSeconds: 10 }]);
     expect(pod.events_('FailedPreStopHook')).toEqual([{ message: 'PreStopHook failed', type: 'Warning', fieldPath: 'spec.containers{app}' }]);
     expect(pod.events_('Killing')).toEqual([{ message: 'Container app failed liveness probe, will be restarted', type: 'Normal', fieldPath: 'spec.containers{app}' }]);
-    expect(await order(dir)).toEqual(['start', 'term']);
+    expect(await order(pod.dir)).toEqual(['start', 'term']);
     expect(await pod.state('app')).toBe('exited');
   });
 
   it('a failing postStart hook kills the container: FailedPostStartHook, Killing, PostStartHookError', async () => {
-    const dir = await tempDir();
-    const pod = new PodRun(
-      podYaml(
-        'poststart-fails',
-        `  - name: app
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "${TERM_TRAP}"]
-    volumeMounts: [{ name: m, mountPath: /m }]
-    lifecycle:
-      postStart:
-        exec: { command: ["sh", "-c", "echo poststart >> /m/order; echo nope >&2; exit 1"] }
-`,
-      ),
-      dir,
-    );
+    const pod = await PodRun.create('poststart-fails', orderedApp('postStart', 'echo poststart >> /m/order; echo nope >&2; exit 1'));
     const result = await pod.start();
     const failure = result.startFailures.get('app');
     expect(failure?.reason).toBe('PostStartHookError');
@@ -216,69 +148,34 @@ describe('hooks through the executor', () => {
     expect(pod.events_('FailedPostStartHook')).toEqual([{ message: 'PostStartHook failed', type: 'Warning', fieldPath: 'spec.containers{app}' }]);
     expect(pod.events_('Killing')).toEqual([{ message: 'FailedPostStartHook', type: 'Normal', fieldPath: 'spec.containers{app}' }]);
     expect(await pod.state('app')).toBe('exited');
-    expect(await order(dir)).toContain('poststart');
-    expect((await order(dir)).at(-1)).toBe('term');
+    expect(await order(pod.dir)).toContain('poststart');
+    expect((await order(pod.dir)).at(-1)).toBe('term');
   });
 
   it('postStart blocks the start of the next container until it returns', async () => {
-    const dir = await tempDir();
-    const pod = new PodRun(
-      podYaml(
-        'poststart-order',
-        `  - name: first
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]
-    volumeMounts: [{ name: m, mountPath: /m }]
-    lifecycle:
-      postStart:
-        exec: { command: ["sh", "-c", "sleep 1; echo first-hook-done >> /m/order"] }
-  - name: second
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "echo second-started >> /m/order; trap 'exit 0' TERM; while true; do sleep 0.2; done"]
-    volumeMounts: [{ name: m, mountPath: /m }]
-`,
-      ),
-      dir,
+    const pod = await PodRun.create(
+      'poststart-order',
+      busyboxSh('first', "trap 'exit 0' TERM; while true; do sleep 0.2; done", MOUNT_M, execHook('postStart', ['sh', '-c', 'sleep 1; echo first-hook-done >> /m/order'])) +
+        busyboxSh('second', "echo second-started >> /m/order; trap 'exit 0' TERM; while true; do sleep 0.2; done", MOUNT_M),
     );
     const result = await pod.start();
     expect(result.startFailures.size).toBe(0);
-    await waitUntil(async () => (await order(dir)).length === 2, 'both wrote');
-    expect(await order(dir)).toEqual(['first-hook-done', 'second-started']);
+    await waitUntil(async () => (await order(pod.dir)).length === 2, 'both wrote');
+    expect(await order(pod.dir)).toEqual(['first-hook-done', 'second-started']);
   });
 });
 
 // ---------------------------------------------------------------------------------------------
 // Through the agent (execute.ts is what the agent runs, so no extra wiring is needed here).
 
-let agents: TestAgent[] = [];
-afterEach(async () => {
-  await Promise.all(agents.map((a) => a.cleanup()));
-  agents = [];
-});
-
-async function agent(): Promise<TestAgent> {
-  const a = await makeTestAgent({ file: { crashLoopBackOff: { initial: '1s', max: '4s' } } });
-  agents.push(a);
-  return a;
-}
+const agent = useTestAgents({ file: { crashLoopBackOff: { initial: '1s', max: '4s' } } });
 
 describe('hooks through the agent', () => {
   it('runs preStop before SIGTERM when a definition change replaces the container', async () => {
     const a = await agent();
     const dir = await tempDir();
     const manifest = (greeting: string): string =>
-      podYaml(
-        'replaced',
-        `  - name: app
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "${TERM_TRAP}"]
-    env: [{ name: GREETING, value: ${greeting} }]
-    volumeMounts: [{ name: m, mountPath: /m }]
-    lifecycle:
-      preStop:
-        exec: { command: ["sh", "-c", "echo prestop >> /m/order"] }
-`,
-      ).replaceAll('$DIR', dir);
+      podYaml('replaced', orderedApp('preStop', 'echo prestop >> /m/order', `    env: [{ name: GREETING, value: ${greeting} }]`)).replaceAll('$DIR', dir);
     await a.write('replaced.yaml', manifest('hello'));
     await waitUntil(async () => (await order(dir)).includes('start'), 'first container started');
     await a.writeAtomic('replaced.yaml', manifest('bonjour'));
@@ -291,22 +188,10 @@ describe('hooks through the agent', () => {
     const dir = await tempDir();
     await a.write(
       'hook.yaml',
-      podYaml(
-        'hook',
-        `  - name: app
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "${TERM_TRAP}"]
-    volumeMounts: [{ name: m, mountPath: /m }]
-    lifecycle:
-      postStart:
-        exec: { command: ["sh", "-c", "echo poststart >> /m/order; exit 1"] }
-`,
-        2,
-      ).replaceAll('$DIR', dir),
+      podYaml('hook', orderedApp('postStart', 'echo poststart >> /m/order; exit 1'), 2).replaceAll('$DIR', dir),
     );
-    const pod = `hook-${a.config.nodeName}`;
     await waitUntil(async () => (await order(dir)).filter((l) => l === 'poststart').length >= 2, 'the hook of a second attempt', 30_000);
-    const apps = (await podContainers(a.docker, a.config.nodeName, pod)).filter((c) => c.Labels[LABELS.containerName] === 'app');
+    const apps = await containersOf(a, 'hook', 'app');
     expect(apps.map((c) => c.Labels[LABELS.restartCount])).toContain('1');
     // every attempt was killed after its hook failed: the TERM trap ran each time
     await waitUntil(async () => (await order(dir)).filter((l) => l === 'term').length >= 2, 'second attempt killed', 15_000);

@@ -11,22 +11,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type Docker from 'dockerode';
 import { LABELS } from '../../agent/core/labels.js';
 import { systemClock } from '../../agent/core/clock.js';
 import type { DesiredPod } from '../../agent/core/types.js';
 import type { ObservedPod } from '../../agent/core/runtime-types.js';
 import { EventStore } from '../../agent/events/event-store.js';
 import { createLogger } from '../../agent/log/logger.js';
-import { parseManifestFile } from '../../agent/manifest/parse-file.js';
-import { toStaticPod } from '../../agent/manifest/identity.js';
 import { ProbeManager } from '../../agent/probe/prober.js';
 import { DockerRuntime } from '../../agent/runtime/docker/docker-runtime.js';
-import { NodeHostFs } from '../../agent/runtime/host-fs.js';
 import { DEFAULT_BACKOFF } from '../../agent/sync/backoff.js';
 import { executePlan, type ExecuteDeps } from '../../agent/sync/execute.js';
 import { computePodActions } from '../../agent/sync/plan.js';
-import { TEST_IMAGES, dockerClient } from '../helpers/docker-engine.js';
-import { makeTestAgent, podContainers, removeNodeContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { dockerClient } from '../helpers/docker-engine.js';
+import { removeNodeContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { busyboxSh, containersOf, desiredPodFromYaml, execAction, executeDeps, hostNetworkPod, probe, useTestAgents } from '../helpers/pod-fixtures.js';
 
 const NODE = `it-probes-${process.pid}`;
 const docker = dockerClient();
@@ -38,14 +37,6 @@ async function freePort(): Promise<number> {
   const port = (server.address() as AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-function podFromYaml(yaml: string, node = NODE): DesiredPod {
-  const parsed = parseManifestFile(yaml, '/manifests/test.yaml');
-  if (parsed.errors.length > 0) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
-  const object = parsed.objects[0];
-  if (object?.kind !== 'Pod') throw new Error('not a Pod');
-  return toStaticPod(object.object, { nodeName: node, file: '/manifests/test.yaml', seenAt: new Date() });
 }
 
 /** One pod synced like the agent does it, with a prober beside it. */
@@ -61,22 +52,7 @@ class PodLoop {
     stateDir: string,
   ) {
     const logger = createLogger({ level: 'silent' });
-    this.#deps = {
-      runtime,
-      hostFs: new NodeHostFs(),
-      translate: {
-        nodeName: NODE,
-        hostIPs: ['127.0.0.1'],
-        podIPs: [],
-        stateDir,
-        podNetwork: 'none',
-        podInfraImage: TEST_IMAGES.pause,
-        nodeAllocatable: { cpuMilli: 1000, memoryBytes: 1 << 30 },
-      },
-      events: this.events,
-      logger,
-      now: () => Date.now(),
-    };
+    this.#deps = executeDeps({ runtime, nodeName: NODE, stateDir, events: this.events, logger });
     this.prober = new ProbeManager({
       runtime,
       clock: systemClock,
@@ -136,11 +112,18 @@ const dirs: string[] = [];
 async function startLoop(yaml: string): Promise<PodLoop> {
   const dir = await mkdtemp(join(tmpdir(), 'nodelet-probes-'));
   dirs.push(dir);
-  const loop = new PodLoop(podFromYaml(yaml.replaceAll('$DIR', dir)), join(dir, 'state'));
+  const loop = new PodLoop(desiredPodFromYaml(yaml.replaceAll('$DIR', dir), NODE), join(dir, 'state'));
   loops.push(loop);
   await loop.sync();
   return loop;
 }
+
+/** Serves /www over HTTP on 127.0.0.1:port until SIGTERM. */
+const httpd = (port: number): string => `mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 127.0.0.1:${port} -h /www`;
+const TRAP_AND_LOOP = "trap 'exit 0' TERM; while true; do sleep 0.2; done";
+/** Starts after 4 s; only then do the startup and liveness probes succeed. */
+const SLOW_START = "trap 'exit 0' TERM; sleep 4; touch /tmp/started /tmp/alive; while true; do sleep 0.2; done";
+const SLOW_START_PROBES = [probe('startupProbe', execAction(['cat', '/tmp/started']), 30), probe('livenessProbe', execAction(['cat', '/tmp/alive']), 1)];
 
 afterEach(async () => {
   await Promise.all(loops.splice(0).map((l) => l.stop()));
@@ -150,21 +133,7 @@ afterEach(async () => {
 
 describe('probes on real containers (prober + planner + executor)', () => {
   it('an exec liveness probe that starts failing: Unhealthy, Killing, restarted with restartCount 1', async () => {
-    const loop = await startLoop(`apiVersion: v1
-kind: Pod
-metadata: { name: live }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  containers:
-  - name: app
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "touch /tmp/healthy; trap 'exit 0' TERM; while true; do sleep 0.2; done"]
-    livenessProbe:
-      exec: { command: ["cat", "/tmp/healthy"] }
-      periodSeconds: 1
-      failureThreshold: 2
-`);
+    const loop = await startLoop(hostNetworkPod('live', 2, busyboxSh('app', `touch /tmp/healthy; ${TRAP_AND_LOOP}`, probe('livenessProbe', execAction(['cat', '/tmp/healthy']), 2))));
     const first = await waitUntil(() => loop.container('app'), 'app running');
     expect(first.restartCount).toBe(0);
     // healthy for a while: nothing happens
@@ -188,21 +157,7 @@ spec:
 
   it('a readiness httpGet probe against busybox httpd flips ready when the file goes and comes back', async () => {
     const port = await freePort();
-    const loop = await startLoop(`apiVersion: v1
-kind: Pod
-metadata: { name: ready }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  containers:
-  - name: web
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 127.0.0.1:${port} -h /www"]
-    readinessProbe:
-      httpGet: { path: /index.html, port: ${port} }
-      periodSeconds: 1
-      failureThreshold: 1
-`);
+    const loop = await startLoop(hostNetworkPod('ready', 2, busyboxSh('web', httpd(port), probe('readinessProbe', `httpGet: { path: /index.html, port: ${port} }`, 1))));
     const web = await waitUntil(() => loop.container('web'), 'web running');
     const ready = (): boolean | undefined => loop.prober.states(loop.desired.uid).get('web')?.ready;
     await waitUntil(async () => ready() === true, 'ready', 15_000);
@@ -217,25 +172,7 @@ spec:
   });
 
   it('a startupProbe holds liveness back until it succeeds', async () => {
-    const loop = await startLoop(`apiVersion: v1
-kind: Pod
-metadata: { name: slow-start }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  containers:
-  - name: app
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 4; touch /tmp/started /tmp/alive; while true; do sleep 0.2; done"]
-    startupProbe:
-      exec: { command: ["cat", "/tmp/started"] }
-      periodSeconds: 1
-      failureThreshold: 30
-    livenessProbe:
-      exec: { command: ["cat", "/tmp/alive"] }
-      periodSeconds: 1
-      failureThreshold: 1
-`);
+    const loop = await startLoop(hostNetworkPod('slow-start', 2, busyboxSh('app', SLOW_START, ...SLOW_START_PROBES)));
     const app = await waitUntil(() => loop.container('app'), 'app running');
     // Liveness alone would have killed it within a second or two; the startup probe holds it back.
     await waitUntil(async () => loop.prober.states(loop.desired.uid).get('app')?.started === true, 'started', 20_000);
@@ -250,19 +187,14 @@ spec:
 // ---------------------------------------------------------------------------------------------
 // Through the agent (needs the ProbeManager wired into agent.ts).
 
-let agents: TestAgent[] = [];
-afterEach(async () => {
-  await Promise.all(agents.map((a) => a.cleanup()));
-  agents = [];
-});
+const agent = useTestAgents({ file: { crashLoopBackOff: { initial: '1s', max: '4s' } } });
 afterAll(async () => {
   await removeNodeContainers(docker, NODE);
 });
 
-async function agent(): Promise<TestAgent> {
-  const a = await makeTestAgent({ file: { crashLoopBackOff: { initial: '1s', max: '4s' } } });
-  agents.push(a);
-  return a;
+/** The running Docker container of `container` in pod `pod` (its manifest name), other than `except`. */
+async function runningContainer(a: TestAgent, pod: string, container: string, except?: string): Promise<Docker.ContainerInfo | undefined> {
+  return (await containersOf(a, pod, container)).find((c) => c.State === 'running' && c.Id !== except);
 }
 
 function logged(a: TestAgent, msg: string, fields: Record<string, unknown> = {}): boolean {
@@ -272,32 +204,10 @@ function logged(a: TestAgent, msg: string, fields: Record<string, unknown> = {})
 describe('probes through the agent', () => {
   it('restarts a container whose exec liveness probe fails, with restartCount 1', async () => {
     const a = await agent();
-    await a.write(
-      'live.yaml',
-      `apiVersion: v1
-kind: Pod
-metadata: { name: live }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  containers:
-  - name: app
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]
-    livenessProbe:
-      exec: { command: ["sh", "-c", "test ! -f /tmp/unhealthy"] }
-      periodSeconds: 1
-      failureThreshold: 2
-`,
-    );
-    const pod = `live-${a.config.nodeName}`;
-    const first = await waitUntil(async () => (await podContainers(a.docker, a.config.nodeName, pod)).find((c) => c.Labels[LABELS.containerName] === 'app' && c.State === 'running'), 'app running');
+    await a.write('live.yaml', hostNetworkPod('live', 2, busyboxSh('app', TRAP_AND_LOOP, probe('livenessProbe', execAction(['sh', '-c', 'test ! -f /tmp/unhealthy']), 2))));
+    const first = await waitUntil(() => runningContainer(a, 'live', 'app'), 'app running');
     await a.docker.getContainer(first.Id).exec({ Cmd: ['touch', '/tmp/unhealthy'] }).then((e) => e.start({ Detach: true }));
-    const second = await waitUntil(
-      async () => (await podContainers(a.docker, a.config.nodeName, pod)).find((c) => c.Labels[LABELS.containerName] === 'app' && c.State === 'running' && c.Id !== first.Id),
-      'restarted app',
-      30_000,
-    );
+    const second = await waitUntil(() => runningContainer(a, 'live', 'app', first.Id), 'restarted app', 30_000);
     expect(second.Labels[LABELS.restartCount]).toBe('1');
     expect(logged(a, 'container killed', { container: 'app', reason: 'LivenessProbe' })).toBe(true);
     expect(logged(a, 'liveness probe failed; the container will be killed', { container: 'app' })).toBe(true);
@@ -306,26 +216,8 @@ spec:
   it('flips readiness of an httpGet probe against busybox httpd on the host network', async () => {
     const a = await agent();
     const port = await freePort();
-    await a.write(
-      'web.yaml',
-      `apiVersion: v1
-kind: Pod
-metadata: { name: web }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  containers:
-  - name: web
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 127.0.0.1:${port} -h /www"]
-    readinessProbe:
-      httpGet: { host: 127.0.0.1, path: /index.html, port: ${port} }
-      periodSeconds: 1
-      failureThreshold: 1
-`,
-    );
-    const pod = `web-${a.config.nodeName}`;
-    const web = await waitUntil(async () => (await podContainers(a.docker, a.config.nodeName, pod)).find((c) => c.Labels[LABELS.containerName] === 'web' && c.State === 'running'), 'web running');
+    await a.write('web.yaml', hostNetworkPod('web', 2, busyboxSh('web', httpd(port), probe('readinessProbe', `httpGet: { host: 127.0.0.1, path: /index.html, port: ${port} }`, 1))));
+    const web = await waitUntil(() => runningContainer(a, 'web', 'web'), 'web running');
     const changes = (result: string): number => a.logs.filter((l) => l.msg === 'readiness probe result changed' && l.container === 'web' && l.result === result).length;
     await waitUntil(async () => changes('Success') >= 1, 'ready', 15_000);
     const exec = async (cmd: string[]): Promise<void> => {
@@ -336,37 +228,15 @@ spec:
     await waitUntil(async () => changes('Failure') >= 1, 'not ready', 15_000);
     await exec(['sh', '-c', 'echo ok > /www/index.html']);
     await waitUntil(async () => changes('Success') >= 2, 'ready again', 15_000);
-    expect((await podContainers(a.docker, a.config.nodeName, pod)).filter((c) => c.Labels[LABELS.containerName] === 'web')).toHaveLength(1);
+    expect(await containersOf(a, 'web', 'web')).toHaveLength(1);
   });
 
   it('does not run liveness before the startup probe succeeded', async () => {
     const a = await agent();
-    await a.write(
-      'slow.yaml',
-      `apiVersion: v1
-kind: Pod
-metadata: { name: slow }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  containers:
-  - name: app
-    image: ${TEST_IMAGES.busybox}
-    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 4; touch /tmp/started /tmp/alive; while true; do sleep 0.2; done"]
-    startupProbe:
-      exec: { command: ["cat", "/tmp/started"] }
-      periodSeconds: 1
-      failureThreshold: 30
-    livenessProbe:
-      exec: { command: ["cat", "/tmp/alive"] }
-      periodSeconds: 1
-      failureThreshold: 1
-`,
-    );
+    await a.write('slow.yaml', hostNetworkPod('slow', 2, busyboxSh('app', SLOW_START, ...SLOW_START_PROBES)));
     await waitUntil(async () => logged(a, 'startup probe result changed', { container: 'app', result: 'Success' }), 'started', 20_000);
     await new Promise((r) => setTimeout(r, 2000));
-    const pod = `slow-${a.config.nodeName}`;
-    const apps = (await podContainers(a.docker, a.config.nodeName, pod)).filter((c) => c.Labels[LABELS.containerName] === 'app');
+    const apps = await containersOf(a, 'slow', 'app');
     expect(apps).toHaveLength(1);
     expect(apps[0]?.State).toBe('running');
     expect(logged(a, 'container killed', { container: 'app' })).toBe(false);

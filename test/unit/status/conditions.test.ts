@@ -5,23 +5,13 @@ import type { PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { ObservedContainer } from '../../../agent/core/runtime-types.js';
 import type { DesiredPod } from '../../../agent/core/types.js';
 import { generatePodStatus, type StatusInput } from '../../../agent/status/generate.js';
-import { T0, container, desiredPod, instance, observedPod, sandbox, sidecar } from '../../helpers/builders.js';
+import { container, desiredPod, instance, sandbox, sidecar } from '../../helpers/builders.js';
+import { statusInput } from '../../helpers/status-input.js';
 
-const S = 1000;
-const NOW = T0 + 600 * S;
 const NOW_TEXT = '2026-01-01T00:10:00Z';
 
 function statusOf(pod: DesiredPod, containers: ObservedContainer[], extra: Partial<StatusInput> = {}, sb: ObservedContainer | null = sandbox(pod)): PodStatus {
-  return generatePodStatus({
-    desired: pod,
-    observed: observedPod(pod, { sandboxes: sb ? [sb] : [], containers }),
-    now: NOW,
-    waiting: new Map(),
-    probes: new Map(),
-    hostIPs: ['10.0.0.1'],
-    podIPs: ['172.17.0.2'],
-    ...extra,
-  });
+  return generatePodStatus(statusInput(pod, containers, sb ? [sb] : [], extra));
 }
 
 /** type → [status, reason?, message?] */

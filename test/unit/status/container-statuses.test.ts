@@ -4,23 +4,13 @@ import type { ContainerStatus, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { ObservedContainer } from '../../../agent/core/runtime-types.js';
 import type { DesiredPod } from '../../../agent/core/types.js';
 import { apiTime, generatePodStatus, podWithStatus, type StatusInput } from '../../../agent/status/generate.js';
-import { T0, container, desiredPod, instance, observedPod, sandbox, sidecar } from '../../helpers/builders.js';
+import { T0, container, desiredPod, instance, sandbox, sidecar } from '../../helpers/builders.js';
+import { NOW, S, statusInput } from '../../helpers/status-input.js';
 
-const S = 1000;
-const NOW = T0 + 600 * S;
 const t = (ms: number): string => apiTime(ms);
 
 function input(pod: DesiredPod, containers: ObservedContainer[], extra: Partial<StatusInput> = {}, sandboxes: ObservedContainer[] = [sandbox(pod, { createdAt: T0 - 60 * S })]): StatusInput {
-  return {
-    desired: pod,
-    observed: observedPod(pod, { sandboxes, containers }),
-    now: NOW,
-    waiting: new Map(),
-    probes: new Map(),
-    hostIPs: ['10.0.0.1'],
-    podIPs: ['172.17.0.2'],
-    ...extra,
-  };
+  return statusInput(pod, containers, sandboxes, extra);
 }
 
 function statusOf(pod: DesiredPod, containers: ObservedContainer[], extra: Partial<StatusInput> = {}, sandboxes?: ObservedContainer[]): PodStatus {

@@ -3,23 +3,13 @@ import { describe, it, expect } from 'vitest';
 import type { ObservedContainer } from '../../../agent/core/runtime-types.js';
 import type { DesiredPod } from '../../../agent/core/types.js';
 import { generatePodStatus, type StatusInput } from '../../../agent/status/generate.js';
-import { T0, container, desiredPod, instance, observedPod, sandbox, sidecar } from '../../helpers/builders.js';
+import { T0, container, desiredPod, instance, sandbox, sidecar } from '../../helpers/builders.js';
+import { S, statusInput } from '../../helpers/status-input.js';
 
-const S = 1000;
-const NOW = T0 + 600 * S;
 
 function phaseOf(pod: DesiredPod, containers: (sb: ObservedContainer) => ObservedContainer[], extra: Partial<StatusInput> = {}): string | undefined {
   const sb = sandbox(pod, { createdAt: T0 - 60 * S });
-  return generatePodStatus({
-    desired: pod,
-    observed: observedPod(pod, { sandboxes: [sb], containers: containers(sb) }),
-    now: NOW,
-    waiting: new Map(),
-    probes: new Map(),
-    hostIPs: ['10.0.0.1'],
-    podIPs: ['172.17.0.2'],
-    ...extra,
-  }).phase;
+  return generatePodStatus(statusInput(pod, containers(sb), [sb], extra)).phase;
 }
 
 const exited = (exitCode: number, restartCount = 0) => ({ state: 'exited' as const, exitCode, restartCount, createdAt: T0 + restartCount * 10 * S });
@@ -121,16 +111,13 @@ describe('pod phase: terminal phases stick', () => {
   it('keeps the reason and message of an unchanged phase', () => {
     const p = desiredPod({ restartPolicy: 'Never' });
     const sb = sandbox(p);
-    const status = generatePodStatus({
-      desired: p,
-      observed: observedPod(p, { sandboxes: [sb], containers: [instance(p, 'app', exited(1))] }),
-      now: NOW,
-      waiting: new Map(),
-      probes: new Map(),
-      hostIPs: [],
-      podIPs: [],
-      previous: { phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' },
-    });
+    const status = generatePodStatus(
+      statusInput(p, [instance(p, 'app', exited(1))], [sb], {
+        hostIPs: [],
+        podIPs: [],
+        previous: { phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' },
+      }),
+    );
     expect(status).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
   });
 });
