@@ -15,17 +15,14 @@ import { resolveConfig } from '../agent/config/config.js';
 import { createLogger } from '../agent/log/logger.js';
 import { startAgent } from '../agent/main.js';
 import { LABELS } from '../agent/core/labels.js';
+import { median } from './fleet.js';
 
 const docker = new Docker({ socketPath: (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '') });
 const SINGLE_RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const BURST = Number(process.env.BENCH_BURST ?? 30);
 const FLOOR_LABEL = 'io.nodelet.bench-floor';
 
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-}
+export { median };
 
 /** The Docker calls nodelet makes for one hostNetwork pod with 1 init + 1 app container. */
 export async function floorPod(tag: string): Promise<void> {
