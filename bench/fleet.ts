@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AGENT_NODE_FLAGS } from '../agent/cli/node-flags.js';
 import Docker from 'dockerode';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { LABELS } from '../agent/core/labels.js';
@@ -61,7 +62,7 @@ export interface AgentProcess {
 
 /** `nodelet run ARGS` as a child process, as systemd would run it. */
 export function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv): AgentProcess {
-  const child = spawn(process.execPath, [BIN, 'run', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, BIN, 'run', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));

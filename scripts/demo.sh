@@ -23,7 +23,7 @@ eval "$(bash test/engine/engine.sh up)"
 mkdir -p "$state"
 echo "nodelet demo: manifests from manifests/examples, Docker at $DOCKER_HOST" >&2
 echo "in another shell: node dist/agent/cli/bin.js --api-socket $state/nodelet.sock get pods" >&2
-exec node dist/agent/cli/bin.js run \
+exec node --max-semi-space-size=4 dist/agent/cli/bin.js run \
   --manifest-dir manifests/examples \
   --state-dir "$state/state" \
   --api-socket "$state/nodelet.sock" \

@@ -167,7 +167,8 @@ install_command() {
   # A wrapper, not a symlink to bin.js: `#!/usr/bin/env node` would pick whatever node comes
   # first in PATH, which under systemd may be an older one than the node checked above.
   local content tmp
-  content=$(printf '#!/bin/sh\n%s; runs nodelet with the Node.js it was installed with.\nexec %q %q "$@"' \
+  # The V8 flags are agent/cli/node-flags.ts's AGENT_NODE_FLAGS (memory after a burst of pod starts).
+  content=$(printf '#!/bin/sh\n%s; runs nodelet with the Node.js it was installed with.\nexec %q --max-semi-space-size=4 %q "$@"' \
     "$COMMAND_MARKER" "$NODE" "$LIB_DIR/dist/agent/cli/bin.js")
   if [[ -f $COMMAND ]] && [[ $(cat "$COMMAND") == "$content" ]]; then
     chmod 0755 "$COMMAND"

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // `nodelet` command line: `run` starts the agent; the other commands are thin clients.
 import { Command, Option } from 'commander';
 import { registerValidateCommand } from './validate-command.js';

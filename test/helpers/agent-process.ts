@@ -2,6 +2,7 @@
 // kill -9 it and start it again.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { AGENT_NODE_FLAGS } from '../../agent/cli/node-flags.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'agent', 'cli', 'bin.js');
 
@@ -14,7 +15,7 @@ export interface AgentProcess {
 }
 
 export function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentProcess {
-  const child = spawn(process.execPath, [BIN, 'run', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, BIN, 'run', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
   let buf = '';
   child.stdout?.on('data', (chunk: Buffer) => {
