@@ -27,7 +27,8 @@ import type { PodAction } from './core/runtime-types.js';
 import { containerSpecHash } from './translate/spec-hash.js';
 import type { Container } from 'kubernetes-types/core/v1.js';
 import { DaemonSetController } from './daemonset/controller.js';
-import { DaemonSetStateStore } from './daemonset/revision-store.js';
+import { DAEMONSETS_DIR, DaemonSetStateStore } from './daemonset/revision-store.js';
+import { join } from 'node:path';
 import { NodeStore } from './node/node-store.js';
 import { admitStaticPod, type AdmitResult } from './daemonset/eligibility.js';
 import type { NodeIdentity } from './node/node-model.js';
@@ -291,6 +292,7 @@ export class Agent {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    await this.#removeStaleTempFiles();
     await this.#daemonSets.loadNode();
     this.#deps.source.onUpdate((updates) => this.#onSourceUpdates(updates));
     await this.#deps.source.start();
@@ -309,6 +311,15 @@ export class Agent {
       this.#synced = true;
       this.#log.info({ pods: this.#desired.size }, 'initial sync done');
     });
+  }
+
+  /** Temp files of atomic writes a killed agent left behind (state files, rewritten manifests). */
+  async #removeStaleTempFiles(): Promise<void> {
+    const { stateDir, manifestDir } = this.#deps.config;
+    for (const dir of [stateDir, join(stateDir, DAEMONSETS_DIR), manifestDir]) {
+      const removed = await this.#deps.hostFs.removeStaleTempFiles(dir);
+      if (removed.length > 0) this.#log.info({ files: removed }, 'removed temp files an interrupted write left behind');
+    }
   }
 
   /** Resolves after the first full sync (every pod had its first pass). */

@@ -2,9 +2,22 @@
 // directories, atomic state files and termination-message reads. The port keeps node:fs out
 // of the sync loop so worker logic can be tested with an in-memory double.
 import { constants as fsConstants } from 'node:fs';
-import { chmod, lstat, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+
+/** `.<name>.<pid>.<12 hex>.tmp`: a dotfile, so the manifest source ignores it. */
+export function atomicTempName(name: string, pid: number, random: string): string {
+  return `.${name}.${pid}.${random}.tmp`;
+}
+
+const ATOMIC_TEMP = /^\..+\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/** True for a temp file of writeFileAtomic written by another process than `ownPid`. */
+export function isStaleAtomicTemp(name: string, ownPid: number): boolean {
+  const m = ATOMIC_TEMP.exec(name);
+  return m !== null && Number(m[1]) !== ownPid;
+}
 
 export type HostPathCheckResult = { readonly ok: true } | { readonly ok: false; readonly message: string };
 
@@ -20,6 +33,11 @@ export interface HostFs {
   ensureFile(path: string, mode: number): Promise<void>;
   /** temp file in the same directory + fsync + rename, so readers see old or new, never half. */
   writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): Promise<void>;
+  /**
+   * Removes temp files writeFileAtomic left in `dir` when a process died between creating and
+   * renaming them (kill -9, power loss); returns their paths. A missing directory is fine.
+   */
+  removeStaleTempFiles(dir: string): Promise<string[]>;
   /** rm -rf; a missing path is fine. */
   removeTree(path: string): Promise<void>;
   /** At most `maxBytes` from the start of the file (UTF-8); undefined when it does not exist. */
@@ -83,7 +101,7 @@ export class NodeHostFs implements HostFs {
   }
 
   async writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-    const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = join(dirname(path), atomicTempName(basename(path), process.pid, randomBytes(6).toString('hex')));
     const handle = await open(temp, 'wx', mode);
     try {
       await handle.writeFile(data);
@@ -108,6 +126,13 @@ export class NodeHostFs implements HostFs {
     } finally {
       await dir.close();
     }
+  }
+
+  async removeStaleTempFiles(dir: string): Promise<string[]> {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const stale = names.filter((n) => isStaleAtomicTemp(n, process.pid)).map((n) => join(dir, n));
+    await Promise.all(stale.map((p) => unlink(p).catch(() => undefined)));
+    return stale;
   }
 
   async removeTree(path: string): Promise<void> {

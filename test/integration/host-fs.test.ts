@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeHostFs } from '../../agent/runtime/host-fs.js';
+import { NodeHostFs, atomicTempName } from '../../agent/runtime/host-fs.js';
 
 const fs = new NodeHostFs();
 let dir: string;
@@ -205,6 +205,16 @@ describe('file helpers', () => {
     expect(readFileSync(target, 'utf8')).toBe('{"a":2}');
     expect(statSync(target).mode & 0o777).toBe(0o600);
     expect(readdirSync(p('state'))).toEqual(['revisions.json']);
+  });
+
+  it('removeStaleTempFiles removes what an interrupted writeFileAtomic of another process left, nothing else', async () => {
+    mkdirSync(p('stale'));
+    const dead = atomicTempName('node.json', 999_999, 'a1b2c3d4e5f6');
+    const mine = atomicTempName('node.json', process.pid, '0123456789ab');
+    for (const name of [dead, mine, 'node.json', '.web.yaml.swp', '.x.12.short.tmp']) writeFileSync(p(`stale/${name}`), '{}');
+    expect(await fs.removeStaleTempFiles(p('stale'))).toEqual([p(`stale/${dead}`)]);
+    expect(readdirSync(p('stale')).sort()).toEqual([mine, '.web.yaml.swp', '.x.12.short.tmp', 'node.json'].sort());
+    expect(await fs.removeStaleTempFiles(p('no-such-dir'))).toEqual([]);
   });
 
   it('writeFileAtomic into a missing directory fails and leaves nothing', async () => {
