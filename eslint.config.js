@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'manifests/schema/**', '.cache/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'manifests/schema/**', 'agent/generated/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type Docker from 'dockerode';
 import { LABELS } from '../agent/core/labels.js';
-import { BENCH_LABEL, docker, median, removeByLabel, sleep, startChildAgent, waitAllRunning } from './fleet.js';
+import { BENCH_LABEL, docker, median, removeByLabel, sleep, startChildAgent, startFloorSandbox, waitAllRunning } from './fleet.js';
 
 const RUNS = Number(process.env.BENCH_CRASH_RUNS ?? 10);
 const FLOOR_LABEL = `${BENCH_LABEL}.crash-floor`;
@@ -104,13 +104,7 @@ async function nodeletRecovery(runs: number): Promise<number[]> {
 /** The floor's pod: a host-network sandbox and an app container joined to it. */
 async function floorPod(tag: string): Promise<{ sandbox: string; app: string }> {
   const labels = { [FLOOR_LABEL]: 'true', [`${FLOOR_LABEL}.pod`]: tag };
-  const sandbox = await docker.createContainer({
-    name: `crashfloor_POD_${tag}`,
-    Image: 'registry.k8s.io/pause:3.10',
-    Labels: labels,
-    HostConfig: { NetworkMode: 'host', IpcMode: 'shareable', RestartPolicy: { Name: 'no' } },
-  });
-  await sandbox.start();
+  const sandbox = await startFloorSandbox(`crashfloor_POD_${tag}`, labels);
   const app = await createFloorApp(sandbox.id, tag, 0);
   await app.start();
   return { sandbox: sandbox.id, app: app.id };

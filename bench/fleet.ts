@@ -44,6 +44,33 @@ spec:
 `;
 }
 
+/** One hostNetwork pod with an init container that exits at once and the app container. */
+export function initPodManifest(name: string): string {
+  return `apiVersion: v1
+kind: Pod
+metadata: { name: ${name} }
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 2
+  initContainers:
+  - { name: init, image: "busybox:1.37", command: ["true"] }
+  containers:
+  - { name: app, image: "busybox:1.37", command: ["sleep", "3600"] }
+`;
+}
+
+/** The floor's sandbox, started: a host-network pause container that others join. */
+export async function startFloorSandbox(name: string, labels: Record<string, string>): Promise<Docker.Container> {
+  const sandbox = await docker.createContainer({
+    name,
+    Image: 'registry.k8s.io/pause:3.10',
+    Labels: labels,
+    HostConfig: { NetworkMode: 'host', IpcMode: 'shareable', RestartPolicy: { Name: 'no' } },
+  });
+  await sandbox.start();
+  return sandbox;
+}
+
 export async function removeByLabel(label: string, client: Docker = docker): Promise<void> {
   const list = await client.listContainers({ all: true, filters: { label: [label] } });
   await Promise.all(list.map((c) => client.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));

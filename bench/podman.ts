@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { appPodManifest, median, startChildAgent, waitAllRunning } from './fleet.js';
+import { appPodManifest, initPodManifest, median, startChildAgent, waitAllRunning } from './fleet.js';
 
 const run = promisify(execFile);
 const SINGLE_RUNS = Number(process.env.BENCH_PODMAN_RUNS ?? 5);
@@ -34,21 +34,6 @@ export type PodmanResult =
       readonly notes: readonly string[];
     }
   | { readonly ok: false; readonly reason: string };
-
-/** The same pod as bench/startup.ts: 1 init + 1 app container. */
-function initPodManifest(name: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata: { name: ${name} }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  initContainers:
-  - { name: init, image: "busybox:1.37", command: ["true"] }
-  containers:
-  - { name: app, image: "busybox:1.37", command: ["sleep", "3600"] }
-`;
-}
 
 async function has(cmd: string): Promise<boolean> {
   try {

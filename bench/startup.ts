@@ -10,14 +10,12 @@ import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
-import Docker from 'dockerode';
 import { resolveConfig } from '../agent/config/config.js';
 import { createLogger } from '../agent/log/logger.js';
 import { startAgent } from '../agent/main.js';
 import { LABELS } from '../agent/core/labels.js';
-import { median } from './fleet.js';
+import { docker, initPodManifest, median, removeByLabel, startFloorSandbox } from './fleet.js';
 
-const docker = new Docker({ socketPath: (process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock').replace(/^unix:\/\//, '') });
 const SINGLE_RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const BURST = Number(process.env.BENCH_BURST ?? 30);
 const FLOOR_LABEL = 'io.nodelet.bench-floor';
@@ -27,13 +25,7 @@ export { median };
 /** The Docker calls nodelet makes for one hostNetwork pod with 1 init + 1 app container. */
 export async function floorPod(tag: string): Promise<void> {
   const labels = { [FLOOR_LABEL]: 'true' };
-  const sandbox = await docker.createContainer({
-    name: `floor_POD_${tag}`,
-    Image: 'registry.k8s.io/pause:3.10',
-    Labels: labels,
-    HostConfig: { NetworkMode: 'host', IpcMode: 'shareable', RestartPolicy: { Name: 'no' } },
-  });
-  await sandbox.start();
+  const sandbox = await startFloorSandbox(`floor_POD_${tag}`, labels);
   const join = { NetworkMode: `container:${sandbox.id}`, IpcMode: `container:${sandbox.id}`, RestartPolicy: { Name: 'no' } };
   const init = await docker.createContainer({ name: `floor_init_${tag}`, Image: 'busybox:1.37', Cmd: ['true'], Labels: labels, HostConfig: join });
   await init.start();
@@ -42,24 +34,6 @@ export async function floorPod(tag: string): Promise<void> {
   await app.start();
 }
 
-async function removeByLabel(label: string): Promise<void> {
-  const list = await docker.listContainers({ all: true, filters: { label: [label] } });
-  await Promise.all(list.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
-}
-
-function manifest(name: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata: { name: ${name} }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 2
-  initContainers:
-  - { name: init, image: "busybox:1.37", command: ["true"] }
-  containers:
-  - { name: app, image: "busybox:1.37", command: ["sleep", "3600"] }
-`;
-}
 
 /** Resolves with the time each pod's app container started, watching Docker's event stream. */
 async function watchAppStarts(node: string, expected: number): Promise<{ done: Promise<Map<string, number>>; stop: () => void }> {
@@ -102,7 +76,7 @@ async function agentRun(count: number, mode: 'single' | 'burst'): Promise<number
       for (let i = 0; i < count; i++) {
         const watch = await watchAppStarts(node, 1);
         const t0 = performance.now();
-        await writeFile(join(root, 'm', `p${i}.yaml`), manifest(`p${i}`));
+        await writeFile(join(root, 'm', `p${i}.yaml`), initPodManifest(`p${i}`));
         const starts = await watch.done;
         watch.stop();
         times.push((starts.values().next().value ?? t0) - t0);
@@ -110,7 +84,7 @@ async function agentRun(count: number, mode: 'single' | 'burst'): Promise<number
     } else {
       const watch = await watchAppStarts(node, count);
       const t0 = performance.now();
-      await Promise.all(Array.from({ length: count }, (_, i) => writeFile(join(root, 'm', `p${i}.yaml`), manifest(`p${i}`))));
+      await Promise.all(Array.from({ length: count }, (_, i) => writeFile(join(root, 'm', `p${i}.yaml`), initPodManifest(`p${i}`))));
       const starts = await watch.done;
       watch.stop();
       times.push(Math.max(...starts.values()) - t0);

@@ -11,7 +11,7 @@
 #   /etc/systemd/system/nodelet.service, enabled and started (restarted on an upgrade)
 #
 # Idempotent: run it again to upgrade or repair; an unchanged install is left alone. Restarting
-# nodelet never stops pods. See docs/install.md; scripts/uninstall.sh undoes it.
+# nodelet never stops pods. See README.md, "Install on a host"; scripts/uninstall.sh undoes it.
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,7 +1,7 @@
 // Agent configuration: one frozen AgentConfig built by a pure resolver from flags, NODELET_*
 // environment variables and the config file (flags win, then env, then file, then defaults),
-// validated with ajv before the agent starts.
-import { Ajv } from 'ajv';
+// validated before the agent starts (ajv, with a validator generated ahead of time from config-file.schema.json).
+import { validateConfigFile } from '../generated/validators.js';
 import { ConfigError } from '../core/errors.js';
 import { parseDuration } from './duration.js';
 
@@ -82,59 +82,9 @@ const DEFAULTS = {
   metricsAddress: '',
 } as const;
 
-const durationPattern = '^(\\d+(\\.\\d+)?(ms|s|m|h))+$|^\\d+(\\.\\d+)?$';
-
-/** JSON Schema of the config file (camelCase keys). */
-export const CONFIG_FILE_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    manifestDir: { type: 'string', minLength: 1 },
-    podManifestPath: { type: 'string', minLength: 1 },
-    stateDir: { type: 'string', minLength: 1 },
-    nodeName: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$', maxLength: 253 },
-    dockerHost: { type: 'string', minLength: 1 },
-    apiSocket: { type: 'string', minLength: 1 },
-    apiSocketGroup: { type: 'string' },
-    podInfraImage: { type: 'string', minLength: 1 },
-    podNetwork: { type: 'string', minLength: 1 },
-    parallelism: { type: 'integer', minimum: 1, maximum: 256 },
-    resyncPeriod: { type: ['string', 'number'], pattern: durationPattern },
-    fileCheckFrequency: { type: ['string', 'number'], pattern: durationPattern },
-    fileDebounce: { type: ['string', 'number'], pattern: durationPattern },
-    logLevel: { enum: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
-    validation: { enum: ['strict', 'warn'] },
-    metricsAddress: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    crashLoopBackOff: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        initial: { type: ['string', 'number'], pattern: durationPattern },
-        max: { type: ['string', 'number'], pattern: durationPattern },
-      },
-    },
-    nodeLabels: { type: 'object', additionalProperties: { type: 'string' } },
-    allowInsecureManifests: { type: 'boolean' },
-    forbiddenHostPaths: { type: 'array', items: { type: 'string', pattern: '^/' } },
-    nodeTaints: {
-      type: 'array',
-      items: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['key', 'effect'],
-        properties: {
-          key: { type: 'string', minLength: 1 },
-          value: { type: 'string' },
-          effect: { enum: ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] },
-        },
-      },
-    },
-  },
-} as const;
-
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
-const validateFile = ajv.compile(CONFIG_FILE_SCHEMA);
+// The config file's JSON Schema is agent/config/config-file.schema.json; its validator is compiled
+// ahead of time with the manifest schema's (scripts/generate-validators.mjs).
+const validateFile = validateConfigFile;
 
 export interface ConfigInputs {
   /** Parsed flags, camelCase keys (commander's output); only flags the user gave. */

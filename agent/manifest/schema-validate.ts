@@ -4,7 +4,8 @@
 //
 // Unknown fields are kept apart from the other errors: kubectl's strict field validation rejects
 // them, `--validation=warn` reports them as warnings and drops them, as the API server does.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { validateDaemonSet, validatePod } from '../generated/validators.js';
 import schemaDocument from '../../manifests/schema/workloads.schema.json' with { type: 'json' };
 import type { WorkloadKind } from '../core/types.js';
 import { goQuote, invalid, notSupported, required, withHint, type FieldIssue, type GoValue } from './field-issue.js';
@@ -51,27 +52,8 @@ export interface SchemaCheck {
   readonly unknownFields: readonly UnknownField[];
 }
 
-let validators: Readonly<Record<WorkloadKind, ValidateFunction>> | undefined;
-
-// Compiling the schema takes a few hundred milliseconds, so it happens once, on first use.
-function compiledValidators(): Readonly<Record<WorkloadKind, ValidateFunction>> {
-  if (validators === undefined) {
-    const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true, logger: false });
-    ajv.addSchema(schemaDocument);
-    const get = (definition: string): ValidateFunction => {
-      const validate = ajv.getSchema(`${SCHEMA.$id}#/definitions/${definition}`);
-      if (validate === undefined) throw new Error(`schema definition ${definition} is missing`);
-      return validate;
-    };
-    validators = { Pod: get(ROOT_DEFINITIONS.Pod), DaemonSet: get(ROOT_DEFINITIONS.DaemonSet) };
-  }
-  return validators;
-}
-
-/** Compiles the validators now (startup), instead of on the first manifest. */
-export function warmUpSchema(): void {
-  compiledValidators();
-}
+// Compiled ahead of time from the schema (scripts/generate-validators.mjs, agent/generated/).
+const VALIDATORS: Readonly<Record<WorkloadKind, ValidateFunction>> = { Pod: validatePod, DaemonSet: validateDaemonSet };
 
 function resolve(node: SchemaNode | undefined): SchemaNode | undefined {
   let current = node;
@@ -278,7 +260,7 @@ function refAt(segments: readonly PathSegment[], kind: WorkloadKind): SchemaNode
 }
 
 export function validateSchema(kind: WorkloadKind, document: unknown): SchemaCheck {
-  const validate = compiledValidators()[kind];
+  const validate = VALIDATORS[kind];
   if (validate(document)) return { errors: [], unknownFields: [] };
   const errors: FieldIssue[] = [];
   const unknownFields: UnknownField[] = [];

@@ -3,6 +3,7 @@
 import type { ObjectFieldSelector, ResourceFieldSelector } from 'kubernetes-types/core/v1.js';
 import { type FieldIssue, fieldPath, invalid, notSupported, required } from './field-issue.js';
 import { isQualifiedName } from './names.js';
+import { convertFieldLabel, splitSubscriptedPath } from '../core/downward-api.js';
 import { formatQuantity, parseQuantityStrict } from './quantity.js';
 
 /** validEnvDownwardAPIFieldPathExpressions, sorted as sets.List prints them. */
@@ -30,45 +31,6 @@ export const RESOURCE_FIELD_PATHS = [
   'requests.memory',
 ] as const;
 const HUGEPAGES_PREFIXES = ['limits.hugepages-', 'requests.hugepages-'];
-
-// The labels podshelper.ConvertDownwardAPIFieldLabel accepts for v1.
-const CONVERTIBLE_FIELD_PATHS = new Set([
-  'metadata.annotations',
-  'metadata.labels',
-  'metadata.name',
-  'metadata.namespace',
-  'metadata.uid',
-  'spec.nodeName',
-  'spec.restartPolicy',
-  'spec.serviceAccountName',
-  'spec.schedulerName',
-  'status.phase',
-  'status.hostIP',
-  'status.hostIPs',
-  'status.podIP',
-  'status.podIPs',
-]);
-
-/** fieldpath.SplitMaybeSubscriptedPath: `metadata.labels['app']` -> [metadata.labels, app]. */
-export function splitSubscriptedPath(fieldPathText: string): { path: string; subscript: string } | undefined {
-  if (!fieldPathText.endsWith("']")) return undefined;
-  const s = fieldPathText.slice(0, -2);
-  const at = s.indexOf("['");
-  if (at <= 0) return undefined;
-  return { path: s.slice(0, at), subscript: s.slice(at + 2) };
-}
-
-function convertFieldLabel(version: string, label: string): { ok: true; label: string } | { ok: false; error: string } {
-  if (version !== 'v1') return { ok: false, error: `unsupported pod version: ${version}` };
-  const sub = splitSubscriptedPath(label);
-  if (sub) {
-    if (sub.path === 'metadata.annotations' || sub.path === 'metadata.labels') return { ok: true, label };
-    return { ok: false, error: `field label does not support subscript: ${label}` };
-  }
-  if (label === 'spec.host') return { ok: true, label: 'spec.nodeName' };
-  if (CONVERTIBLE_FIELD_PATHS.has(label)) return { ok: true, label };
-  return { ok: false, error: `field label not supported: ${label}` };
-}
 
 export function validateObjectFieldSelector(fs: ObjectFieldSelector, allowed: readonly string[], path: string): FieldIssue[] {
   if (!fs.apiVersion) return [required(fieldPath.child(path, 'apiVersion'))];

@@ -5,6 +5,7 @@
 // server, and kubelet does not wait for services for static pods either.
 import type { Container, ObjectFieldSelector, Pod, ResourceFieldSelector } from 'kubernetes-types/core/v1.js';
 import { expandVars } from './expand.js';
+import { convertFieldLabel, splitSubscriptedPath } from '../core/downward-api.js';
 import { containerLimit, containerRequest, divideCeilToString, isPositive, toExact, type ExactQuantity } from './resources.js';
 
 /** What the node can give pods; used for `limits.*` when a container sets no limit. */
@@ -71,31 +72,14 @@ export function toDockerEnv(env: readonly EnvVar[]): string[] {
   return env.map((e) => `${e.name}=${e.value}`);
 }
 
-/** SplitMaybeSubscriptedPath: `metadata.labels['k']` → path and subscript. */
-export function splitSubscriptedPath(fieldPath: string): { path: string; subscript: string } | undefined {
-  if (!fieldPath.endsWith("']")) return undefined;
-  const s = fieldPath.slice(0, -2);
-  const open = s.indexOf("['");
-  if (open <= 0) return undefined;
-  return { path: s.slice(0, open), subscript: s.slice(open + 2) };
-}
-
 /**
  * podFieldSelectorRuntimeValue: ConvertDownwardAPIFieldLabel first (same error texts), then
  * node and status values, then the pod's metadata.
  */
 export function podFieldValue(selector: ObjectFieldSelector, pod: Pod, ctx: Pick<EnvContext, 'hostIPs' | 'podIPs'>): Outcome {
-  const version = selector.apiVersion ?? 'v1';
-  if (version !== 'v1') return { ok: false, message: `unsupported pod version: ${version}` };
-  let fieldPath = selector.fieldPath;
-  const sub = splitSubscriptedPath(fieldPath);
-  if (sub && sub.path !== 'metadata.annotations' && sub.path !== 'metadata.labels') {
-    return { ok: false, message: `field label does not support subscript: ${fieldPath}` };
-  }
-  if (!sub) {
-    if (fieldPath === 'spec.host') fieldPath = 'spec.nodeName';
-    else if (!CONVERTIBLE_FIELD_LABELS.has(fieldPath)) return { ok: false, message: `field label not supported: ${fieldPath}` };
-  }
+  const converted = convertFieldLabel(selector.apiVersion ?? 'v1', selector.fieldPath);
+  if (!converted.ok) return { ok: false, message: converted.error };
+  const fieldPath = converted.label;
   const podIPs = ctx.podIPs.length > 0 || !pod.spec?.hostNetwork ? ctx.podIPs : ctx.hostIPs;
   switch (fieldPath) {
     case 'spec.nodeName':
@@ -114,25 +98,6 @@ export function podFieldValue(selector: ObjectFieldSelector, pod: Pod, ctx: Pick
   }
   return metadataFieldValue(fieldPath, pod);
 }
-
-// ConvertDownwardAPIFieldLabel's accepted labels (newest revision).
-const CONVERTIBLE_FIELD_LABELS: ReadonlySet<string> = new Set([
-  'metadata.annotations',
-  'metadata.labels',
-  'metadata.name',
-  'metadata.namespace',
-  'metadata.uid',
-  'spec.nodeName',
-  'spec.restartPolicy',
-  'spec.serviceAccountName',
-  'spec.schedulerName',
-  'status.phase',
-  'status.hostIP',
-  'status.hostIPs',
-  'status.podIP',
-  'status.podIPs',
-  'spec.terminationGracePeriodSeconds',
-]);
 
 /** fieldpath.ExtractFieldPathAsString over the pod's metadata. */
 export function metadataFieldValue(fieldPath: string, pod: Pod): Outcome {

@@ -1,5 +1,5 @@
-// The CLI as a user runs it, against the built agent on the real dockerd: get/describe/logs
-// (-f, --previous)/exec (plain and interactive through a pty), and /metrics.
+// The CLI as a user runs it, against the built agent on the real dockerd: get/describe (pod,
+// daemonset, node)/logs (-f, --previous)/exec (plain and interactive through a pty), and /metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,25 @@ spec:
     command: ["sh", "-c", "echo attempt-$(date +%s); exit 2"]
 `,
   );
+  await writeFile(
+    join(root, 'manifests', 'beacon.yaml'),
+    `apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: beacon, labels: { tier: infra } }
+spec:
+  selector: { matchLabels: { app: beacon } }
+  template:
+    metadata: { labels: { app: beacon } }
+    spec:
+      hostNetwork: true
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: beacon
+        image: busybox:1.37
+        command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+        resources: { requests: { cpu: 50m, memory: 16Mi } }
+`,
+  );
   agent = spawnAgent(['--manifest-dir', join(root, 'manifests'), '--state-dir', join(root, 'state'), '--node-name', nodeName, '--api-socket', socket, '--pod-network', 'none', '--metrics-address', `127.0.0.1:${metricsPort}`]);
   await agent.waitForLog('initial sync done');
 });
@@ -90,6 +109,23 @@ describe('nodelet CLI against the running agent', () => {
     expect(describe).toContain(`Name:         talk-${nodeName}`);
     expect(describe).toContain('Started container talk');
     expect((await cli('logs', 'talk', '-c', 'nope')).stderr).toContain(`container nope is not valid for pod talk-${nodeName}`);
+  });
+
+  it('describes a DaemonSet and the node as kubectl does', async () => {
+    await waitUntil(async () => (await cli('describe', 'ds', 'beacon')).stdout.includes('Pods Status:  1 Running'), 'beacon running');
+    const ds = (await cli('describe', 'ds/beacon')).stdout;
+    expect(ds).toMatch(/^Name:\s+beacon\nNamespace:\s+default\nSelector:\s+app=beacon\nNode-Selector:\s+<none>\nLabels:\s+tier=infra\n/);
+    expect(ds).toContain('Desired Number of Nodes Scheduled: 1\nCurrent Number of Nodes Scheduled: 1\n');
+    expect(ds).toContain('Pod Template:\n  Labels:  app=beacon\n  Containers:\n   beacon:\n');
+    expect(ds).toMatch(/Normal\s+SuccessfulCreate\s+\S+\s+nodelet\s+Created pod: beacon-/);
+    const node = (await cli('describe', 'node')).stdout;
+    expect(node).toMatch(new RegExp(`^Name:\\s+${nodeName}\\n`));
+    expect(node).toMatch(/\nConditions:\n {2}Type\s+Status\s+LastHeartbeatTime\s+LastTransitionTime\s+Reason\s+Message\n/);
+    expect(node).toMatch(new RegExp(`\\n  default\\s+talk-${nodeName}\\s+0 \\(0%\\)\\s+0 \\(0%\\)\\s+0 \\(0%\\)\\s+0 \\(0%\\)\\s+\\S+\\n`));
+    expect(node).toMatch(/\n {2}default\s+beacon-\S+\s+50m \(\d+%\)\s+0 \(0%\)\s+16Mi \(\d+%\)\s+0 \(0%\)\s+\S+\n/);
+    expect(node).toContain('Allocated resources:\n  (Total limits may be over 100 percent, i.e., overcommitted.)\n');
+    expect((await cli('describe', `node/${nodeName}`)).stdout).toMatch(new RegExp(`^Name:\\s+${nodeName}\\n`));
+    expect((await cli('describe', 'ds', 'nope')).stderr).toBe('Error from server (NotFound): daemonsets.apps "nope" not found\n');
   });
 
   it('follows logs with -f', async () => {

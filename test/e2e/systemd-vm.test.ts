@@ -1,7 +1,7 @@
 // nodelet as a systemd service, end to end, in a "containerized VM": a Debian root filesystem
 // (debootstrap, built once and cached: test/vm/build-image.sh) booted with systemd as PID 1
 // and its own dockerd, on the test harness's engine. Inside it nodelet is installed exactly as
-// docs/install.md tells a user with an offline host: a bundle (scripts/bundle.sh) unpacked and
+// README.md ("Install on a host") tells a user with an offline host: a bundle (scripts/bundle.sh) unpacked and
 // scripts/install.sh run as root. Node.js is the host's own binary, copied to
 // /usr/local/bin/node before the machine first boots (the VM has no registry access; a copy,
 // unlike a bind mount, survives the machine restart with nothing to re-attach). The busybox

@@ -1,83 +1,14 @@
-// Test scaffolding around the reporter and the fake API server: a clock that stops at each
-// timer and lets the reporter's real HTTPS requests finish before time moves on, a stand-in
+// Test scaffolding around the reporter and the fake API server: a fake clock whose advance()
+// lets the reporter's real HTTPS requests finish before time moves on, a stand-in
 // for the agent's views, captured logs, and host facts that do not depend on the machine.
 import { Writable } from 'node:stream';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { Clock } from '../../agent/core/clock.js';
 import { EventStore } from '../../agent/events/event-store.js';
 import { createLogger, type Logger } from '../../agent/log/logger.js';
 import type { NodeFacts } from '../../agent/mirror/node-status.js';
 import { startReporter, type Reporter, type ReporterDeps, type ReporterTiming } from '../../agent/mirror/reporter.js';
 import { FakeApiServer, type KubeconfigOptions } from './fake-apiserver.js';
-
-interface Timer {
-  at: number;
-  seq: number;
-  fn: () => void;
-  every?: number;
-  cancelled: boolean;
-}
-
-/**
- * A Clock that moves only in advance(): it stops at every timer on the way, fires it, and
- * waits for `settle` (the reporter's in-flight work, real I/O included) before going on, so
- * every request happens at the exact time its timer was due.
- */
-export class SteppingClock implements Clock {
-  #now: number;
-  #seq = 0;
-  #timers: Timer[] = [];
-
-  constructor(start = Date.UTC(2026, 0, 1)) {
-    this.#now = start;
-  }
-
-  now(): number {
-    return this.#now;
-  }
-
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const t = this.#add(ms, resolve);
-      signal?.addEventListener('abort', () => {
-        t.cancelled = true;
-        reject(signal.reason);
-      });
-    });
-  }
-
-  setTimeout(fn: () => void, ms: number): { cancel(): void } {
-    const t = this.#add(ms, fn);
-    return { cancel: () => (t.cancelled = true) };
-  }
-
-  setInterval(fn: () => void, ms: number): { cancel(): void } {
-    const t = this.#add(ms, fn, ms);
-    return { cancel: () => (t.cancelled = true) };
-  }
-
-  async advance(ms: number, settle: () => Promise<void>): Promise<void> {
-    const target = this.#now + ms;
-    for (;;) {
-      await settle();
-      const due = this.#timers.filter((t) => !t.cancelled && t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
-      if (!due) break;
-      this.#now = Math.max(this.#now, due.at);
-      if (due.every) due.at += due.every;
-      else due.cancelled = true;
-      due.fn();
-    }
-    this.#timers = this.#timers.filter((t) => !t.cancelled);
-    this.#now = target;
-    await settle();
-  }
-
-  #add(ms: number, fn: () => void, every?: number): Timer {
-    const t: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, every, cancelled: false };
-    this.#timers.push(t);
-    return t;
-  }
-}
+import { FakeClock } from '../helpers/fake-clock.js';
 
 /** The agent views the reporter reads, set directly by the test. */
 export class FakeAgentView {
@@ -109,7 +40,7 @@ export const TEST_FACTS: NodeFacts = {
 
 export interface ReporterFixture {
   readonly fake: FakeApiServer;
-  readonly clock: SteppingClock;
+  readonly clock: FakeClock;
   readonly agent: FakeAgentView;
   readonly events: EventStore;
   readonly logs: Record<string, unknown>[];
@@ -152,7 +83,7 @@ export function captureLogger(): { logger: Logger; logs: Record<string, unknown>
 
 export async function reporterFixture(opts: FixtureOptions = {}): Promise<ReporterFixture> {
   const nodeName = opts.nodeName ?? 'node-a';
-  const clock = new SteppingClock();
+  const clock = new FakeClock();
   const fake = opts.fake ?? (await FakeApiServer.start({ now: () => clock.now() }));
   const { path } = await fake.writeKubeconfig({ nodeName, ...(opts.kubeconfig ?? {}) });
   const agent = new FakeAgentView();

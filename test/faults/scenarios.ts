@@ -18,6 +18,8 @@ import { runInNewContext } from 'node:vm';
 import type Docker from 'dockerode';
 import fc from 'fast-check';
 import { dockerFromEnv, removeNodeContainers, waitUntil } from '../helpers/agent-harness.js';
+import { collectLogLines } from '../helpers/agent-process.js';
+import { AGENT_NODE_FLAGS } from '../../agent/cli/node-flags.js';
 import { LABELS } from '../../agent/core/labels.js';
 import { DAEMONSETS_DIR, parseDaemonSetState } from '../../agent/daemonset/revision-store.js';
 import { NODE_STATE_FILE, parseNodeOverlay } from '../../agent/node/node-store.js';
@@ -198,25 +200,11 @@ export interface AgentChild {
 /** `nodelet run` from dist/, as systemd would start it; `gcProbe` preloads test/faults/gc-probe.mjs. */
 export function launchAgent(node: Node, opts: { gcProbe?: boolean } = {}): AgentChild {
   const execArgv = opts.gcProbe ? ['--expose-gc', '--import', pathToFileURL(GC_PROBE).href] : [];
-  const child = spawn(process.execPath, [...execArgv, BIN, 'run', ...node.args()], {
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...execArgv, BIN, 'run', ...node.args()], {
     env: process.env,
     stdio: opts.gcProbe ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
-  const lines: Record<string, unknown>[] = [];
-  let buf = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buf += chunk.toString('utf8');
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        lines.push({ msg: line });
-      }
-    }
-  });
+  const lines = collectLogLines(child.stdout);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-20_000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -14,11 +14,11 @@ export interface AgentProcess {
   waitForLog(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-export function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentProcess {
-  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, BIN, 'run', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** The agent's pino JSON lines as they arrive (a line that is not JSON becomes `{ msg }`). */
+export function collectLogLines(stdout: NodeJS.ReadableStream | null): Record<string, unknown>[] {
   const lines: Record<string, unknown>[] = [];
   let buf = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
+  stdout?.on('data', (chunk: Buffer) => {
     buf += chunk.toString('utf8');
     let i: number;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -31,6 +31,12 @@ export function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = pro
       }
     }
   });
+  return lines;
+}
+
+export function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentProcess {
+  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, BIN, 'run', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines = collectLogLines(child.stdout);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

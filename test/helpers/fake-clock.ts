@@ -3,6 +3,8 @@ import type { Clock } from '../../agent/core/clock.js';
 
 interface Timer {
   at: number;
+  /** Creation order: timers due at the same time fire in the order they were set. */
+  seq: number;
   fn: () => void;
   every?: number;
   cancelled: boolean;
@@ -10,6 +12,7 @@ interface Timer {
 
 export class FakeClock implements Clock {
   #now: number;
+  #seq = 0;
   #timers: Timer[] = [];
 
   constructor(start = Date.UTC(2026, 0, 1)) {
@@ -40,21 +43,25 @@ export class FakeClock implements Clock {
     return { cancel: () => (t.cancelled = true) };
   }
 
-  /** Moves time forward, firing due timers in order; awaits microtasks between timers. */
-  async advance(ms: number): Promise<void> {
+  /**
+   * Moves time forward, firing due timers in order. Before each timer and at the end it awaits
+   * `settle`: pending microtasks by default, or the code under test's in-flight work (real I/O
+   * included), so every timer fires at the exact time it was due.
+   */
+  async advance(ms: number, settle: () => Promise<void> = flushMicrotasks): Promise<void> {
     const target = this.#now + ms;
     for (;;) {
-      const due = this.#timers.filter((t) => !t.cancelled && t.at <= target).sort((a, b) => a.at - b.at)[0];
+      await settle();
+      const due = this.#timers.filter((t) => !t.cancelled && t.at <= target).sort((a, b) => a.at - b.at || a.seq - b.seq)[0];
       if (!due) break;
       this.#now = Math.max(this.#now, due.at);
       if (due.every) due.at += due.every;
       else due.cancelled = true;
       due.fn();
-      await flushMicrotasks();
     }
     this.#timers = this.#timers.filter((t) => !t.cancelled);
     this.#now = target;
-    await flushMicrotasks();
+    await settle();
   }
 
   pendingTimers(): number {
@@ -62,7 +69,7 @@ export class FakeClock implements Clock {
   }
 
   #add(ms: number, fn: () => void, every?: number): Timer {
-    const t: Timer = { at: this.#now + Math.max(0, ms), fn, every, cancelled: false };
+    const t: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, every, cancelled: false };
     this.#timers.push(t);
     return t;
   }

@@ -1,10 +1,13 @@
-// The building blocks that `kubectl describe pod` (describe-pod.ts) and describe.DescribePodTemplate
+// The building blocks that `kubectl describe pod|daemonset|node` (describe-pod.ts,
+// describe-daemonset.ts, describe-node.ts) and describe.DescribePodTemplate
 // (daemonset/rollout-messages.ts) share in staging/src/k8s.io/kubectl/pkg/describe/describe.go:
 // PrefixWriter, the multiline label / annotation / toleration printers, describeContainers,
-// describeVolumes and DescribeProbe. Pure: every block appends to a PrefixWriter.
+// describeVolumes, DescribeProbe and DescribeEvents. Pure: every block appends to a PrefixWriter.
 import type { Container, ContainerState, ContainerStatus, EnvVar, Probe, Toleration, Volume } from 'kubernetes-types/core/v1.js';
+import type { NodeletEvent } from '../../events/event-store.js';
 import { goQuote } from '../../manifest/field-issue.js';
 import { canonicalQuantity, quantityNano } from '../../manifest/quantity.js';
+import { ageSince } from './duration.js';
 
 /** Text that the tabwriter aligns; `write` prefixes two spaces per level, like PrefixWriter. */
 export class PrefixWriter {
@@ -347,4 +350,27 @@ export function describeVolumes(volumes: readonly Volume[], w: PrefixWriter, sty
       w.write(1, '<unknown>\n');
     }
   }
+}
+
+// --- DescribeEvents --------------------------------------------------------------------------
+
+/** describe.DescribeEvents: the object's events, oldest last-seen first. */
+export function describeEvents(events: readonly NodeletEvent[], w: PrefixWriter, now: number): void {
+  if (events.length === 0) {
+    w.write(0, 'Events:\t<none>\n');
+    return;
+  }
+  w.write(0, 'Events:\n  Type\tReason\tAge\tFrom\tMessage\n');
+  w.write(1, '----\t------\t----\t----\t-------\n');
+  for (const e of [...events].sort((a, b) => a.lastTimestamp - b.lastTimestamp)) {
+    const first = ageSince(e.firstTimestamp, now);
+    const interval = e.count > 1 ? `${ageSince(e.lastTimestamp, now)} (x${e.count} over ${first})` : first;
+    w.write(1, `${e.type}\t${e.reason}\t${interval}\t${eventComponent(e.source)}\t${e.message.trim()}\n`);
+  }
+}
+
+/** The event's Source.Component: the store keeps `component, host`. */
+export function eventComponent(source: string): string {
+  const comma = source.indexOf(', ');
+  return comma >= 0 ? source.slice(0, comma) : source;
 }

@@ -4,11 +4,11 @@
 import type { ContainerStatus, EnvVar, Pod } from 'kubernetes-types/core/v1.js';
 import type { NodeletEvent } from '../../events/event-store.js';
 import { podQosClass } from '../../status/qos.js';
-import { type ContainersContext, type DescribeStyle, PrefixWriter, describeContainers, describeVolumes, printAnnotationsMultiline, printLabelsMultiline, printTolerationsMultiline } from './describe-blocks.js';
-import { ageSince, timestampSince } from './duration.js';
+import { type ContainersContext, type DescribeStyle, PrefixWriter, describeContainers, describeEvents, describeVolumes, printAnnotationsMultiline, printLabelsMultiline, printTolerationsMultiline } from './describe-blocks.js';
+import { timestampSince } from './duration.js';
 import { KUBECTL_DESCRIBE, tabwrite } from './table.js';
 
-export { describeProbe } from './describe-blocks.js';
+export { describeProbe, eventComponent } from './describe-blocks.js';
 
 export interface DescribeOptions {
   /** Minutes east of UTC for the dates; defaults to the local time zone, as kubectl does. */
@@ -101,26 +101,6 @@ function fieldRefValue(pod: Pod, e: EnvVar): string {
   if (ref.fieldPath === 'metadata.name') return pod.metadata?.name ?? '';
   if (ref.fieldPath === 'metadata.namespace') return pod.metadata?.namespace ?? '';
   return '';
-}
-
-function describeEvents(events: readonly NodeletEvent[], w: PrefixWriter, now: number): void {
-  if (events.length === 0) {
-    w.write(0, 'Events:\t<none>\n');
-    return;
-  }
-  w.write(0, 'Events:\n  Type\tReason\tAge\tFrom\tMessage\n');
-  w.write(1, '----\t------\t----\t----\t-------\n');
-  for (const e of [...events].sort((a, b) => a.lastTimestamp - b.lastTimestamp)) {
-    const first = ageSince(e.firstTimestamp, now);
-    const interval = e.count > 1 ? `${ageSince(e.lastTimestamp, now)} (x${e.count} over ${first})` : first;
-    w.write(1, `${e.type}\t${e.reason}\t${interval}\t${eventComponent(e.source)}\t${e.message.trim()}\n`);
-  }
-}
-
-/** The event's Source.Component: the store keeps `component, host`. */
-export function eventComponent(source: string): string {
-  const comma = source.indexOf(', ');
-  return comma >= 0 ? source.slice(0, comma) : source;
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
