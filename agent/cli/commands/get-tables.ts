@@ -3,7 +3,7 @@
 import type { Node } from 'kubernetes-types/core/v1.js';
 import type { FileStatus } from '../../core/types.js';
 import { formatErrors, formatWarnings } from '../../manifest/format-diagnostics.js';
-import { timestampSince } from '../printers/duration.js';
+import { parseTimestamp, shortHumanDuration, timestampSince } from '../printers/duration.js';
 import { printTable } from '../printers/table.js';
 
 const NODE_ROLE_PREFIX = 'node-role.kubernetes.io/';
@@ -57,4 +57,26 @@ export function printManifests(files: readonly FileStatus[], opts: { noHeaders: 
     .filter((block) => block !== '');
   if (details.length > 0) text += `\n${details.join('\n')}\n`;
   return text;
+}
+
+const REPORTING = 'nodelet.io/reporting-';
+
+/**
+ * One line on reporting to an API server, from the node's `nodelet.io/reporting-*` annotations
+ * (mirror/reporting-state.ts): `get node` prints it after the table, on stderr, so that stdout
+ * stays kubectl's table.
+ */
+export function reportingLine(node: Node, now: number): string {
+  const a = node.metadata?.annotations ?? {};
+  if (a[`${REPORTING}enabled`] !== 'true') return 'API server reporting: off (no kubeconfig configured)';
+  const ago = (key: string): string => {
+    const at = parseTimestamp(a[`${REPORTING}${key}`]);
+    return at === undefined ? 'never' : `${shortHumanDuration(Math.max(0, now - at))} ago`;
+  };
+  const parts = [`API server reporting to ${a[`${REPORTING}server`] ?? '<unknown>'}: last success ${ago('last-success')}`];
+  const backoffUntil = parseTimestamp(a[`${REPORTING}backoff-until`]);
+  if (backoffUntil !== undefined && backoffUntil > now) parts.push(`backing off for ${shortHumanDuration(backoffUntil - now)}`);
+  const lastError = a[`${REPORTING}last-error`];
+  if (lastError) parts.push(`last error ${ago('last-error-at')}: ${lastError}`);
+  return parts.join('; ');
 }

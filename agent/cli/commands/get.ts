@@ -11,7 +11,7 @@ import { printEvents } from '../printers/events.js';
 import { parseSelector, selectorMatches, type LabelSelector } from '../label-selector.js';
 import { resolvePod } from '../resolve-pod.js';
 import { CliError, commandContext, DEFAULT_NAMESPACE, INTERRUPTED_EXIT_CODE, podName, podNamespace, runAction, type ClientCommandDeps, type CommandContext } from './context.js';
-import { printManifests, printNodes } from './get-tables.js';
+import { printManifests, printNodes, reportingLine } from './get-tables.js';
 import { parseOutputFormat, renderObjects, withKind, type OutputFormat } from './output.js';
 import { getControllerRevisions, getDaemonSets } from './daemonsets.js';
 import { formatLabels } from '../../daemonset/status.js';
@@ -178,6 +178,7 @@ async function getNode(ctx: CommandContext, names: readonly string[], opts: GetO
     let table = printNodes([node], { wide: format === 'wide', now: ctx.clock.now(), noHeaders: !opts.headers });
     if (opts.showLabels) table = withLabelsColumn(table, formatLabels(node.metadata?.labels), opts.headers);
     ctx.out(table);
+    if (opts.headers) ctx.err(`${reportingLine(node, ctx.clock.now())}\n`);
   }
   return 0;
 }

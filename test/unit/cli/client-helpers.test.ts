@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { parseResourceArg } from '../../../agent/cli/commands/get.js';
-import { nodeRoles, nodeStatus, printManifests, printNodes } from '../../../agent/cli/commands/get-tables.js';
+import { nodeRoles, nodeStatus, printManifests, printNodes, reportingLine } from '../../../agent/cli/commands/get-tables.js';
 import { parseSince, parseTail } from '../../../agent/cli/commands/logs.js';
 import { effectiveTty } from '../../../agent/cli/commands/exec.js';
 import { parseOutputFormat } from '../../../agent/cli/commands/output.js';
@@ -113,6 +113,27 @@ describe('node table', () => {
     expect(printNodes([node()], { wide: true, now, noHeaders: true })).toBe(
       'edge-1   Ready   control-plane,edge,gateway   2d    v0.1.0   10.1.2.3   <none>   Ubuntu 24.04   6.8.0   docker://27.0.1\n',
     );
+  });
+
+  it('says whether and how the node is reported to an API server', () => {
+    const withAnnotations = (annotations: Record<string, string>): Node => node({ metadata: { name: 'edge-1', annotations } });
+    expect(reportingLine(node(), now)).toBe('API server reporting: off (no kubeconfig configured)');
+    expect(reportingLine(withAnnotations({ 'nodelet.io/reporting-enabled': 'true', 'nodelet.io/reporting-server': 'https://k8s.example:6443', 'nodelet.io/reporting-last-success': '2026-01-02T23:59:55Z' }), now)).toBe(
+      'API server reporting to https://k8s.example:6443: last success 5s ago',
+    );
+    expect(
+      reportingLine(
+        withAnnotations({
+          'nodelet.io/reporting-enabled': 'true',
+          'nodelet.io/reporting-server': 'https://k8s.example:6443',
+          'nodelet.io/reporting-last-success': '2026-01-02T23:50:00Z',
+          'nodelet.io/reporting-last-error': 'connect ECONNREFUSED',
+          'nodelet.io/reporting-last-error-at': '2026-01-02T23:59:30Z',
+          'nodelet.io/reporting-backoff-until': '2026-01-03T00:00:16Z',
+        }),
+        now,
+      ),
+    ).toBe('API server reporting to https://k8s.example:6443: last success 10m ago; backing off for 16s; last error 30s ago: connect ECONNREFUSED');
   });
 
   it.each([
