@@ -2,6 +2,7 @@
 // the container), resources and securityContext (read back with docker inspect), and how
 // edits and renames of a manifest file are applied.
 import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { podContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
@@ -191,6 +192,8 @@ spec:
     await waitUntil(async () => (await readFile(join(a.stateDir, 'pods', String(uid), 'volumes', 'kubernetes.io~empty-dir', 'cache', 'x'), 'utf8').catch(() => '')) === 'hi\n', 'emptyDir written');
     await a.remove('gone.yaml');
     await waitUntil(async () => (await podContainers(a.docker, a.config.nodeName, `gone-${a.config.nodeName}`)).length === 0, 'pod removed');
+    // The pod directory goes after the containers, in the same worker pass.
+    await waitUntil(async () => !existsSync(join(a.stateDir, 'pods', String(uid))), 'pod directory removed');
     await expect(readFile(join(a.stateDir, 'pods', String(uid), 'volumes', 'kubernetes.io~empty-dir', 'cache', 'x'))).rejects.toThrow();
   });
 });
