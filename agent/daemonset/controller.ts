@@ -16,6 +16,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { EventStore, InvolvedObject } from '../events/event-store.js';
 import type { HostFs } from '../runtime/host-fs.js';
+import { apiTime } from '../status/generate.js';
 import {
   applyLabelArgs,
   applyTaintArgs,
@@ -35,7 +36,6 @@ import { expandDaemonPod, findDaemonPodOrdinal } from './expand.js';
 import {
   computeRevisions,
   findRevision,
-  formatRFC3339,
   observeGeneration,
   REVISION_HASH_LABEL,
   TEMPLATE_GENERATION_LABEL,
@@ -238,7 +238,7 @@ export class DaemonSetController {
         const ordinal = findDaemonPodOrdinal(dsName, state.uid, this.#node.name, rev.hash, pod.uid, 8);
         if (ordinal === undefined) continue;
         const created = Math.min(...[...pod.sandboxes, ...pod.containers].map((c) => c.createdAt), this.#d.clock.now());
-        const desired = expandDaemonPod({ ds, dsUid: state.uid, revision: rev, node: this.#node, file: entry.object.file, ordinal, creationTimestamp: formatRFC3339(created) });
+        const desired = expandDaemonPod({ ds, dsUid: state.uid, revision: rev, node: this.#node, file: entry.object.file, ordinal, creationTimestamp: apiTime(created) });
         entry.pods.set(desired.uid, { desired, createdAt: created, terminating: false });
         this.#owners.set(desired.uid, entry.key);
         this.#d.host.setDesired(desired);
@@ -252,10 +252,6 @@ export class DaemonSetController {
   podChanged(uid: string): void {
     const key = this.#owners.get(uid);
     if (key) this.#kick(key);
-  }
-
-  isDaemonPod(uid: string): boolean {
-    return this.#owners.has(uid);
   }
 
   /** `nodelet delete pod` of a daemon pod: it terminates and the controller replaces it. */
@@ -455,6 +451,10 @@ export class DaemonSetController {
     const eligibility = nodeShouldRunDaemonPod(this.#node, ds);
     entry.eligibility = eligibility;
     const pods = this.#podStates(entry);
+    const complete = rolloutComplete({ ds, pods, current, templateGeneration: generation.templateGeneration, now, eligibility });
+    // The plan sees this pass's progress record: on the first pass of a new revision it already
+    // starts the progress clock, so the auto-rollback deadline is armed at once, not at a later event.
+    const progress = trackRolloutProgress(prev.progress, current.hash, { shouldRun: eligibility.shouldRun, complete }, now);
     const plan = planRollout({
       ds,
       dsUid: prev.uid,
@@ -465,11 +465,9 @@ export class DaemonSetController {
       pods,
       now,
       ...(prev.failedPodBackoff ? { failedPodBackoff: prev.failedPodBackoff } : {}),
-      ...(prev.progress ? { progress: prev.progress } : {}),
+      progress,
       history: revisions.history,
     });
-    const complete = rolloutComplete({ ds, pods, current, templateGeneration: generation.templateGeneration, now, eligibility });
-    const progress = trackRolloutProgress(prev.progress, current.hash, { shouldRun: eligibility.shouldRun, complete }, now);
     const collisionCount = revisions.collisionCount ?? prev.collisionCount;
     const next: DaemonSetState = {
       ...prev,
@@ -500,7 +498,7 @@ export class DaemonSetController {
     let acted = false;
     for (const a of plan.actions) {
       if (a.kind === 'createPod') {
-        const desired = expandDaemonPod({ ds, dsUid: prev.uid, revision: current, node: this.#node, file: entry.object.file, ordinal: a.ordinal, creationTimestamp: formatRFC3339(now) });
+        const desired = expandDaemonPod({ ds, dsUid: prev.uid, revision: current, node: this.#node, file: entry.object.file, ordinal: a.ordinal, creationTimestamp: apiTime(now) });
         entry.pods.set(desired.uid, { desired, createdAt: now, terminating: false });
         this.#owners.set(desired.uid, entry.key);
         this.#d.host.setDesired(desired);

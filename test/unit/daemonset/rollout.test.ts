@@ -178,6 +178,13 @@ describe('planRollout: auto-rollback', () => {
     expect(plan(ds, [NEW()]).warnings).toEqual(['annotation nodelet.io/progress-deadline-seconds: "soon" is not a positive number of seconds; using 600']);
   });
 
+  it('arms the deadline on the first pass of a new revision, from the progress that pass records', () => {
+    // The controller tracks progress before planning, as here: the record of the revision that
+    // completed (old) turns into the new revision's record with its clock starting now.
+    const progress = trackRolloutProgress({ hash: 'old', since: NOW - 900_000, lastComplete: 'old' }, 'new', { shouldRun: true, complete: false }, NOW);
+    expect(brief(plan(AUTO, broken, { progress, history }).actions)).toEqual(['wait +600000ms']);
+  });
+
   it('tracks progress: the clock restarts with each revision and while the node does not want the pod', () => {
     const p1 = trackRolloutProgress(undefined, 'a', { shouldRun: true, complete: false }, 100);
     expect(p1).toEqual({ hash: 'a', since: 100 });
