@@ -7,25 +7,23 @@ import type { Clock } from './core/clock.js';
 import type { AgentConfig } from './config/config.js';
 import type { DesiredPod, FileStatus, ManifestObject, SourceUpdate } from './core/types.js';
 import { formatObjectKey } from './core/types.js';
-import type { ObservedPod } from './core/runtime-types.js';
+import type { ObservedPod, PodAction } from './core/runtime-types.js';
 import type { PodRuntime } from './runtime/pod-runtime.js';
 import type { HostFs } from './runtime/host-fs.js';
-import type { EventStore } from './events/event-store.js';
-import type { TranslateContext } from './translate/container-spec.js';
+import { involvedPod, type EventStore } from './events/event-store.js';
+import { stopTimeoutSeconds, type TranslateContext } from './translate/container-spec.js';
 import { errorMessage, isNodeletError, RuntimeError } from './core/errors.js';
 import { PodWorkers } from './sync/pod-workers.js';
 import { computePodActions, backoffKey } from './sync/plan.js';
 import { nextBackoff, type BackoffEntry, type BackoffPolicy } from './sync/backoff.js';
-import { executePlan, involvedPod, type StartFailure } from './sync/execute.js';
+import { executePlan, findContainer, recordBackOff, type StartFailure } from './sync/execute.js';
 import { containerTransitions, diffPods } from './lifecycle/relist.js';
 import { toStaticPod } from './manifest/identity.js';
 import { apiTime, podWithStatus } from './status/generate.js';
 import type { NodeletMetrics } from './api/metrics.js';
 import { ProbeManager } from './probe/prober.js';
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
-import type { PodAction } from './core/runtime-types.js';
 import { containerSpecHash } from './translate/spec-hash.js';
-import type { Container } from 'kubernetes-types/core/v1.js';
 import { DaemonSetController } from './daemonset/controller.js';
 import { DAEMONSETS_DIR, DaemonSetStateStore } from './daemonset/revision-store.js';
 import { join } from 'node:path';
@@ -251,11 +249,11 @@ export class Agent {
     // A daemon pod is deleted for good; its DaemonSet creates the replacement (OnDelete relies on it).
     if (this.#daemonSets.deletePod(uid)) return true;
     const observed = await this.#observe(uid);
-    if (!this.#desired.has(uid) || !observed) return false;
-    const grace = this.#desired.get(uid)?.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    const desired = this.#desired.get(uid);
+    if (!desired || !observed) return false;
     const live = [...observed.containers, ...observed.sandboxes].filter((c) => c.state === 'running' || c.state === 'created');
     this.#log.info({ uid, containers: live.length }, 'pod deleted through the API; restarting it');
-    await Promise.all(live.filter((c) => c.role !== 'sandbox').map((c) => this.#deps.runtime.stopContainer(c.id, Math.max(2, grace))));
+    await Promise.all(live.filter((c) => c.role !== 'sandbox').map((c) => this.#deps.runtime.stopContainer(c.id, stopTimeoutSeconds(desired))));
     await Promise.all(live.filter((c) => c.role === 'sandbox').map((c) => this.#deps.runtime.stopContainer(c.id, 2)));
     this.#workers.enqueue(uid);
     return true;
@@ -497,11 +495,7 @@ export class Agent {
       const work = plan.actions.filter((a) => a.type !== 'backoff');
       mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures);
       if (work.length === 0) {
-        for (const a of plan.actions) {
-          if (a.type === 'backoff' && desired) {
-            this.#deps.events.record(involvedPod(desired, a.container), 'Warning', 'BackOff', `Back-off restarting failed container ${a.container} in pod ${desired.name}_${desired.namespace}(${desired.uid})`);
-          }
-        }
+        for (const a of plan.actions) if (a.type === 'backoff' && desired) recordBackOff(this.#deps.events, desired, a.container);
         mem.blockedStreak = 0;
         if (desired && observed && !mem.startRecorded && allAppsRunning(desired, observed)) {
           mem.startRecorded = true;
@@ -620,11 +614,6 @@ function waitingReasons(
     }
   }
   return out;
-}
-
-function findContainer(desired: DesiredPod | undefined, name: string): Container | undefined {
-  const spec = desired?.pod.spec;
-  return spec?.initContainers?.find((c) => c.name === name) ?? spec?.containers.find((c) => c.name === name);
 }
 
 function withSeen(pod: DesiredPod, seen: string): DesiredPod {

@@ -14,6 +14,8 @@ import type { EventStore, NodeletEvent } from './events/event-store.js';
 import type { ContainerStreams } from './runtime/pod-runtime.js';
 import type { FileStatus } from './core/types.js';
 import type { ObservedContainer } from './core/runtime-types.js';
+import { apiTime } from './status/generate.js';
+import { notFoundMessage } from './api/kube-status.js';
 
 export interface BackendDeps {
   readonly agent: Agent;
@@ -53,12 +55,11 @@ export class AgentApiBackend implements ApiBackend {
 
   node(): Node {
     const now = Date.now();
-    const created = new Date(this.#d.startedAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const health = { runtimeReady: this.#d.agent.runtimeHealthy, ...this.#d.host.pressure() };
     // Labels and taints: automatic, config, then `nodelet label|taint node` (the agent's node identity).
     // The status is built exactly as the reporter builds the one it sends to an API server.
     return toNodeObject(this.#d.agent.nodeIdentity(), {
-      creationTimestamp: created,
+      creationTimestamp: apiTime(this.#d.startedAt),
       annotations: reportingAnnotations(this.#d.reporting()),
       status: nodeStatus(this.#d.host.facts(), health, now),
     });
@@ -74,7 +75,7 @@ export class AgentApiBackend implements ApiBackend {
 
   daemonSetRevisions(namespace: string, name: string): DaemonSetRevision[] {
     const revs = this.#d.agent.daemonSets.revisions(namespace, name);
-    if (!revs) throw new ApiError(404, `daemonsets.apps "${name}" not found`);
+    if (!revs) throw new ApiError(404, notFoundMessage('daemonsets.apps', name));
     return revs;
   }
 
@@ -123,7 +124,7 @@ export class AgentApiBackend implements ApiBackend {
 
   #uid(namespace: string, name: string): string {
     const pod = this.#d.agent.desiredPods().find((d) => d.namespace === namespace && d.name === name);
-    if (!pod) throw new ApiError(404, `pods "${name}" not found`);
+    if (!pod) throw new ApiError(404, notFoundMessage('pods', name));
     return pod.uid;
   }
 

@@ -8,61 +8,10 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type Docker from 'dockerode';
 import { LABELS } from '../agent/core/labels.js';
-import { BENCH_LABEL, docker, median, removeByLabel, sleep, startChildAgent, startFloorSandbox, waitAllRunning } from './fleet.js';
+import { BENCH_LABEL, docker, median, removeByLabel, sleep, startChildAgent, startFloorSandbox, waitAllRunning, watchEvents, type DockerEvent, type EventWatch } from './fleet.js';
 
 const RUNS = Number(process.env.BENCH_CRASH_RUNS ?? 10);
 const FLOOR_LABEL = `${BENCH_LABEL}.crash-floor`;
-
-interface DockerEvent {
-  readonly Action?: string;
-  readonly status?: string;
-  readonly id?: string;
-  readonly Actor?: { readonly ID?: string; readonly Attributes?: Record<string, string> };
-}
-
-interface EventWatch {
-  /** Resolves with performance.now() of the first event matching `pred` seen from now on. */
-  next(pred: (ev: DockerEvent) => boolean, timeoutMs?: number): Promise<number>;
-  stop(): void;
-}
-
-/** One events stream; waiters are checked against each event as it arrives. */
-export async function watchEvents(filters: Record<string, string[]>, onEvent?: (ev: DockerEvent) => void): Promise<EventWatch> {
-  const stream = (await docker.getEvents({ filters })) as NodeJS.ReadableStream & { destroy(): void };
-  const waiters = new Set<{ pred: (ev: DockerEvent) => boolean; done: (t: number) => void }>();
-  let buf = '';
-  stream.on('data', (chunk: Buffer) => {
-    const now = performance.now();
-    buf += chunk.toString('utf8');
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i).trim();
-      buf = buf.slice(i + 1);
-      if (!line) continue;
-      const ev = JSON.parse(line) as DockerEvent;
-      for (const w of waiters) {
-        if (w.pred(ev)) {
-          waiters.delete(w);
-          w.done(now);
-        }
-      }
-      onEvent?.(ev);
-    }
-  });
-  stream.on('error', () => undefined);
-  return {
-    next: (pred, timeoutMs = 60_000) =>
-      new Promise<number>((resolveTime, reject) => {
-        const timer = setTimeout(() => {
-          waiters.delete(w);
-          reject(new Error(`no matching Docker event within ${timeoutMs} ms`));
-        }, timeoutMs);
-        const w = { pred, done: (t: number) => (clearTimeout(timer), resolveTime(t)) };
-        waiters.add(w);
-      }),
-    stop: () => stream.destroy(),
-  };
-}
 
 const action = (ev: DockerEvent): string => ev.Action ?? ev.status ?? '';
 

@@ -1,20 +1,19 @@
-// What the process-level benchmarks share: the Docker client, a pod manifest, a built `nodelet
-// run` as a child process with its own manifest/state dirs and node name, its local API read
-// over the unix socket, /proc readings of a process, and clean-up by label.
+// What the process-level benchmarks share: the Docker client and its events stream, a pod
+// manifest, a built `nodelet run` as a child process with its own manifest/state dirs and node
+// name, its local API read over the unix socket, /proc readings of a process, and clean-up by label.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_NODE_FLAGS } from '../agent/cli/node-flags.js';
 import Docker from 'dockerode';
-import type { Pod } from 'kubernetes-types/core/v1.js';
 import { LABELS } from '../agent/core/labels.js';
+import { ApiClient } from '../agent/api/client.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export const DOCKER_HOST = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 export const DOCKER_SOCKET = DOCKER_HOST.replace(/^unix:\/\//, '');
-export const docker = new Docker({ socketPath: DOCKER_SOCKET });
+export const docker = dockerAt(DOCKER_HOST);
 
 /** Every container a benchmark creates outside the agent carries this label (removed at the end). */
 export const BENCH_LABEL = 'io.nodelet.bench';
@@ -69,6 +68,60 @@ export async function startFloorSandbox(name: string, labels: Record<string, str
   });
   await sandbox.start();
   return sandbox;
+}
+
+export interface DockerEvent {
+  readonly Action?: string;
+  readonly status?: string;
+  readonly id?: string;
+  readonly Actor?: { readonly ID?: string; readonly Attributes?: Record<string, string> };
+}
+
+export interface EventWatch {
+  /** Resolves with performance.now() of the first event matching `pred` seen from now on. */
+  next(pred: (ev: DockerEvent) => boolean, timeoutMs?: number): Promise<number>;
+  stop(): void;
+}
+
+/**
+ * One Docker events stream; waiters are checked against each event as it arrives, then
+ * `onEvent` sees it, with performance.now() of the chunk that brought it.
+ */
+export async function watchEvents(filters: Record<string, string[]>, onEvent?: (ev: DockerEvent, at: number) => void): Promise<EventWatch> {
+  const stream = (await docker.getEvents({ filters })) as NodeJS.ReadableStream & { destroy(): void };
+  const waiters = new Set<{ pred: (ev: DockerEvent) => boolean; done: (t: number) => void }>();
+  let buf = '';
+  stream.on('data', (chunk: Buffer) => {
+    const now = performance.now();
+    buf += chunk.toString('utf8');
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i).trim();
+      buf = buf.slice(i + 1);
+      if (!line) continue;
+      const ev = JSON.parse(line) as DockerEvent;
+      for (const w of waiters) {
+        if (w.pred(ev)) {
+          waiters.delete(w);
+          w.done(now);
+        }
+      }
+      onEvent?.(ev, now);
+    }
+  });
+  stream.on('error', () => undefined);
+  return {
+    next: (pred, timeoutMs = 60_000) =>
+      new Promise<number>((resolveTime, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(w);
+          reject(new Error(`no matching Docker event within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const w = { pred, done: (t: number) => (clearTimeout(timer), resolveTime(t)) };
+        waiters.add(w);
+      }),
+    stop: () => stream.destroy(),
+  };
 }
 
 export async function removeByLabel(label: string, client: Docker = docker): Promise<void> {
@@ -171,34 +224,11 @@ export async function startChildAgent(opts: { tag: string; dockerHost?: string; 
   return agent;
 }
 
-/** GET on the agent's local API over its unix socket; rejects while the socket is not up. */
-export function apiGet<T>(socketPath: string, path: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => {
-        if ((res.statusCode ?? 500) >= 300) reject(new Error(`GET ${path}: ${res.statusCode ?? '?'} ${body}`));
-        else {
-          try {
-            resolve(JSON.parse(body) as T);
-          } catch (err) {
-            reject(err instanceof Error ? err : new Error(String(err)));
-          }
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Pod names the agent reports with phase Running and every container running. */
+/** Pod names the agent reports with phase Running and every container running; rejects while the socket is not up. */
 export async function runningPods(socketPath: string): Promise<Set<string>> {
-  const list = await apiGet<{ items: Pod[] }>(socketPath, '/api/v1/pods');
+  const pods = await new ApiClient(socketPath).listPods();
   const running = new Set<string>();
-  for (const p of list.items) {
+  for (const p of pods) {
     const statuses = p.status?.containerStatuses ?? [];
     if (p.status?.phase === 'Running' && statuses.length > 0 && statuses.every((s) => s.state?.running !== undefined)) running.add(p.metadata?.name ?? '');
   }

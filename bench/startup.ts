@@ -5,7 +5,7 @@
 //   (b) 30 pods written at once → all app containers running, beside a sequential and a
 //       parallel dockerode floor.
 // Run with `npm run bench:startup` (it makes the harness engine available first).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +14,7 @@ import { resolveConfig } from '../agent/config/config.js';
 import { createLogger } from '../agent/log/logger.js';
 import { startAgent } from '../agent/main.js';
 import { LABELS } from '../agent/core/labels.js';
-import { docker, initPodManifest, median, removeByLabel, startFloorSandbox } from './fleet.js';
+import { docker, initPodManifest, median, removeByLabel, startFloorSandbox, watchEvents } from './fleet.js';
 
 const SINGLE_RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const BURST = Number(process.env.BENCH_BURST ?? 30);
@@ -37,25 +37,15 @@ export async function floorPod(tag: string): Promise<void> {
 
 /** Resolves with the time each pod's app container started, watching Docker's event stream. */
 async function watchAppStarts(node: string, expected: number): Promise<{ done: Promise<Map<string, number>>; stop: () => void }> {
-  const stream = (await docker.getEvents({ filters: { type: ['container'], event: ['start'], label: [`${LABELS.node}=${node}`, `${LABELS.containerName}=app`] } })) as NodeJS.ReadableStream & { destroy(): void };
   const starts = new Map<string, number>();
   let resolveDone!: (m: Map<string, number>) => void;
   const done = new Promise<Map<string, number>>((r) => (resolveDone = r));
-  let buf = '';
-  stream.on('data', (chunk: Buffer) => {
-    const now = performance.now();
-    buf += chunk.toString('utf8');
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const ev = JSON.parse(line) as { Actor?: { Attributes?: Record<string, string> } };
-      const pod = ev.Actor?.Attributes?.[LABELS.podName];
-      if (pod && !starts.has(pod)) starts.set(pod, now);
-      if (starts.size >= expected) resolveDone(starts);
-    }
+  const watch = await watchEvents({ type: ['container'], event: ['start'], label: [`${LABELS.node}=${node}`, `${LABELS.containerName}=app`] }, (ev, now) => {
+    const pod = ev.Actor?.Attributes?.[LABELS.podName];
+    if (pod && !starts.has(pod)) starts.set(pod, now);
+    if (starts.size >= expected) resolveDone(starts);
   });
-  return { done, stop: () => stream.destroy() };
+  return { done, stop: watch.stop };
 }
 
 async function agentRun(count: number, mode: 'single' | 'burst'): Promise<number[]> {
@@ -66,7 +56,6 @@ async function agentRun(count: number, mode: 'single' | 'burst'): Promise<number
     env: { DOCKER_HOST: process.env.DOCKER_HOST },
     hostname: node,
   });
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(join(root, 'm'));
   const silent = new Writable({ write: (_c, _e, cb) => cb() });
   const running = await startAgent(config, { logger: createLogger({ level: 'warn', stream: silent }) });

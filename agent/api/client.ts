@@ -138,10 +138,8 @@ export class ApiClient {
   #connectError(err: unknown): Error {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ABORT_ERR') return err as Error;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'ECONNREFUSED' || code === 'ENOTSOCK') {
-      return new AgentUnreachableError(this.socketPath, unreachableReason(err), { cause: err });
-    }
-    return new AgentUnreachableError(this.socketPath, errorMessage(err), { cause: err });
+    // unreachableReason words the codes a user can act on and falls back to the error's message.
+    return new AgentUnreachableError(this.socketPath, unreachableReason(err), { cause: err });
   }
 
   async #json<T>(method: string, path: string): Promise<T> {

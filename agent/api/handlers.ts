@@ -6,10 +6,11 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../core/errors.js';
 import { ApiError, type ApiBackend } from './backend.js';
-import { failureStatus, type KubeStatus } from './kube-status.js';
+import { failureStatus, notFoundMessage, type KubeStatus } from './kube-status.js';
 import { containerHasTty, findPod, matchRoute, parseLogQuery, ROUTE_METHODS, UNKNOWN_PATH_MESSAGE, type RouteMatch } from './routes.js';
 import { FRAME, FrameDecoder } from './stream-frames.js';
 import type { DaemonSetEditRequest } from '../daemonset/controller.js';
+import { goArch } from '../node/node-model.js';
 
 export interface HandlerDeps {
   readonly backend: ApiBackend;
@@ -49,8 +50,7 @@ export function sendStatus(res: ServerResponse, err: unknown): void {
 /** Kubernetes' /version shape, with nodelet's own version and Node's in place of Go's. */
 export function versionInfo(version: string): Record<string, string> {
   const [major = '0', minor = '0'] = version.split('.');
-  const arch = process.arch === 'x64' ? 'amd64' : process.arch;
-  return { major, minor, gitVersion: `v${version}`, nodeVersion: process.version, platform: `${process.platform}/${arch}` };
+  return { major, minor, gitVersion: `v${version}`, nodeVersion: process.version, platform: `${process.platform}/${goArch(process.arch)}` };
 }
 
 function list(kind: string, items: readonly unknown[], apiVersion = 'v1'): Record<string, unknown> {
@@ -121,7 +121,7 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     }
     case 'daemonset': {
       const ds = required(backend.listDaemonSets?.bind(backend))().find((d) => d.metadata?.namespace === match.namespace && d.metadata.name === match.name);
-      if (!ds) throw new ApiError(404, `daemonsets.apps "${match.name}" not found`);
+      if (!ds) throw new ApiError(404, notFoundMessage('daemonsets.apps', match.name));
       sendJson(res, 200, ds);
       return;
     }

@@ -9,7 +9,7 @@ import { ConfigError, NodeletError, errorMessage } from '../core/errors.js';
 export interface HealthDeps {
   readonly registry: Registry;
   /** Ready: the first sync is done and Docker answers. */
-  ready(): boolean | { ok: boolean; reason?: string };
+  ready(): boolean;
   healthy(): { ok: boolean; reason?: string };
 }
 
@@ -38,10 +38,6 @@ function send(res: ServerResponse, code: number, body: string, contentType = 'te
   res.end(body);
 }
 
-function readiness(value: boolean | { ok: boolean; reason?: string }): { ok: boolean; reason?: string } {
-  return typeof value === 'boolean' ? { ok: value, reason: value ? undefined : 'not ready' } : value;
-}
-
 export async function startHealthServer(addr: string, deps: HealthDeps): Promise<HealthServer> {
   const { host, port } = parseListenAddress(addr);
   const server = createServer((req, res) => {
@@ -51,7 +47,7 @@ export async function startHealthServer(addr: string, deps: HealthDeps): Promise
       return;
     }
     if (path === '/healthz' || path === '/readyz') {
-      const state = path === '/healthz' ? deps.healthy() : readiness(deps.ready());
+      const state = path === '/healthz' ? deps.healthy() : { ok: deps.ready(), reason: 'not ready' };
       send(res, state.ok ? 200 : 503, state.ok ? 'ok' : (state.reason ?? 'not ok'));
       return;
     }

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { registerValidateCommand } from './validate-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerClientCommands } from './commands/index.js';
+import { DEFAULT_API_SOCKET } from './commands/context.js';
 import { NODELET_VERSION as version } from '../version.js';
 import { ApiClient, formatClientError } from '../api/client.js';
 
@@ -11,7 +12,7 @@ export function buildProgram(): Command {
   const program = new Command('nodelet')
     .description('Run Kubernetes Pods and DaemonSets from a manifest directory on the local Docker Engine')
     .version(version, '--version', 'print the nodelet version')
-    .addOption(new Option('--api-socket <path>', 'unix socket of the local API').env('NODELET_API_SOCKET').default('/run/nodelet/nodelet.sock'))
+    .addOption(new Option('--api-socket <path>', 'unix socket of the local API').env('NODELET_API_SOCKET').default(DEFAULT_API_SOCKET))
     .showHelpAfterError();
   registerRunCommand(program);
   registerValidateCommand(program);

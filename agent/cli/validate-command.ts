@@ -9,7 +9,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Diagnostic, ManifestObject } from '../core/types.js';
 import { encodeYaml, MAX_MANIFEST_BYTES, oversizeProblem } from '../manifest/decode.js';
 import { formatDiagnostic, formatErrors, formatWarnings } from '../manifest/format-diagnostics.js';
-import { parseManifestFile, type ParsedFile, type ValidationMode } from '../manifest/parse-file.js';
+import { fromDecodeProblem, parseManifestFile, type ParsedFile, type ValidationMode } from '../manifest/parse-file.js';
 import { EMPTY_DESIRED_STATE, replaceAllFiles } from '../source/desired-store.js';
 import { isManifestName } from '../source/file-filter.js';
 
@@ -52,14 +52,7 @@ async function readStdin(): Promise<string> {
 }
 
 function oversize(file: string, bytes: number): ParsedFile {
-  const problem = oversizeProblem(bytes);
-  return {
-    file,
-    objects: [],
-    errors: [{ severity: 'error', file, message: problem.message, ...(problem.hint === undefined ? {} : { hint: problem.hint }) }],
-    warnings: [],
-    documents: [],
-  };
+  return { file, objects: [], errors: [fromDecodeProblem(oversizeProblem(bytes), file)], warnings: [], documents: [] };
 }
 
 async function readManifest(file: string, size: number): Promise<Input> {

@@ -3,6 +3,7 @@
 // validated before the agent starts (ajv, with a validator generated ahead of time from config-file.schema.json).
 import { validateConfigFile } from '../generated/validators.js';
 import { ConfigError } from '../core/errors.js';
+import { isDNS1123Subdomain } from '../manifest/names.js';
 import { parseDuration } from './duration.js';
 
 export interface AgentConfig {
@@ -82,10 +83,6 @@ const DEFAULTS = {
   metricsAddress: '',
 } as const;
 
-// The config file's JSON Schema is agent/config/config-file.schema.json; its validator is compiled
-// ahead of time with the manifest schema's (scripts/generate-validators.mjs).
-const validateFile = validateConfigFile;
-
 export interface ConfigInputs {
   /** Parsed flags, camelCase keys (commander's output); only flags the user gave. */
   readonly flags: Readonly<Record<string, unknown>>;
@@ -106,8 +103,8 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
   const where = inputs.configFile ?? 'config file';
   let file: Record<string, unknown> = {};
   if (inputs.file !== undefined && inputs.file !== null) {
-    if (!validateFile(inputs.file)) {
-      for (const e of validateFile.errors ?? []) {
+    if (!validateConfigFile(inputs.file)) {
+      for (const e of validateConfigFile.errors ?? []) {
         const path = e.instancePath ? e.instancePath.slice(1).replace(/\//g, '.') : '';
         const extra = e.keyword === 'additionalProperties' ? ` "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : '';
         problems.push(`${where}: ${path ? path + ': ' : ''}${e.message ?? 'invalid'}${extra}`);
@@ -150,7 +147,7 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
   for (const p of forbiddenHostPaths) if (!p.startsWith('/')) problems.push(`forbiddenHostPaths: ${JSON.stringify(p)} is not an absolute path`);
 
   const nodeName = (str('nodeName') || inputs.hostname).toLowerCase();
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(nodeName) || nodeName.length > 253) {
+  if (isDNS1123Subdomain(nodeName).length > 0) {
     problems.push(`nodeName: ${JSON.stringify(nodeName)} is not a valid DNS-1123 subdomain (set --node-name)`);
   }
   const dockerHost = str('dockerHost') || inputs.env.DOCKER_HOST || 'unix:///var/run/docker.sock';

@@ -2,7 +2,7 @@
 // The io.kubernetes.* keys follow cri-dockerd, so tools that know kubelet's Docker layout
 // (and people) read nodelet's containers the same way; io.nodelet.* carries what only
 // nodelet needs. Defined once here, with the pure decoder beside them.
-import type { ContainerRole } from './runtime-types.js';
+import { CONTAINER_ROLES, type ContainerRole } from './runtime-types.js';
 
 export const LABELS = {
   // cri-dockerd / kubelet
@@ -60,8 +60,6 @@ export function toIdentityLabels(l: IdentityLabels): Record<string, string> {
   return out;
 }
 
-const ROLES: readonly string[] = ['sandbox', 'init', 'sidecar', 'app'];
-
 /** Reads identity back from labels; undefined when the container is not one of ours. */
 export function fromIdentityLabels(labels: Readonly<Record<string, string>>): IdentityLabels | undefined {
   if (labels[LABELS.managed] !== 'true') return undefined;
@@ -70,7 +68,7 @@ export function fromIdentityLabels(labels: Readonly<Record<string, string>>): Id
   const podNamespace = labels[LABELS.podNamespace];
   const container = labels[LABELS.containerName];
   const role = labels[LABELS.role];
-  if (!podUid || !podName || !podNamespace || !container || !role || !ROLES.includes(role)) return undefined;
+  if (!podUid || !podName || !podNamespace || !container || !role || !(CONTAINER_ROLES as readonly string[]).includes(role)) return undefined;
   const restart = Number.parseInt(labels[LABELS.restartCount] ?? '0', 10);
   return {
     node: labels[LABELS.node] ?? '',

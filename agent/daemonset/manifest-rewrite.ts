@@ -13,6 +13,7 @@ import yaml from 'js-yaml';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { canonicalJson } from '../core/hash.js';
 import { KUBERNETES_YAML_SCHEMA } from '../manifest/decode.js';
+import { formatGoRFC3339Nano } from '../manifest/identity.js';
 import { CHANGE_CAUSE_ANNOTATION, normalizeTemplate } from './revisions.js';
 
 /** kubectl rollout restart's template annotation. */
@@ -30,12 +31,8 @@ export type ManifestEdit =
 
 /** time.Now().Format(time.RFC3339), as rollout restart writes it: local time with its offset. */
 export function formatRFC3339Local(date: Date, offsetMinutes: number = -date.getTimezoneOffset()): string {
-  const local = new Date(Math.floor(date.getTime() / 1000) * 1000 + offsetMinutes * 60_000);
-  const base = local.toISOString().slice(0, 19);
-  if (offsetMinutes === 0) return `${base}Z`;
-  const abs = Math.abs(offsetMinutes);
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${base}${offsetMinutes > 0 ? '+' : '-'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  // RFC3339 is RFC3339Nano without the fraction; Go truncates, it does not round.
+  return formatGoRFC3339Nano(date, offsetMinutes).replace(/\.\d{9}/, '');
 }
 
 export function restartEdit(at: string): ManifestEdit {

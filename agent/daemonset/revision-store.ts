@@ -10,7 +10,8 @@ import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { NodeletError, errorMessage } from '../core/errors.js';
 import { type HostFs, NodeHostFs } from '../runtime/host-fs.js';
-import { type DaemonSetRevision, type GenerationState, formatRFC3339, observeGeneration } from './revisions.js';
+import { apiTime } from '../status/generate.js';
+import { type DaemonSetRevision, type GenerationState, observeGeneration } from './revisions.js';
 import type { BackoffState, RolloutProgress } from './rollout.js';
 
 const FORMAT_VERSION = 1;
@@ -40,7 +41,7 @@ export function newDaemonSetState(ds: DaemonSet, now: number, newUid: () => stri
     namespace: ds.metadata?.namespace || 'default',
     name: ds.metadata?.name ?? '',
     uid: newUid(),
-    createdAt: formatRFC3339(now),
+    createdAt: apiTime(now),
     generation: observeGeneration(undefined, ds),
     revisions: [],
   };
@@ -150,6 +151,8 @@ export function parseDaemonSetState(json: unknown): { ok: true; state: DaemonSet
     if (!rev) return { ok: false, error: `invalid revision ${JSON.stringify(r).slice(0, 200)}` };
     revisions.push(rev);
   }
+  const progress = readProgress(json['progress']);
+  const failedPodBackoff = readBackoff(json['failedPodBackoff']);
   const state: DaemonSetState = {
     namespace: json['namespace'] as string,
     name: json['name'] as string,
@@ -164,8 +167,8 @@ export function parseDaemonSetState(json: unknown): { ok: true; state: DaemonSet
     revisions: revisions.sort((a, b) => a.revision - b.revision),
     ...(isCount(json['observedGeneration']) ? { observedGeneration: json['observedGeneration'] } : {}),
     ...(isCount(json['collisionCount']) ? { collisionCount: json['collisionCount'] } : {}),
-    ...(readProgress(json['progress']) ? { progress: readProgress(json['progress']) } : {}),
-    ...(readBackoff(json['failedPodBackoff']) ? { failedPodBackoff: readBackoff(json['failedPodBackoff']) } : {}),
+    ...(progress ? { progress } : {}),
+    ...(failedPodBackoff ? { failedPodBackoff } : {}),
   };
   return { ok: true, state };
 }

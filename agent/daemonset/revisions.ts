@@ -9,6 +9,7 @@ import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js'
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { canonicalJson, hashObject } from '../core/hash.js';
 import { defaultDaemonSet } from '../manifest/defaults.js';
+import { apiTime } from '../status/generate.js';
 
 /** apps.DefaultDaemonSetUniqueLabelKey (= ControllerRevisionHashLabelKey). */
 export const REVISION_HASH_LABEL = 'controller-revision-hash';
@@ -133,7 +134,10 @@ export function computeRevisions(
   const template = normalizeTemplate(ds.spec?.template ?? {});
   const name = ds.metadata?.name ?? '';
   const namespace = ds.metadata?.namespace ?? 'default';
-  const matching = history.filter((h) => templatesEqual(h.template, template));
+  // templatesEqual, with the current template normalised and serialised once, not once per
+  // stored revision: this runs on every DaemonSet sync.
+  const templateJson = canonicalJson(template);
+  const matching = history.filter((h) => canonicalJson(normalizeTemplate(h.template)) === templateJson);
   const old = history.filter((h) => !matching.includes(h));
   const nextNumber = maxRevision(old) + 1;
 
@@ -157,7 +161,7 @@ export function computeRevisions(
       template,
       annotations: { ...(ds.metadata?.annotations ?? {}) },
       ...(opts.templateGeneration !== undefined ? { templateGeneration: opts.templateGeneration } : {}),
-      createdAt: formatRFC3339(opts.now),
+      createdAt: apiTime(opts.now),
     };
     created = true;
   } else {
@@ -273,9 +277,4 @@ export function withGeneration(ds: DaemonSet, gen: GenerationState): DaemonSet {
       annotations: { ...(metadata.annotations ?? {}), [TEMPLATE_GENERATION_ANNOTATION]: String(gen.templateGeneration) },
     },
   };
-}
-
-/** time.RFC3339 in UTC (metav1.Time serialisation). */
-export function formatRFC3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }

@@ -7,6 +7,7 @@
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { type ContainersContext, type DescribeStyle, PrefixWriter, describeContainers, describeVolumes, printAnnotationsMultiline, printLabelsMultiline, printTolerationsMultiline } from '../cli/printers/describe-blocks.js';
+import { KUBECTL_DESCRIBE, tabwrite } from '../cli/printers/table.js';
 import { goQuote } from '../manifest/field-issue.js';
 import { CHANGE_CAUSE_ANNOTATION, type DaemonSetRevision, findRevision, templatesEqual } from './revisions.js';
 
@@ -64,14 +65,9 @@ export function rolloutHistory(dsName: string, history: readonly DaemonSetRevisi
   }
   const rows = [...history]
     .sort((a, b) => a.revision - b.revision)
-    .map((h) => [String(h.revision), h.annotations[CHANGE_CAUSE_ANNOTATION] || '<none>'] as const);
-  return { ok: true, value: `${header}\n${twoColumns([['REVISION', 'CHANGE-CAUSE'], ...rows])}\n` };
-}
-
-/** tabwriter(minwidth 0, tabwidth 8, padding 2) over two columns: the last cell is never padded. */
-function twoColumns(rows: readonly (readonly [string, string])[]): string {
-  const width = Math.max(...rows.map(([a]) => [...a].length)) + 2;
-  return rows.map(([a, b]) => `${a}${' '.repeat(width - [...a].length)}${b}\n`).join('');
+    .map((h) => `${h.revision}\t${h.annotations[CHANGE_CAUSE_ANNOTATION] || '<none>'}\n`);
+  // kubectl prints the table through tabwriter(minwidth 0, tabwidth 8, padding 2).
+  return { ok: true, value: `${header}\n${tabwrite(['REVISION\tCHANGE-CAUSE\n', ...rows].join(''), KUBECTL_DESCRIBE)}\n` };
 }
 
 // --- rollout undo ----------------------------------------------------------------------------

@@ -12,6 +12,12 @@ export interface InvolvedObject {
   readonly fieldPath?: string;
 }
 
+/** A pod, or one of its containers (`spec.containers{name}` / `spec.initContainers{name}` by role). */
+export function involvedPod(pod: { namespace: string; name: string; uid: string }, container?: string, role?: string): InvolvedObject {
+  const fieldPath = container === undefined ? undefined : `spec.${role === 'init' || role === 'sidecar' ? 'initContainers' : 'containers'}{${container}}`;
+  return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, fieldPath };
+}
+
 export interface NodeletEvent {
   readonly involvedObject: InvolvedObject;
   readonly type: 'Normal' | 'Warning';

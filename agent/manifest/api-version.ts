@@ -2,7 +2,7 @@
 // it. nodelet serves two kinds: v1 Pod and apps/v1 DaemonSet. Everything else gets the error kubectl
 // would print, plus a hint that says what to change (for the removed DaemonSet versions, exactly
 // what apps/v1 requires). Pure: no I/O.
-import type { WorkloadKind } from '../core/types.js';
+import { WORKLOAD_KINDS, type WorkloadKind } from '../core/types.js';
 import { GoLiteral, invalid, plainIssue, type FieldIssue, type GoValue } from './field-issue.js';
 
 export const SUPPORTED_API_VERSIONS: Readonly<Record<WorkloadKind, string>> = {
@@ -22,7 +22,7 @@ function printable(value: unknown): GoValue {
 }
 
 function isWorkloadKind(kind: string): kind is WorkloadKind {
-  return kind === 'Pod' || kind === 'DaemonSet';
+  return (WORKLOAD_KINDS as readonly string[]).includes(kind);
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {

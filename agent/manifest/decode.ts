@@ -4,6 +4,7 @@
 import yaml from 'js-yaml';
 import { loadBlockYaml } from './block-yaml.js';
 import { AliasError, expandAliases } from './alias-tree.js';
+import { errorMessage } from '../core/errors.js';
 
 /** kubelet reads at most this many bytes from a manifest file (`maxConfigLength`, 10 MiB). */
 export const MAX_MANIFEST_BYTES = 10 * 1024 * 1024;
@@ -281,7 +282,7 @@ export function decodeManifest(text: string): DecodeResult {
                 hint: 'write the repeated part out, or point each alias (*name) at an anchor (&name) that does not contain it',
               }
             : // e.g. a RangeError on absurdly deep nesting: still a problem of this document, not a crash
-            { index: index++, line: firstContentLine(chunk), column: 1, message: `yaml: ${error instanceof Error ? error.message : String(error)}` },
+            { index: index++, line: firstContentLine(chunk), column: 1, message: `yaml: ${errorMessage(error)}` },
       );
       continue;
     }

@@ -126,10 +126,6 @@ export function tooMany(field: string, actual: number | undefined, max: number):
   return issue(field, body, detail);
 }
 
-export function internalError(field: string, detail: string): FieldIssue {
-  return issue(field, ERROR_TYPES.internal, detail);
-}
-
 /** Returns the issue with a hint attached (did-you-mean, how to fix). */
 export function withHint(fieldIssue: FieldIssue, hint: string): FieldIssue {
   return { ...fieldIssue, hint };

@@ -6,7 +6,7 @@
 // (`/etc` forbids `/etc` and `/etc/ssl`, not `/etcd`). The entry `/` forbids exactly `/`, or it
 // would forbid every hostPath; list the directories to protect instead.
 import { posix } from 'node:path';
-import type { DaemonSet, Diagnostic, ManifestObject, Pod } from '../core/types.js';
+import type { DaemonSet, Pod } from '../core/types.js';
 import { fieldPath, forbidden, goQuote, withHint, type FieldIssue } from './field-issue.js';
 
 const HINT = 'mount another host path, or remove the entry from forbiddenHostPaths in the nodelet config';
@@ -29,7 +29,8 @@ export function forbiddingEntry(path: string, forbiddenPaths: readonly string[])
 }
 
 /** One Forbidden issue per hostPath volume of the Pod spec (or DaemonSet template) that a
- *  forbidden entry covers. */
+ *  forbidden entry covers; parse-file reports them as the document's errors, and the document
+ *  then yields no object, like any invalid one. */
 export function forbiddenHostPathIssues(object: Pod | DaemonSet, kind: 'Pod' | 'DaemonSet', forbiddenPaths: readonly string[]): FieldIssue[] {
   if (forbiddenPaths.length === 0) return [];
   const spec = kind === 'Pod' ? (object as Pod).spec : (object as DaemonSet).spec?.template.spec;
@@ -48,30 +49,4 @@ export function forbiddenHostPathIssues(object: Pod | DaemonSet, kind: 'Pod' | '
     issues.push(withHint(forbidden(field, why), HINT));
   });
   return issues;
-}
-
-/** What enforceForbiddenHostPaths needs of parse-file's per-document result. */
-interface ParsedDocument {
-  readonly object?: ManifestObject;
-  readonly errors: readonly Diagnostic[];
-}
-
-/**
- * A parsed document with the node's forbiddenHostPaths applied: a document that mounts a
- * forbidden path loses its object and gets one error per such volume, like any invalid document.
- */
-export function enforceForbiddenHostPaths<R extends ParsedDocument>(result: R, file: string, forbiddenPaths: readonly string[] | undefined): R {
-  const object = result.object;
-  if (object === undefined || forbiddenPaths === undefined || forbiddenPaths.length === 0) return result;
-  const issues = forbiddenHostPathIssues(object.object, object.kind, forbiddenPaths);
-  if (issues.length === 0) return result;
-  const errors: Diagnostic[] = issues.map((issue) => ({
-    severity: 'error',
-    file,
-    document: object.document,
-    field: issue.field,
-    message: issue.message,
-    ...(issue.hint === undefined ? {} : { hint: issue.hint }),
-  }));
-  return { ...result, object: undefined, errors: [...result.errors, ...errors] };
 }

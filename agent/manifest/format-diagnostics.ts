@@ -37,16 +37,20 @@ function documentCount(result: RenderableResult): number {
   return Math.max(indexes.size, result.objects.length);
 }
 
+/** `file`, or `file:line:column` for a problem with a position. */
+function position(d: Diagnostic): string {
+  return d.line === undefined ? d.file : `${d.file}:${d.line}:${d.column ?? 1}`;
+}
+
 function location(result: RenderableResult, d: Diagnostic): string {
-  const base = d.line === undefined ? d.file : `${d.file}:${d.line}:${d.column ?? 1}`;
+  const base = position(d);
   if (d.document === undefined || d.line !== undefined || documentCount(result) <= 1) return base;
   return `${base} (document ${d.document + 1})`;
 }
 
 /** One diagnostic on one line, with its location (for logs and status output). */
 export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.line === undefined ? d.file : `${d.file}:${d.line}:${d.column ?? 1}`;
-  const text = `${where}: ${d.message}`;
+  const text = `${position(d)}: ${d.message}`;
   return d.severity === 'warning' ? `Warning: ${text}` : text;
 }
 

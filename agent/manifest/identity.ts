@@ -41,7 +41,17 @@ export function staticPodName(name: string, nodeName: string): string {
  *   replaces the whole pod. The full content hash is kept in kubernetes.io/config.hash.
  */
 export function staticPodUid(pod: Pod, nodeName: string): string {
-  const defaulted = defaultPod(pod);
+  return uidOfDefaulted(defaultPod(pod), nodeName);
+}
+
+/** kubernetes.io/config.hash: changes with any edit of the defaulted object (mirror pods compare it). */
+export function staticPodContentHash(pod: Pod, nodeName: string): string {
+  return contentHashOfDefaulted(defaultPod(pod), nodeName);
+}
+
+// The two hashes of an already defaulted pod: toStaticPod defaults once and hashes that copy,
+// instead of letting each public function copy and default the pod again.
+function uidOfDefaulted(defaulted: Pod, nodeName: string): string {
   if (defaulted.metadata?.uid) return defaulted.metadata.uid;
   const namespace = defaulted.metadata?.namespace ?? DEFAULT_NAMESPACE;
   const name = defaulted.metadata?.name ?? '';
@@ -49,15 +59,14 @@ export function staticPodUid(pod: Pod, nodeName: string): string {
   return hashObject({ node: nodeName, key: `${namespace}/${name}`, metadata: defaulted.metadata ?? {}, spec: podLevel }, 32);
 }
 
-/** kubernetes.io/config.hash: changes with any edit of the defaulted object (mirror pods compare it). */
-export function staticPodContentHash(pod: Pod, nodeName: string): string {
-  return hashObject({ node: nodeName, pod: defaultPod(pod) }, 32);
+function contentHashOfDefaulted(defaulted: Pod, nodeName: string): string {
+  return hashObject({ node: nodeName, pod: defaulted }, 32);
 }
 
 /** Turns a validated manifest Pod into the pod nodelet runs on this node. Pure. */
 export function toStaticPod(pod: Pod, ctx: StaticPodContext): DesiredPod {
   const defaulted = defaultPod(pod);
-  const uid = staticPodUid(defaulted, ctx.nodeName);
+  const uid = uidOfDefaulted(defaulted, ctx.nodeName);
   const metadata = defaulted.metadata ?? {};
   const namespace = metadata.namespace ?? DEFAULT_NAMESPACE;
   const name = staticPodName(metadata.name ?? '', ctx.nodeName);
@@ -71,7 +80,7 @@ export function toStaticPod(pod: Pod, ctx: StaticPodContext): DesiredPod {
       uid,
       annotations: {
         ...(metadata.annotations ?? {}),
-        [CONFIG_HASH_ANNOTATION]: staticPodContentHash(defaulted, ctx.nodeName),
+        [CONFIG_HASH_ANNOTATION]: contentHashOfDefaulted(defaulted, ctx.nodeName),
         [CONFIG_SEEN_ANNOTATION]: formatGoRFC3339Nano(ctx.seenAt),
         [CONFIG_SOURCE_ANNOTATION]: FILE_SOURCE,
       },

@@ -148,10 +148,6 @@ export function isValidPortNum(port: number): string[] {
   return Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : [inclusiveRangeError(1, 65535)];
 }
 
-export function isInRange(value: number, min: number, max: number): string[] {
-  return value >= min && value <= max ? [] : [inclusiveRangeError(min, max)];
-}
-
 const MAX_ID = 0xffffffff;
 export function isValidUserID(uid: number): string[] {
   return uid >= 0 && uid <= MAX_ID ? [] : [inclusiveRangeError(0, MAX_ID)];

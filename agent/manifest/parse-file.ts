@@ -8,7 +8,7 @@ import type { DaemonSet, Diagnostic, FileResult, ManifestObject, ObjectKey, Pod,
 import { checkKind } from './api-version.js';
 import { decodeManifest, type DecodeProblem } from './decode.js';
 import { defaultDaemonSet, defaultPod } from './defaults.js';
-import { enforceForbiddenHostPaths } from './forbidden-host-paths.js';
+import { forbiddenHostPathIssues } from './forbidden-host-paths.js';
 import type { FieldIssue } from './field-issue.js';
 import { unimplementedFieldWarnings } from './implemented-fields.js';
 import { validateSchema, withoutFields } from './schema-validate.js';
@@ -81,7 +81,8 @@ function fromIssue(issue: FieldIssue, severity: Diagnostic['severity'], file: st
   };
 }
 
-function fromDecodeProblem(problem: DecodeProblem, file: string): Diagnostic {
+/** A decode problem as a file's diagnostic (also for a file the reader refuses unread: oversizeProblem). */
+export function fromDecodeProblem(problem: DecodeProblem, file: string): Diagnostic {
   return {
     severity: 'error',
     file,
@@ -110,31 +111,35 @@ function summarize(document: number, line: number, value: Record<string, unknown
   };
 }
 
-/** Defaults, validates and wraps one schema-valid object of a served kind. */
+/**
+ * Defaults, validates and wraps one schema-valid object of a served kind. The node's
+ * forbiddenHostPaths are checked last, on an otherwise valid object, as one more validation rule.
+ */
 function finish(
   kind: WorkloadKind,
   decoded: Record<string, unknown>,
   file: string,
   document: number,
+  forbiddenHostPaths: readonly string[],
 ): { object?: ManifestObject; errors: FieldIssue[]; warnings: FieldIssue[] } {
   const warnings = unimplementedFieldWarnings(kind, decoded as Pod | DaemonSet);
   // Creating an object discards the status it carries (PrepareForCreate in the Pod and DaemonSet
   // strategies): an exported manifest's status must not reach the defaulted object or its hash.
   const { status: _status, ...spec } = decoded;
+  let object: ManifestObject;
+  let errors: FieldIssue[];
   if (kind === 'Pod') {
     const pod = defaultPod(spec as Pod);
-    const errors = validatePod(pod);
-    if (errors.length > 0) return { errors, warnings };
-    return { object: { kind, key: keyOf(kind, pod), file, document, object: pod }, errors: [], warnings };
+    errors = validatePod(pod);
+    object = { kind, key: keyOf(kind, pod), file, document, object: pod };
+  } else {
+    const daemonSet = defaultDaemonSet(spec as DaemonSet);
+    errors = validateDaemonSet(daemonSet);
+    if (errors.length === 0) warnings.push(...daemonSetWarnings(daemonSet));
+    object = { kind, key: keyOf(kind, daemonSet), file, document, object: daemonSet };
   }
-  const daemonSet = defaultDaemonSet(spec as DaemonSet);
-  const errors = validateDaemonSet(daemonSet);
-  if (errors.length > 0) return { errors, warnings };
-  return {
-    object: { kind, key: keyOf(kind, daemonSet), file, document, object: daemonSet },
-    errors: [],
-    warnings: [...warnings, ...daemonSetWarnings(daemonSet)],
-  };
+  if (errors.length === 0) errors = forbiddenHostPathIssues(object.object, kind, forbiddenHostPaths);
+  return errors.length > 0 ? { errors, warnings } : { object, errors: [], warnings };
 }
 
 function keyOf(kind: WorkloadKind, object: Pod | DaemonSet): ObjectKey {
@@ -147,7 +152,14 @@ function keyOf(kind: WorkloadKind, object: Pod | DaemonSet): ObjectKey {
  * warnings. parseManifestFile calls it for each decoded document; benchmarks call it alone.
  * Null members of `value` are removed in place.
  */
-export function parseDocument(value: Record<string, unknown>, index: number, line: number, file: string, mode: ValidationMode): DocumentResult {
+export function parseDocument(
+  value: Record<string, unknown>,
+  index: number,
+  line: number,
+  file: string,
+  mode: ValidationMode,
+  forbiddenHostPaths: readonly string[] = [],
+): DocumentResult {
   dropNullMembers(value);
   const kindCheck = checkKind(value);
   if (!kindCheck.ok) {
@@ -169,7 +181,7 @@ export function parseDocument(value: Record<string, unknown>, index: number, lin
     };
   }
   const known = unknown.length > 0 ? withoutFields(value, schema.unknownFields.map((u) => u.path)) : value;
-  const result = finish(kindCheck.kind, known, file, index);
+  const result = finish(kindCheck.kind, known, file, index, forbiddenHostPaths);
   const warnings = [...unknown, ...result.warnings].map((i) => fromIssue(i, 'warning', file, index));
   return {
     summary,
@@ -192,7 +204,7 @@ export function parseManifestFile(text: string, file: string, opts: ParseOptions
     }
   }
   for (const document of decoded.documents) {
-    const result = enforceForbiddenHostPaths(parseDocument(document.value, document.index, document.line, file, mode), file, opts.forbiddenHostPaths);
+    const result = parseDocument(document.value, document.index, document.line, file, mode, opts.forbiddenHostPaths);
     documents.push(result.summary);
     errors.push(...result.errors);
     warnings.push(...result.warnings);

@@ -15,9 +15,10 @@ export type QuantityParseResult =
   | { readonly ok: true; readonly quantity: ParsedQuantity }
   | { readonly ok: false; readonly error: string };
 
+/** The Go Quantity parser's format (also the `pattern` scripts/generate-schema.mjs gives quantities). */
+export const QUANTITY_PATTERN = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
 /** resource.ErrFormatWrong, the message the API server returns for a malformed quantity. */
-export const QUANTITY_FORMAT_ERROR =
-  "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
+export const QUANTITY_FORMAT_ERROR = `quantities must match the regular expression '${QUANTITY_PATTERN}'`;
 /** resource.ErrSuffix. */
 export const QUANTITY_SUFFIX_ERROR = "unable to parse quantity's suffix";
 /** resource.ErrNumeric. */
@@ -176,10 +177,6 @@ export function formatQuantity(q: ParsedQuantity): string {
 export function canonicalQuantity(input: string | number): string | undefined {
   const r = parseQuantityStrict(input);
   return r.ok ? formatQuantity(r.quantity) : undefined;
-}
-
-export function compareQuantities(a: ParsedQuantity, b: ParsedQuantity): -1 | 0 | 1 {
-  return a.nano < b.nano ? -1 : a.nano > b.nano ? 1 : 0;
 }
 
 /** Quantity.RoundUp(-3): the API server rounds every requests/limits value up to milli-units. */

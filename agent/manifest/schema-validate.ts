@@ -8,7 +8,8 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { validateDaemonSet, validatePod } from '../generated/validators.js';
 import schemaDocument from '../../manifests/schema/workloads.schema.json' with { type: 'json' };
 import type { WorkloadKind } from '../core/types.js';
-import { goQuote, invalid, notSupported, required, withHint, type FieldIssue, type GoValue } from './field-issue.js';
+import { dedupeIssues, goQuote, invalid, notSupported, required, withHint, type FieldIssue, type GoValue } from './field-issue.js';
+import { QUANTITY_FORMAT_ERROR, QUANTITY_PATTERN } from './quantity.js';
 
 /** A JSON-Schema node of the generated document (only the keywords the generator emits). */
 interface SchemaNode {
@@ -33,9 +34,6 @@ const ROOT_DEFINITIONS: Readonly<Record<WorkloadKind, string>> = {
   Pod: 'io.k8s.api.core.v1.Pod',
   DaemonSet: 'io.k8s.api.apps.v1.DaemonSet',
 };
-
-/** The Go Quantity parser's format error (k8s.io/apimachinery resource.ErrFormatWrong). */
-const QUANTITY_PATTERN = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
 
 export type PathSegment = string | number;
 
@@ -225,7 +223,7 @@ function toIssue(error: ErrorObject, kind: WorkloadKind, document: unknown): Fie
     case 'pattern':
       if ((error.params as { pattern?: string }).pattern === QUANTITY_PATTERN) {
         return withHint(
-          invalid(field, goValue(value), `quantities must match the regular expression '${QUANTITY_PATTERN}'`),
+          invalid(field, goValue(value), QUANTITY_FORMAT_ERROR),
           'write a number with an optional suffix, e.g. 100m, 0.5, 128Mi, 1Gi',
         );
       }
@@ -264,20 +262,12 @@ export function validateSchema(kind: WorkloadKind, document: unknown): SchemaChe
   if (validate(document)) return { errors: [], unknownFields: [] };
   const errors: FieldIssue[] = [];
   const unknownFields: UnknownField[] = [];
-  const seen = new Set<string>();
   for (const error of validate.errors ?? []) {
-    if (error.keyword === 'additionalProperties') {
-      unknownFields.push(toUnknownField(error, kind));
-      continue;
-    }
-    const issue = toIssue(error, kind, document);
-    // Like field.ErrorList.ToAggregate: one line per distinct message.
-    if (!seen.has(issue.message)) {
-      seen.add(issue.message);
-      errors.push(issue);
-    }
+    if (error.keyword === 'additionalProperties') unknownFields.push(toUnknownField(error, kind));
+    else errors.push(toIssue(error, kind, document));
   }
-  return { errors, unknownFields };
+  // Like field.ErrorList.ToAggregate: one line per distinct message.
+  return { errors: dedupeIssues(errors), unknownFields };
 }
 
 /** A copy of `document` without the members at `paths` (what the API server drops in warn mode). */

@@ -3,7 +3,7 @@
 // visited in sorted order so the error list is stable (Go's map order is random).
 import type { LabelSelector, LabelSelectorRequirement, ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { type FieldIssue, fieldPath, forbidden, invalid, required, tooLong } from './field-issue.js';
-import { byteLength, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
+import { NEGATIVE_ERROR, byteLength, isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidLabelValue } from './names.js';
 
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
@@ -29,7 +29,7 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, path: string, o
   else for (const msg of isDNS1123Label(m.namespace)) errs.push(invalid(nsPath, m.namespace, msg));
 
   if (m.generation !== undefined && m.generation < 0) {
-    errs.push(invalid(fieldPath.child(path, 'generation'), m.generation, 'must be greater than or equal to 0'));
+    errs.push(invalid(fieldPath.child(path, 'generation'), m.generation, NEGATIVE_ERROR));
   }
   errs.push(...validateLabels(m.labels, fieldPath.child(path, 'labels')));
   errs.push(...validateAnnotations(m.annotations, fieldPath.child(path, 'annotations')));

@@ -89,7 +89,6 @@ export class EventSink {
   readonly #pending = new Map<string, NodeletEvent>();
   readonly #sent = new Map<string, SentEvent>();
   #seq = 0;
-  #dropped = 0;
 
   constructor(deps: EventSinkDeps) {
     this.#d = deps;
@@ -105,21 +104,12 @@ export class EventSink {
       const oldest = this.#pending.keys().next().value;
       if (oldest === undefined) break;
       this.#pending.delete(oldest);
-      this.#dropped++;
     }
     this.#d.wake();
   }
 
   nextDue(): number {
     return this.#pending.size > 0 ? 0 : Number.POSITIVE_INFINITY;
-  }
-
-  get pending(): number {
-    return this.#pending.size;
-  }
-
-  get dropped(): number {
-    return this.#dropped;
   }
 
   async run(): Promise<void> {

@@ -5,11 +5,8 @@
 // Adapter: small synchronous reads of /proc, /etc and /sys, each allowed to fail.
 import { readFileSync, statfsSync } from 'node:fs';
 import { arch, cpus, freemem, hostname, platform, release, totalmem } from 'node:os';
-import type { NodeFacts, NodeHealth } from './node-status.js';
-import { goArch } from '../node/node-model.js';
-
-const MEMORY_AVAILABLE_THRESHOLD = 100 * 1024 * 1024;
-const NODEFS_AVAILABLE_FRACTION = 0.1;
+import { EVICTION_MEMORY_BYTES, EVICTION_NODEFS_FRACTION, type NodeFacts, type NodeHealth } from './node-status.js';
+import { goArch, goOS } from '../node/node-model.js';
 
 export interface HostFactsOptions {
   /** nodeInfo.kubeletVersion, e.g. `nodelet/v0.1.0`. */
@@ -72,7 +69,7 @@ export function hostFacts(opts: HostFactsOptions): HostFacts {
       maxPods: opts.maxPods ?? 110,
       kernelVersion: release(),
       osImage,
-      operatingSystem: platform() === 'win32' ? 'windows' : platform(),
+      operatingSystem: goOS(platform()),
       architecture: goArch(arch()),
       containerRuntimeVersion: `docker://${opts.dockerVersion() ?? 'unknown'}`,
       kubeletVersion: opts.kubeletVersion,
@@ -84,8 +81,8 @@ export function hostFacts(opts: HostFactsOptions): HostFacts {
       const available = memAvailableFrom(readTrimmed('/proc/meminfo')) ?? freemem();
       const fs = filesystem(opts.stateDir);
       return {
-        memoryPressure: available < MEMORY_AVAILABLE_THRESHOLD,
-        diskPressure: fs !== undefined && fs.size > 0 && fs.available / fs.size < NODEFS_AVAILABLE_FRACTION,
+        memoryPressure: available < EVICTION_MEMORY_BYTES,
+        diskPressure: fs !== undefined && fs.size > 0 && fs.available / fs.size < EVICTION_NODEFS_FRACTION,
         pidPressure: false,
       };
     },

@@ -362,8 +362,3 @@ export class KubeClient {
     return this.#t.request({ method: 'PATCH', path: `/api/v1/namespaces/${seg(namespace)}/events/${seg(name)}`, body: patch, contentType: PATCH_CONTENT_TYPE.strategic });
   }
 }
-
-/** Loads the kubeconfig and builds the client. Throws ConfigError when the kubeconfig is unusable. */
-export function createKubeClient(opts: HttpsTransportOptions): KubeClient {
-  return new KubeClient(new HttpsKubeTransport(opts));
-}

@@ -65,7 +65,6 @@ export class LeaseHeartbeat {
   readonly #d: LeaseHeartbeatDeps;
   #latest?: Lease;
   #nextRenewAt = 0;
-  #lastRenewAt?: number;
 
   constructor(deps: LeaseHeartbeatDeps) {
     this.#d = deps;
@@ -75,15 +74,9 @@ export class LeaseHeartbeat {
     return this.#nextRenewAt;
   }
 
-  /** When the lease was last written (ms), for the reporting state and tests. */
-  get lastRenewAt(): number | undefined {
-    return this.#lastRenewAt;
-  }
-
   async run(): Promise<void> {
     await this.#sync();
     const now = this.#d.now();
-    this.#lastRenewAt = now;
     // JitterUntil with sliding=true: the period starts when the sync has finished.
     this.#nextRenewAt = now + jitteredPeriod(this.#d.timing.renewIntervalMs, this.#d.timing.jitterFactor, this.#d.random());
   }

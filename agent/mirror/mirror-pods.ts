@@ -6,10 +6,10 @@
 // the status of the rest when it differs from what was last written.
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import { canonicalJson } from '../core/hash.js';
+import { CONFIG_HASH_ANNOTATION } from '../manifest/identity.js';
 import type { NodeOwner } from './lease.js';
 
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
-export const CONFIG_HASH_ANNOTATION = 'kubernetes.io/config.hash';
 
 /** getPodHash: the config hash; DaemonSet pods (no file hash) use their uid. */
 export function podHash(pod: Pod): string {
@@ -103,18 +103,19 @@ export function planMirrors(input: MirrorPlanInput): MirrorAction[] {
     desiredKeys.add(key);
     if (input.skip?.has(key)) continue;
     const existing = input.existing.get(key);
-    const mirror = mirrorPodFor(pod, input.node);
+    // The mirror object is built only when it is sent: this plan runs every poll (1 s) for every pod.
     if (!existing) {
-      actions.push({ type: 'create', key, mirror, status: pod.status });
+      actions.push({ type: 'create', key, mirror: mirrorPodFor(pod, input.node), status: pod.status });
       continue;
     }
     const reason = recreateReason(existing, podHash(pod), input.node);
     if (reason) {
-      actions.push({ type: 'recreate', key, reason, existing, mirror, status: pod.status });
+      actions.push({ type: 'recreate', key, reason, existing, mirror: mirrorPodFor(pod, input.node), status: pod.status });
       continue;
     }
-    if (pod.status && !sameStatus(input.sent.get(existing.uid), pod.status)) {
-      actions.push({ type: 'patchStatus', key, existing, status: pod.status, patch: podStatusPatch(existing.uid, input.sent.get(existing.uid), pod.status) });
+    const sent = input.sent.get(existing.uid);
+    if (pod.status && !sameStatus(sent, pod.status)) {
+      actions.push({ type: 'patchStatus', key, existing, status: pod.status, patch: podStatusPatch(existing.uid, sent, pod.status) });
     }
   }
   for (const [key, existing] of input.existing) {

@@ -53,11 +53,6 @@ export class MirrorSync {
     return this.#nextPollAt;
   }
 
-  /** Mirrors as last known (tests, state). */
-  known(): ExistingMirror[] {
-    return [...this.#known.values()];
-  }
-
   async run(): Promise<void> {
     const node = this.#d.owner();
     const desired = this.#d.pods();

@@ -58,10 +58,12 @@ export class NodeSync {
    * register it when it is missing, reconcile labels, patch status if it changed or is due.
    */
   async run(): Promise<void> {
+    // Read once per tick: facts() stats the filesystem and lists CPUs; every step below uses it.
+    const facts = this.#d.facts();
     let node = this.#owner ? await this.#read() : undefined;
-    if (!node) node = await this.#register();
-    node = await this.#reconcileMetadata(node);
-    await this.#syncStatus(node);
+    if (!node) node = await this.#register(facts);
+    node = await this.#reconcileMetadata(node, facts);
+    await this.#syncStatus(node, facts);
     this.#nextCheckAt = this.#d.now() + this.#d.timing.statusUpdateMs;
   }
 
@@ -92,9 +94,8 @@ export class NodeSync {
     return node;
   }
 
-  async #register(): Promise<Node> {
+  async #register(facts: NodeFacts): Promise<Node> {
     const now = this.#d.now();
-    const facts = this.#d.facts();
     const labels = this.#desiredLabels(facts);
     const client = this.#d.client();
     let node: Node;
@@ -114,8 +115,8 @@ export class NodeSync {
     return node;
   }
 
-  async #reconcileMetadata(node: Node): Promise<Node> {
-    const desired = this.#desiredLabels(this.#d.facts());
+  async #reconcileMetadata(node: Node, facts: NodeFacts): Promise<Node> {
+    const desired = this.#desiredLabels(facts);
     const patch = nodeLabelPatch(node.metadata?.labels ?? {}, desired, this.#appliedLabels);
     let out = node;
     if (patch) out = await this.#ifExists(() => this.#d.client().patchNode(this.#d.nodeName, { metadata: { labels: patch } }));
@@ -131,9 +132,9 @@ export class NodeSync {
     return out;
   }
 
-  async #syncStatus(node: Node): Promise<void> {
+  async #syncStatus(node: Node, facts: NodeFacts): Promise<void> {
     const now = this.#d.now();
-    const status = nodeStatus(this.#d.facts(), this.#d.health(), now, node.status);
+    const status = nodeStatus(facts, this.#d.health(), now, node.status);
     const due = now - this.#lastReportAt >= this.#d.timing.statusReportMs;
     if (!due && !nodeStatusChanged(node.status, status)) return;
     await this.#ifExists(() => this.#d.client().patchNodeStatus(this.#d.nodeName, nodeStatusPatch(status)));

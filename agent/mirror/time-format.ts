@@ -1,9 +1,8 @@
 // The two time formats of the Kubernetes API: metav1.Time (RFC 3339, whole seconds, UTC)
 // and metav1.MicroTime (RFC 3339 with six fractional digits, UTC; Lease renewTime).
 
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+/** metav1.Time: the formatter the pod status already uses, so both agree to the character. */
+export { apiTime as rfc3339 } from '../status/generate.js';
 
 export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');

@@ -7,8 +7,9 @@ import type { Node, Taint } from 'kubernetes-types/core/v1.js';
 import { isQualifiedName, isValidLabelValue } from '../manifest/names.js';
 import { validateLabels } from '../manifest/validate-meta.js';
 import { goQuote } from '../manifest/field-issue.js';
+import { TAINT_EFFECTS } from '../manifest/validate-scheduling.js';
 
-export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+/** A taint effect: the list manifest validation checks tolerations against. */
 export type TaintEffect = (typeof TAINT_EFFECTS)[number];
 
 /** A node taint; structurally a kubernetes-types Taint without timeAdded. */

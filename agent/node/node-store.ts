@@ -6,7 +6,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NodeletError, errorMessage } from '../core/errors.js';
 import { type HostFs, NodeHostFs } from '../runtime/host-fs.js';
-import { EMPTY_OVERLAY, type NodeOverlay, type NodeTaint, TAINT_EFFECTS, type TaintEffect } from './node-model.js';
+import { TAINT_EFFECTS } from '../manifest/validate-scheduling.js';
+import { EMPTY_OVERLAY, type NodeOverlay, type NodeTaint, type TaintEffect } from './node-model.js';
 
 export const NODE_STATE_FILE = 'node.json';
 const FORMAT_VERSION = 1;

@@ -12,11 +12,10 @@ import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Clock } from '../core/clock.js';
 import type { DesiredPod } from '../core/types.js';
 import type { ContainerRole, ObservedContainer, ObservedPod } from '../core/runtime-types.js';
-import type { EventStore } from '../events/event-store.js';
+import { involvedPod, type EventStore } from '../events/event-store.js';
 import type { Logger } from '../log/logger.js';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import { errorMessage } from '../core/errors.js';
-import { involvedPod } from '../sync/execute.js';
 import {
   PROBE_TYPES,
   applyVerdict,

@@ -258,13 +258,18 @@ const GO_ERRNO_TEXT: Readonly<Record<string, string>> = {
 
 const GO_OP: Readonly<Record<string, string>> = { open: 'open', mkdir: 'mkdir', stat: 'stat', lstat: 'lstat' };
 
-/** Node's fs error as Go prints an *os.PathError: "<op> <path>: <errno text>". */
-function goPathError(e: unknown): string {
+/**
+ * Node's fs error as Go prints an *os.PathError: "<op> <path>: <errno text>". With `path`, an
+ * error that names no path or syscall reads as an open of `path`.
+ */
+export function goPathError(e: unknown, path?: string): string {
   if (!(e instanceof Error)) return String(e);
   const err = e as NodeJS.ErrnoException;
   const text = err.code ? GO_ERRNO_TEXT[err.code] : undefined;
-  if (!text || !err.syscall || !err.path) return err.message;
-  return `${GO_OP[err.syscall] ?? err.syscall} ${err.path}: ${text}`;
+  const syscall = err.syscall ?? (path === undefined ? undefined : 'open');
+  const where = err.path ?? path;
+  if (!text || !syscall || !where) return err.message;
+  return `${GO_OP[syscall] ?? syscall} ${where}: ${text}`;
 }
 
 function errnoCode(e: unknown): string | undefined {

@@ -79,15 +79,13 @@ export function applyFileChanges(state: DesiredState, changes: readonly FileChan
 }
 
 /** Replace everything with a full listing (initial scan and periodic rescan). Files missing from
- *  `results` are treated as removed. */
+ *  `results`, or listed only without a result, are treated as removed. `results` is applied in
+ *  order, as by applyFileChanges: a removal followed by a result for the same file starts that
+ *  file afresh (the file source does that for a file it refuses). */
 export function replaceAllFiles(state: DesiredState, results: readonly FileChange[], now: number): Reduction {
   const present = new Set<string>();
-  const changes: FileChange[] = [];
-  for (const r of results) {
-    if (r.result === undefined) continue;
-    present.add(r.file);
-    changes.push(r);
-  }
+  for (const r of results) if (r.result !== undefined) present.add(r.file);
+  const changes: FileChange[] = [...results];
   for (const file of state.files.keys()) {
     if (!present.has(file)) changes.push({ file, result: undefined });
   }

@@ -24,7 +24,8 @@ import { watch } from 'chokidar';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
-import type { Diagnostic, FileResult, FileStatus, ManifestObject, SourceUpdate } from '../core/types.js';
+import { formatObjectKey, type Diagnostic, type FileResult, type FileStatus, type ManifestObject, type SourceUpdate } from '../core/types.js';
+import { MAX_MANIFEST_BYTES } from '../manifest/decode.js';
 import {
   EMPTY_DESIRED_STATE,
   applyFileChanges,
@@ -84,7 +85,7 @@ export const FILE_SOURCE_DEFAULTS = {
   debounceMs: 50,
   rescanMs: 20_000,
   dirRetryMs: 1_000,
-  maxFileBytes: 10 * 1024 * 1024,
+  maxFileBytes: MAX_MANIFEST_BYTES,
 } as const;
 
 const READ_CONCURRENCY = 16;
@@ -324,11 +325,7 @@ export class FileSource {
     const present = new Set(changes.filter((c) => c.result !== undefined).map((c) => c.file));
     for (const file of this.parsed.keys()) if (!present.has(file)) this.parsed.delete(file);
     for (const file of this.untrusted) if (!present.has(file)) this.untrusted.delete(file);
-    const { state, updates } =
-      this.untrusted.size === 0
-        ? replaceAllFiles(this.state, changes, now)
-        : // replaceAllFiles drops `result: undefined` entries, which withoutUntrustedObjects needs.
-          applyFileChanges(this.state, [...vanishedFiles(this.state, present), ...this.withoutUntrustedObjects(changes.filter((c) => c.result !== undefined))], now);
+    const { state, updates } = replaceAllFiles(this.state, this.withoutUntrustedObjects(changes), now);
     this.commit(state, updates, kind === 'initial');
   }
 
@@ -452,7 +449,7 @@ export class FileSource {
   /**
    * An untrusted file must not control pods, so unlike an invalid file it does not keep its last
    * objects in force: the file is forgotten first, and its refusal then starts from nothing.
-   * Relies on applyFileChanges applying changes in order.
+   * Relies on applyFileChanges and replaceAllFiles applying changes in order.
    */
   private withoutUntrustedObjects(changes: readonly FileChange[]): FileChange[] {
     return changes.flatMap((c) => (this.untrusted.has(c.file) && c.result !== undefined ? [{ file: c.file, result: undefined }, c] : [c]));
@@ -518,7 +515,7 @@ export class FileSource {
     if (this.phase === 'stopped') return;
     this.state = state;
     if (updates.length === 0 && !always) return;
-    this.log.debug({ updates: updates.map((u) => `${u.op} ${u.key.kind}/${u.key.namespace}/${u.key.name}`) }, 'manifest objects changed');
+    this.log.debug({ updates: updates.map((u) => `${u.op} ${formatObjectKey(u.key)}`) }, 'manifest objects changed');
     for (const listener of this.listeners) {
       try {
         listener(updates);
@@ -532,11 +529,6 @@ export class FileSource {
 function errorResult(file: string, message: string, hint?: string): FileResult {
   const error: Diagnostic = { severity: 'error', file, message, ...(hint === undefined ? {} : { hint }) };
   return { file, objects: [], errors: [error], warnings: [] };
-}
-
-/** Removals for the known files a full listing no longer has (what replaceAllFiles adds). */
-function vanishedFiles(state: DesiredState, present: ReadonlySet<string>): FileChange[] {
-  return [...state.files.keys()].filter((file) => !present.has(file)).map((file) => ({ file, result: undefined }));
 }
 
 function errnoCode(err: unknown): string | undefined {

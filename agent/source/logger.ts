@@ -1,6 +1,6 @@
 // The slice of pino's logger the source needs. pino's `Logger` satisfies it structurally, so
-// main.ts passes `root.child({ component: 'source' })` and tests pass a recording fake.
-// (Replace with agent/log's type once that module exists.)
+// main.ts passes `root.child({ component: 'source' })` and tests pass a recording fake, which
+// agent/log's full pino Logger type would not let them do.
 
 export type LogFn = (obj: Record<string, unknown>, msg: string) => void;
 

@@ -11,20 +11,16 @@ import type { ContainerSpec, KillReason, ObservedContainer, ObservedPod, PodActi
 import { dirname } from 'node:path';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import type { HostFs } from '../runtime/host-fs.js';
-import type { EventStore, InvolvedObject } from '../events/event-store.js';
+import { involvedPod, type EventStore, type InvolvedObject } from '../events/event-store.js';
 import { LABELS } from '../core/labels.js';
 import { errorMessage } from '../core/errors.js';
-import { toContainerSpec, toSandboxSpec, type TranslateContext } from '../translate/container-spec.js';
-import { planVolumes } from '../translate/volumes.js';
+import { stopTimeoutSeconds, toContainerSpec, toSandboxSpec, type TranslateContext } from '../translate/container-spec.js';
+import { SANDBOX_STOP_TIMEOUT_SECONDS } from '../translate/sandbox-spec.js';
+import { planVolumes, podDir, TERMINATION_LOG_MODE } from '../translate/volumes.js';
 import { containerSpecHash } from '../translate/spec-hash.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS, preStopFromLabels, runLifecycleHandler, runPreStopHook, type HookDeps, type HookTarget } from '../lifecycle/hooks.js';
-import { defaultPodHost } from '../probe/target.js';
-
-/** Kubelet never stops a container with less than this grace (minimumGracePeriodInSeconds). */
-export const MIN_GRACE_SECONDS = MINIMUM_GRACE_PERIOD_SECONDS;
-/** cri-dockerd's defaultSandboxGracePeriod. */
-const SANDBOX_GRACE_SECONDS = 10;
+import { defaultPodHost, formatPod } from '../probe/target.js';
 
 export interface ExecuteDeps {
   readonly runtime: PodRuntime;
@@ -53,13 +49,14 @@ export interface ExecuteResult {
   readonly blocked?: { readonly reason: string; readonly message: string };
 }
 
-export function involvedPod(pod: { namespace: string; name: string; uid: string }, container?: string, role?: string): InvolvedObject {
-  const fieldPath = container === undefined ? undefined : `spec.${role === 'init' || role === 'sidecar' ? 'initContainers' : 'containers'}{${container}}`;
-  return { kind: 'Pod', namespace: pod.namespace, name: pod.name, uid: pod.uid, fieldPath };
+/** kubelet's BackOff event, recorded on every pass that leaves the container waiting. */
+export function recordBackOff(events: EventStore, pod: { namespace: string; name: string; uid: string }, container: string): void {
+  events.record(involvedPod(pod, container), 'Warning', 'BackOff', `Back-off restarting failed container ${container} in pod ${formatPod(pod)}`);
 }
 
-function findContainer(desired: DesiredPod, name: string): Container | undefined {
-  const spec = desired.pod.spec;
+/** The init or app container `name` of the pod's spec. */
+export function findContainer(desired: DesiredPod | undefined, name: string): Container | undefined {
+  const spec = desired?.pod.spec;
   return spec?.initContainers?.find((c) => c.name === name) ?? spec?.containers.find((c) => c.name === name);
 }
 
@@ -128,7 +125,7 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
         const explained = action.reason === 'SpecChanged' || action.reason === 'LivenessProbe' || action.reason === 'StartupProbe';
         deps.events.record(involved(action.container, c?.role), 'Normal', 'Killing', explained ? action.message : `Stopping container ${action.container}`);
         const instance = c ?? { id: action.containerId, name: action.container, role: 'app' as const, state: 'unknown' as const, labels: {} };
-        const spec = desired ? findContainer(desired, action.container) : undefined;
+        const spec = findContainer(desired, action.container);
         await stopWithPreStop(podRef, desired, instance, action.graceSeconds, configuredGrace(desired, spec, action.reason), deps, log, involved);
         log.info({ container: action.container, reason: action.reason }, 'container killed');
         break;
@@ -141,7 +138,7 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
         log.info({}, 'pod cleaned up');
         break;
       case 'backoff':
-        deps.events.record(involved(action.container), 'Warning', 'BackOff', `Back-off restarting failed container ${action.container} in pod ${podRef.name}_${podRef.namespace}(${podRef.uid})`);
+        recordBackOff(deps.events, podRef, action.container);
         break;
     }
   }
@@ -238,8 +235,8 @@ async function stopWithPreStop(
   log: Logger,
   involved: (c?: string, role?: string) => InvolvedObject,
 ): Promise<void> {
-  let grace = Math.max(MIN_GRACE_SECONDS, graceSeconds);
-  const spec = desired ? findContainer(desired, instance.name) : undefined;
+  let grace = Math.max(MINIMUM_GRACE_PERIOD_SECONDS, graceSeconds);
+  const spec = findContainer(desired, instance.name);
   const restored = spec ? undefined : preStopFromLabels(instance.labels);
   const handler = spec ? spec.lifecycle?.preStop : restored?.handler;
   if (handler && instance.state === 'running' && (configured ?? grace) > 0) {
@@ -284,9 +281,8 @@ async function runPostStart(
   deps.events.record(ref, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
   log.warn({ container: container.name, err: hook.message }, 'postStart hook failed; killing the container');
   deps.events.record(ref, 'Normal', 'Killing', 'FailedPostStartHook');
-  const grace = desired.pod.spec?.terminationGracePeriodSeconds;
   try {
-    await stopWithPreStop(desired, desired, instance, grace ?? 30, grace, deps, log, involved);
+    await stopWithPreStop(desired, desired, instance, stopTimeoutSeconds(desired), desired.pod.spec?.terminationGracePeriodSeconds, deps, log, involved);
   } catch (err) {
     log.warn({ container: container.name, err: errorMessage(err) }, 'could not kill the container after its postStart hook failed');
   }
@@ -341,7 +337,7 @@ async function ensureMountSources(spec: ContainerSpec, hostFs: HostFs): Promise<
       await hostFs.ensureDir(m.source, 0o755);
     } else {
       await hostFs.ensureDir(dirname(m.source), 0o750);
-      await hostFs.ensureFile(m.source, 0o666);
+      await hostFs.ensureFile(m.source, TERMINATION_LOG_MODE);
     }
   }
 }
@@ -356,7 +352,7 @@ async function killPod(
   involved: (c?: string, role?: string) => InvolvedObject,
 ): Promise<void> {
   if (!observed) return;
-  const grace = Math.max(MIN_GRACE_SECONDS, action.graceSeconds);
+  const grace = Math.max(MINIMUM_GRACE_PERIOD_SECONDS, action.graceSeconds);
   const live = observed.containers.filter(isLive);
   const podRef = desired ?? { uid: observed.uid, name: observed.name, namespace: observed.namespace };
   const configured = desired ? desired.pod.spec?.terminationGracePeriodSeconds : undefined;
@@ -367,14 +363,17 @@ async function killPod(
   await Promise.all(live.filter((c) => c.role === 'app' || c.role === 'init').map(stop));
   const sidecars = live.filter((c) => c.role === 'sidecar').sort((a, b) => b.createdAt - a.createdAt);
   for (const s of sidecars) await stop(s);
-  await Promise.all(observed.sandboxes.filter(isLive).map((s) => deps.runtime.stopContainer(s.id, Math.min(grace, SANDBOX_GRACE_SECONDS))));
+  await Promise.all(observed.sandboxes.filter(isLive).map((s) => deps.runtime.stopContainer(s.id, Math.min(grace, SANDBOX_STOP_TIMEOUT_SECONDS))));
   log.info({ reason: action.reason, containers: live.length }, 'pod killed');
 }
 
+/**
+ * No stop here: the planner puts killPod before cleanupPod whenever something runs, and what
+ * is left (never-started containers) goes with the forced remove.
+ */
 async function cleanupPod(uid: string, observed: ObservedPod | undefined, deps: ExecuteDeps): Promise<void> {
   const all = [...(observed?.containers ?? []), ...(observed?.sandboxes ?? [])];
-  await Promise.all(all.filter(isLive).map((c) => deps.runtime.stopContainer(c.id, MIN_GRACE_SECONDS)));
   await Promise.all(all.map((c) => deps.runtime.removeContainer(c.id)));
   for (const name of await deps.runtime.listVolumes(`${LABELS.podUid}=${uid}`)) await deps.runtime.removeVolume(name);
-  await deps.hostFs.removeTree(`${deps.translate.stateDir}/pods/${uid}`);
+  await deps.hostFs.removeTree(podDir(deps.translate.stateDir, uid));
 }

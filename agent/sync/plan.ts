@@ -47,6 +47,9 @@ import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { DesiredPod } from '../core/types.js';
 import type { ContainerRole, KillReason, ObservedContainer, ObservedPod, PodAction, PodPlan } from '../core/runtime-types.js';
 import { LABELS } from '../core/labels.js';
+import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../manifest/defaults.js';
+import { MINIMUM_GRACE_PERIOD_SECONDS } from '../lifecycle/hooks.js';
+import { formatPod } from '../probe/target.js';
 import { containerSpecHash } from '../translate/spec-hash.js';
 import { formatGoDuration, isInBackoffSince, type BackoffEntry, type BackoffPolicy } from './backoff.js';
 import { computeInitActions, isSidecar, type ContainerKill, type ProbeFailure } from './init-containers.js';
@@ -63,10 +66,6 @@ export interface PlanContext {
   /** Probe results (issue 4): containers whose liveness or startup probe failed → kill and restart. */
   readonly unhealthy?: ReadonlyMap<string, ProbeFailure>;
 }
-
-/** kubelet's minimumGracePeriodInSeconds. */
-const MIN_GRACE_SECONDS = 2;
-const DEFAULT_GRACE_SECONDS = 30;
 
 export function backoffKey(containerName: string, specHash: string): string {
   return `${containerName}/${specHash}`;
@@ -105,7 +104,7 @@ function groupByName(containers: readonly ObservedContainer[]): Map<string, Obse
 }
 
 function clampGrace(seconds: number | undefined): number {
-  return Math.max(MIN_GRACE_SECONDS, seconds ?? DEFAULT_GRACE_SECONDS);
+  return Math.max(MINIMUM_GRACE_PERIOD_SECONDS, seconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,12 +389,11 @@ class PodPlanner {
     const { container, role } = request;
     const window = this.#backoffWindow(request);
     if (window) {
-      const pod = `${this.#desired.name}_${this.#desired.namespace}(${this.#desired.uid})`;
       this.#actions.push({
         type: 'backoff',
         container: container.name,
         until: window.until,
-        message: `back-off ${formatGoDuration(window.delayMs)} restarting failed container=${container.name} pod=${pod}`,
+        message: `back-off ${formatGoDuration(window.delayMs)} restarting failed container=${container.name} pod=${formatPod(this.#desired)}`,
       });
       this.#requeueAt = this.#requeueAt === undefined ? window.until : Math.min(this.#requeueAt, window.until);
       return;

@@ -76,10 +76,6 @@ export class PodWorkers {
     this.#workers.delete(uid);
   }
 
-  get activeCount(): number {
-    return this.#active;
-  }
-
   /** Resolves when no pass runs and none is queued (timers may still be pending). */
   async idle(): Promise<void> {
     if (this.#active === 0 && this.#ready.length === 0) return;

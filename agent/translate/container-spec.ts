@@ -7,20 +7,17 @@ import type { DesiredPod } from '../core/types.js';
 import type { ContainerRole, ContainerSpec, NamespaceSpec } from '../core/runtime-types.js';
 import { dockerContainerName, LABELS, toIdentityLabels } from '../core/labels.js';
 import { containerSpecHash } from './spec-hash.js';
-import { preStopLabels } from '../lifecycle/hooks.js';
+import { MINIMUM_GRACE_PERIOD_SECONDS, preStopLabels } from '../lifecycle/hooks.js';
+import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, DEFAULT_TERMINATION_MESSAGE_PATH } from '../manifest/defaults.js';
 import { computeEnv, toDockerEnv, type NodeAllocatable } from './env.js';
 import { expandVars } from './expand.js';
 import { toResourceSpec } from './resources.js';
 import { toContainerSecurity, verifyRunAsNonRoot } from './security.js';
-import { DEFAULT_TERMINATION_MESSAGE_PATH, toMounts } from './volumes.js';
+import { toMounts } from './volumes.js';
 import type { DnsSettings } from './sandbox-spec.js';
 
 export { toSandboxSpec } from './sandbox-spec.js';
 export type { NodeAllocatable } from './env.js';
-
-/** Kubelet never gives a container less than this to stop (minimumGracePeriodInSeconds). */
-export const MIN_STOP_TIMEOUT_SECONDS = 2;
-export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 
 export interface TranslateContext {
   readonly nodeName: string;
@@ -72,7 +69,7 @@ function containerNamespaces(pod: DesiredPod): NamespaceSpec {
 
 /** Seconds Docker waits after SIGTERM: the pod's grace period, at least kubelet's 2 s minimum. */
 export function stopTimeoutSeconds(pod: DesiredPod): number {
-  return Math.max(MIN_STOP_TIMEOUT_SECONDS, pod.pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
+  return Math.max(MINIMUM_GRACE_PERIOD_SECONDS, pod.pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS);
 }
 
 function containerLabels(pod: DesiredPod, container: Container, role: Exclude<ContainerRole, 'sandbox'>, restartCount: number, ctx: TranslateContext): Record<string, string> {

@@ -6,6 +6,7 @@
 import type { Container, ObjectFieldSelector, Pod, ResourceFieldSelector } from 'kubernetes-types/core/v1.js';
 import { expandVars } from './expand.js';
 import { convertFieldLabel, splitSubscriptedPath } from '../core/downward-api.js';
+import { goQuote } from '../manifest/field-issue.js';
 import { containerLimit, containerRequest, divideCeilToString, isPositive, toExact, type ExactQuantity } from './resources.js';
 
 /** What the node can give pods; used for `limits.*` when a container sets no limit. */
@@ -129,26 +130,6 @@ export function formatMap(map: Readonly<Record<string, string>>): string {
     .sort()
     .map((k) => `${k}=${goQuote(map[k] ?? '')}`)
     .join('\n');
-}
-
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
-const SHORT_ESCAPES: Readonly<Record<string, string>> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
-
-/** strconv.Quote: Go's double-quoted string with Go escapes. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const short = SHORT_ESCAPES[ch];
-    if (short) out += short;
-    else if (PRINTABLE.test(ch)) out += ch;
-    else {
-      const cp = ch.codePointAt(0) ?? 0;
-      if (cp < 0x80) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-      else if (cp < 0x10000) out += `\\u${cp.toString(16).padStart(4, '0')}`;
-      else out += `\\U${cp.toString(16).padStart(8, '0')}`;
-    }
-  }
-  return `${out}"`;
 }
 
 /** findContainerInPod: app containers first, then init containers. */

@@ -9,10 +9,8 @@ import type { MountSpec } from '../core/runtime-types.js';
 import { expandWith } from './expand.js';
 import { metadataFieldValue, volumeResourceValue, type EnvVar, type NodeAllocatable } from './env.js';
 import { podMemoryLimitBytes, toExact, wholeValue } from './resources.js';
+import { DEFAULT_TERMINATION_MESSAGE_PATH, DEFAULT_VOLUME_MODE } from '../manifest/defaults.js';
 
-export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
-/** Mode of downwardAPI files without `mode`/`defaultMode` (0644, as the API server defaults it). */
-const DEFAULT_DOWNWARD_API_MODE = 0o644;
 /** kubelet creates the termination-message file 0666 so any container user can write it. */
 export const TERMINATION_LOG_MODE = 0o666;
 
@@ -136,7 +134,8 @@ function planDownwardApi(pod: DesiredPod, v: Volume, stateDir: string, nodeAlloc
   const dirs = new Set<string>([root]);
   const files: VolumePlan['files'] = [];
   const allocatable = nodeAllocatable ?? { cpuMilli: 0, memoryBytes: 0 };
-  const defaultMode = v.downwardAPI?.defaultMode ?? DEFAULT_DOWNWARD_API_MODE;
+  // Mode of downwardAPI files without `mode`/`defaultMode`, as the API server defaults it.
+  const defaultMode = v.downwardAPI?.defaultMode ?? DEFAULT_VOLUME_MODE;
   for (const item of v.downwardAPI?.items ?? []) {
     const path = joinPath(root, item.path);
     let outcome: { ok: true; value: string } | { ok: false; message: string } | undefined;

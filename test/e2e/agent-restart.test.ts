@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { spawnAgent, type AgentProcess } from '../helpers/agent-process.js';
-import { dockerFromEnv, removeNodeContainers, waitUntil } from '../helpers/agent-harness.js';
+import { dockerFromEnv, podContainers, removeNodeContainers, waitUntil } from '../helpers/agent-harness.js';
 import { LABELS } from '../../agent/core/labels.js';
 
 const run = promisify(execFile);
@@ -95,7 +95,7 @@ describe('agent restart', () => {
       }
     }
     expect(after.get(`p0-${nodeName}/POD`)).toEqual(before.get(`p0-${nodeName}/POD`));
-    const p4 = await docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${nodeName}`, `${LABELS.podName}=p4-${nodeName}`] } });
+    const p4 = await podContainers(docker, nodeName, `p4-${nodeName}`);
     expect(p4).toHaveLength(0);
     expect(Date.now() - t0).toBeLessThan(30_000);
   });

@@ -461,6 +461,27 @@ async function mutateManifests(node: Node, desired: Desired, random: () => numbe
   return `rollout ${ds}`;
 }
 
+/** The starting manifests: `pods` pods (each with an emptyDir when `emptyDir(i)`) and the DaemonSet ds0 at g0. */
+async function writeStartingManifests(node: Node, desired: Desired, nextId: () => number, pods: number, emptyDir: (i: number) => boolean): Promise<void> {
+  for (let i = 0; i < pods; i++) {
+    const name = `s${nextId()}`;
+    const mark = `m${nextId()}`;
+    desired.pods.set(name, mark);
+    await writeFile(join(node.manifestDir, `${name}.yaml`), podYaml(name, { mark, emptyDir: emptyDir(i) }));
+  }
+  desired.daemonSets.set('ds0', 'g0');
+  await writeFile(join(node.manifestDir, 'ds0.yaml'), daemonSetYaml('ds0', 'g0'));
+}
+
+/** Waits for the agent's initial sync, then for the node to converge; resolves with whether DaemonSets are wired. */
+async function syncedAndConverged(agent: AgentChild, node: Node, desired: Desired, scenario: string): Promise<boolean> {
+  await agent.waitForLog('initial sync done', 60_000);
+  const dsWired = daemonSetsWired(agent);
+  if (!dsWired) console.warn(`[faults] ${scenario}: ${DS_NOT_WIRED}`);
+  await converge(node, desired, { daemonSets: dsWired, timeoutMs: 60_000 });
+  return dsWired;
+}
+
 async function writeAtomic(path: string, text: string): Promise<void> {
   const tmp = join(path, '..', `.${path.split('/').pop() ?? 'x'}.${Math.random().toString(36).slice(2)}.tmp`);
   await writeFile(tmp, text);
@@ -476,14 +497,7 @@ export async function agentKillScenario(opts: FaultOptions): Promise<Figures> {
   let id = 0;
   const nextId = (): number => id++;
   const maxPods = opts.long ? 10 : 6;
-  for (let i = 0; i < (opts.long ? 6 : 4); i++) {
-    const name = `s${nextId()}`;
-    const mark = `m${nextId()}`;
-    desired.pods.set(name, mark);
-    await writeFile(join(node.manifestDir, `${name}.yaml`), podYaml(name, { mark, emptyDir: i % 2 === 0 }));
-  }
-  desired.daemonSets.set('ds0', 'g0');
-  await writeFile(join(node.manifestDir, 'ds0.yaml'), daemonSetYaml('ds0', 'g0'));
+  await writeStartingManifests(node, desired, nextId, opts.long ? 6 : 4, (i) => i % 2 === 0);
 
   const ops: string[] = [];
   let maxRevision = new Map<string, number>();
@@ -577,22 +591,12 @@ export async function dockerdKillScenario(opts: FaultOptions): Promise<Figures> 
   const desired = emptyDesired();
   let id = 0;
   const nextId = (): number => id++;
-  for (let i = 0; i < 4; i++) {
-    const name = `s${nextId()}`;
-    const mark = `m${nextId()}`;
-    desired.pods.set(name, mark);
-    await writeFile(join(node.manifestDir, `${name}.yaml`), podYaml(name, { mark, emptyDir: true }));
-  }
-  desired.daemonSets.set('ds0', 'g0');
-  await writeFile(join(node.manifestDir, 'ds0.yaml'), daemonSetYaml('ds0', 'g0'));
+  await writeStartingManifests(node, desired, nextId, 4, () => true);
   const agent = launchAgent(node);
   const times: number[] = [];
   const ops: string[] = [];
   try {
-    await agent.waitForLog('initial sync done', 60_000);
-    const dsWired = daemonSetsWired(agent);
-    if (!dsWired) console.warn(`[faults] dockerd kill: ${DS_NOT_WIRED}`);
-    await converge(node, desired, { daemonSets: dsWired, timeoutMs: 60_000 });
+    const dsWired = await syncedAndConverged(agent, node, desired, 'dockerd kill');
     for (let r = 0; r < rounds; r++) {
       for (let c = 0; c < 3; c++) ops.push(await mutateManifests(node, desired, random, nextId, 8));
       await sleep(100 + Math.floor(random() * 800));
@@ -672,10 +676,7 @@ export async function fullStateDirScenario(opts: FaultOptions): Promise<Figures>
   const agent = launchAgent(node);
   const filler = join(node.stateDir, 'filler');
   try {
-    await agent.waitForLog('initial sync done', 60_000);
-    const dsWired = daemonSetsWired(agent);
-    if (!dsWired) console.warn(`[faults] full state dir: ${DS_NOT_WIRED}`);
-    await converge(node, desired, { daemonSets: dsWired, timeoutMs: 60_000 });
+    const dsWired = await syncedAndConverged(agent, node, desired, 'full state dir');
     const before = await runningIds(node);
     const stateBefore = await checkStateFiles(node.stateDir);
 

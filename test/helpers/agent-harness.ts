@@ -1,6 +1,6 @@
 // Runs a real agent in-process against the harness's Docker Engine, with a temp manifest
 // directory, a temp state dir and a unique node name, so tests never see each other's pods.
-import { mkdtemp, rm, writeFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile, rename, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -69,7 +69,6 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
       cb();
     },
   });
-  const { mkdir } = await import('node:fs/promises');
   await mkdir(manifestDir, { recursive: true });
   const docker = dockerFromEnv();
   const running = await startAgent(config, { logger: createLogger({ level: 'debug', stream: sink }) });

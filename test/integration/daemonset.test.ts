@@ -1,23 +1,14 @@
 // DaemonSets on the host against the real dockerd: seed examples, revisions and rollouts,
 // node labels and taints, and the CLI commands over the agent's socket.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeTestAgent, podContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { podContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
 import { cli, daemonPods, isReady, revisionHash, seedCopy } from '../helpers/daemonset-harness.js';
+import { useTestAgents } from '../helpers/pod-fixtures.js';
 import { LABELS } from '../../agent/core/labels.js';
 
-let agents: TestAgent[] = [];
-afterEach(async () => {
-  await Promise.all(agents.map((a) => a.cleanup()));
-  agents = [];
-});
-
-async function agent(opts?: Parameters<typeof makeTestAgent>[0]): Promise<TestAgent> {
-  const a = await makeTestAgent(opts);
-  agents.push(a);
-  return a;
-}
+const agent = useTestAgents();
 
 async function runningContainer(a: TestAgent, pod: string, container: string): Promise<string | undefined> {
   const list = await podContainers(a.docker, a.config.nodeName, pod);

@@ -96,12 +96,47 @@ export async function runAction(ctx: CommandContext, body: () => Promise<number>
   }
 }
 
+/** The API server's NotFound for `kind` "name" (`Error from server (NotFound): ...` once formatted). */
+export function notFoundError(kind: string, name: string): ApiStatusError {
+  return new ApiStatusError(failureStatus(404, `${kind} "${name}" not found`, { name, kind }));
+}
+
+/** kubectl's line for an empty listing; `namespace` undefined: all namespaces. */
+export function noResourcesMessage(namespace: string | undefined): string {
+  return namespace === undefined ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`;
+}
+
+/** An integer flag, refused with the words of Go's strconv.ParseInt as kubectl's flag parsing gives them. */
+export function parseIntFlag(raw: string, flag: string): number {
+  if (!/^-?\d+$/.test(raw)) throw new CliError(`error: invalid argument "${raw}" for "${flag}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
+  return Number(raw);
+}
+
+/** TYPE or kubectl's TYPE/NAME: the resource `aliases` maps TYPE to (in any case), and the inline NAME. */
+export function parseTypeArg<R>(arg: string, aliases: Readonly<Record<string, R>>): { resource: R; name?: string } {
+  const [type = '', name] = arg.split('/', 2);
+  const key = type.toLowerCase();
+  const resource = Object.hasOwn(aliases, key) ? aliases[key] : undefined;
+  if (resource === undefined) throw new CliError(`error: the server doesn't have a resource type "${type}"`);
+  return name === undefined ? { resource } : { resource, name };
+}
+
+/** NAME, or kubectl's pod/NAME (also pods/, po/), as logs and exec take it. */
+export function stripPodType(arg: string): string {
+  return /^(pods?|po)\//.test(arg) ? arg.slice(arg.indexOf('/') + 1) : arg;
+}
+
+/** The pod a user named among `pods`, or throws the error kubectl would print. */
+export function pickPod(pods: readonly Pod[], namespace: string, name: string): Pod {
+  const found = resolvePod(pods, namespace, name);
+  if (found.ok) return found.pod;
+  if (found.reason === 'NotFound') throw notFoundError('pods', name);
+  throw new CliError(`error: ${found.message}`);
+}
+
 /** Finds the pod a user named, or throws the error kubectl would print. */
 export async function findPodByName(ctx: CommandContext, namespace: string, name: string): Promise<Pod> {
-  const found = resolvePod(await ctx.client.listPods(), namespace, name);
-  if (found.ok) return found.pod;
-  if (found.reason === 'NotFound') throw new ApiStatusError(failureStatus(404, found.message, { name, kind: 'pods' }));
-  throw new CliError(`error: ${found.message}`);
+  return pickPod(await ctx.client.listPods(), namespace, name);
 }
 
 export function podName(pod: Pod): string {
@@ -110,6 +145,11 @@ export function podName(pod: Pod): string {
 
 export function podNamespace(pod: Pod): string {
   return pod.metadata?.namespace ?? DEFAULT_NAMESPACE;
+}
+
+/** Pods by namespace, then name: the order `get pods` and `describe pods` print them in. */
+export function byNamespaceAndName(a: Pod, b: Pod): number {
+  return podNamespace(a).localeCompare(podNamespace(b)) || podName(a).localeCompare(podName(b));
 }
 
 /** Copies a stream into one of the terminal's, leaving that one open. */

@@ -5,14 +5,13 @@
 import { Command, Option } from 'commander';
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
 import { ApiStatusError } from '../../api/client.js';
-import { failureStatus } from '../../api/kube-status.js';
 import { parseDuration } from '../../config/duration.js';
 import { daemonSetCells, formatLabels } from '../../daemonset/status.js';
 import { rolloutHistory, rolloutStatus } from '../../daemonset/rollout-messages.js';
 import { nodeNotFoundError, splitLabelCommandArgs, splitTaintCommandArgs } from '../../node/node-model.js';
 import { timestampSince } from '../printers/duration.js';
 import { printTable } from '../printers/table.js';
-import { CliError, commandContext, DEFAULT_NAMESPACE, runAction, type ClientCommandDeps, type CommandContext } from './context.js';
+import { CliError, commandContext, DEFAULT_NAMESPACE, noResourcesMessage, notFoundError, parseIntFlag, runAction, type ClientCommandDeps, type CommandContext } from './context.js';
 import { renderObjects, withKind, type OutputFormat } from './output.js';
 
 const DS_TYPES = new Set(['ds', 'daemonset', 'daemonsets', 'daemonset.apps', 'daemonsets.apps']);
@@ -128,7 +127,7 @@ export function registerRolloutCommands(program: Command, deps: ClientCommandDep
       const ctx = commandContext(command, deps);
       await runAction(ctx, async () => {
         const name = parseDaemonSetRef(resource, 'rollout history');
-        const revision = parseRevision(opts.revision, '--revision');
+        const revision = parseIntFlag(opts.revision, '--revision');
         const revs = await ctx.client.daemonSetRevisions(opts.namespace, name);
         const out = rolloutHistory(name, revs, revision);
         if (!out.ok) throw new CliError(`error: ${out.error}`);
@@ -146,7 +145,7 @@ export function registerRolloutCommands(program: Command, deps: ClientCommandDep
       const ctx = commandContext(command, deps);
       await runAction(ctx, async () => {
         const name = parseDaemonSetRef(resource, 'rollout undo');
-        const toRevision = parseRevision(opts.toRevision, '--to-revision');
+        const toRevision = parseIntFlag(opts.toRevision, '--to-revision');
         const message = await ctx.client.editDaemonSet(opts.namespace, name, { action: 'undo', toRevision }).catch(refusal);
         ctx.out(`${message}\n`);
         return 0;
@@ -198,11 +197,6 @@ export function registerSetCommand(program: Command, deps: ClientCommandDeps = {
     });
 }
 
-function parseRevision(raw: string, flag: string): number {
-  if (!/^-?\d+$/.test(raw)) throw new CliError(`error: invalid argument "${raw}" for "${flag}" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
-  return Number(raw);
-}
-
 // --- get ds / get controllerrevisions -------------------------------------------------------
 
 export interface GetListOptions {
@@ -212,31 +206,43 @@ export interface GetListOptions {
   readonly showLabels?: boolean;
 }
 
-function notFound(kind: string, name: string): ApiStatusError {
-  return new ApiStatusError(failureStatus(404, `${kind} "${name}" not found`, { name, kind }));
+/** How `get` names and prints one apps/v1 kind. */
+interface ListedKind<T> {
+  /** The resource in a NotFound error: `daemonsets.apps`. */
+  readonly resource: string;
+  /** The `-o name` prefix: `daemonset.apps`. */
+  readonly nameType: string;
+  readonly kind: string;
+  table(items: readonly T[]): string;
 }
 
-function noResources(namespace: string | undefined): string {
-  return namespace === undefined ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`;
+/** The named objects (the first missing name is a NotFound), or all of them, in `format`. */
+function printListed<T extends { metadata?: { name?: string } }>(ctx: CommandContext, opts: GetListOptions, format: OutputFormat, all: readonly T[], listed: ListedKind<T>): number {
+  const missing = opts.names.find((n) => !all.some((o) => o.metadata?.name === n));
+  if (missing !== undefined) throw notFoundError(listed.resource, missing);
+  const items = opts.names.length > 0 ? all.filter((o) => opts.names.includes(o.metadata?.name ?? '')) : all;
+  if (items.length === 0) {
+    ctx.err(noResourcesMessage(opts.namespace));
+    return 0;
+  }
+  if (format === 'name') ctx.out(items.map((o) => `${listed.nameType}/${o.metadata?.name ?? ''}\n`).join(''));
+  else if (format === 'json' || format === 'yaml') ctx.out(renderObjects(items.map((o) => withKind(o, 'apps/v1', listed.kind)), format, opts.names.length === 1));
+  else ctx.out(listed.table(items));
+  return 0;
 }
 
 export async function getDaemonSets(ctx: CommandContext, opts: GetListOptions, format: OutputFormat): Promise<number> {
   const all = (await ctx.client.listDaemonSets(opts.namespace)).sort(byNamespaceName);
-  const missing = opts.names.filter((n) => !all.some((d) => d.metadata?.name === n));
-  if (missing.length > 0) throw notFound('daemonsets.apps', missing[0] ?? '');
-  const items = opts.names.length > 0 ? all.filter((d) => opts.names.includes(d.metadata?.name ?? '')) : all;
-  if (items.length === 0) {
-    ctx.err(noResources(opts.namespace));
-    return 0;
-  }
-  if (format === 'name') ctx.out(items.map((d) => `daemonset.apps/${d.metadata?.name ?? ''}\n`).join(''));
-  else if (format === 'json' || format === 'yaml') ctx.out(renderObjects(items.map((d) => withKind(d, 'apps/v1', 'DaemonSet')), format, opts.names.length === 1));
-  else ctx.out(printDaemonSets(items, { wide: format === 'wide', now: ctx.clock.now(), showNamespace: opts.namespace === undefined, noHeaders: !opts.headers, showLabels: opts.showLabels === true }));
-  return 0;
+  return printListed(ctx, opts, format, all, {
+    resource: 'daemonsets.apps',
+    nameType: 'daemonset.apps',
+    kind: 'DaemonSet',
+    table: (items) => printDaemonSets(items, { wide: format === 'wide', now: ctx.clock.now(), showNamespace: opts.namespace === undefined, noHeaders: !opts.headers, showLabels: opts.showLabels === true }),
+  });
 }
 
 /** printDaemonSet: NAME DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR AGE [CONTAINERS IMAGES SELECTOR]. */
-export function printDaemonSets(items: readonly DaemonSet[], opts: { wide: boolean; now: number; showNamespace: boolean; noHeaders: boolean; showLabels?: boolean }): string {
+function printDaemonSets(items: readonly DaemonSet[], opts: { wide: boolean; now: number; showNamespace: boolean; noHeaders: boolean; showLabels?: boolean }): string {
   const headers = ['NAME', 'DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'];
   if (opts.wide) headers.push('CONTAINERS', 'IMAGES', 'SELECTOR');
   if (opts.showNamespace) headers.unshift('NAMESPACE');
@@ -253,21 +259,16 @@ export function printDaemonSets(items: readonly DaemonSet[], opts: { wide: boole
 
 export async function getControllerRevisions(ctx: CommandContext, opts: GetListOptions, format: OutputFormat): Promise<number> {
   const all = (await ctx.client.listControllerRevisions(opts.namespace)).sort((a, b) => byNamespaceName(a, b) || (a.revision ?? 0) - (b.revision ?? 0));
-  const missing = opts.names.filter((n) => !all.some((r) => r.metadata?.name === n));
-  if (missing.length > 0) throw notFound('controllerrevisions.apps', missing[0] ?? '');
-  const items = opts.names.length > 0 ? all.filter((r) => opts.names.includes(r.metadata?.name ?? '')) : all;
-  if (items.length === 0) {
-    ctx.err(noResources(opts.namespace));
-    return 0;
-  }
-  if (format === 'name') ctx.out(items.map((r) => `controllerrevision.apps/${r.metadata?.name ?? ''}\n`).join(''));
-  else if (format === 'json' || format === 'yaml') ctx.out(renderObjects(items.map((r) => withKind(r, 'apps/v1', 'ControllerRevision')), format, opts.names.length === 1));
-  else ctx.out(printControllerRevisions(items, { now: ctx.clock.now(), showNamespace: opts.namespace === undefined, noHeaders: !opts.headers }));
-  return 0;
+  return printListed(ctx, opts, format, all, {
+    resource: 'controllerrevisions.apps',
+    nameType: 'controllerrevision.apps',
+    kind: 'ControllerRevision',
+    table: (items) => printControllerRevisions(items, { now: ctx.clock.now(), showNamespace: opts.namespace === undefined, noHeaders: !opts.headers }),
+  });
 }
 
 /** printControllerRevision: NAME CONTROLLER REVISION AGE. */
-export function printControllerRevisions(items: readonly ControllerRevision[], opts: { now: number; showNamespace: boolean; noHeaders: boolean }): string {
+function printControllerRevisions(items: readonly ControllerRevision[], opts: { now: number; showNamespace: boolean; noHeaders: boolean }): string {
   const headers = ['NAME', 'CONTROLLER', 'REVISION', 'AGE'];
   if (opts.showNamespace) headers.unshift('NAMESPACE');
   const rows = items.map((r) => {

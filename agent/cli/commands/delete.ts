@@ -1,14 +1,14 @@
 // `nodelet delete pod NAME`: the agent stops the pod's containers; while its manifest stays in
 // the directory the agent starts it again, as kubelet recreates a static pod.
 import type { Command } from 'commander';
-import { CliError, commandContext, DEFAULT_NAMESPACE, findPodByName, podName, podNamespace, runAction, type ClientCommandDeps } from './context.js';
+import { CliError, commandContext, DEFAULT_NAMESPACE, parseTypeArg, pickPod, podName, podNamespace, runAction, type ClientCommandDeps } from './context.js';
 
 interface DeleteOptions {
   readonly namespace: string;
   readonly output?: string;
 }
 
-const POD_RESOURCES = new Set(['pods', 'pod', 'po']);
+const POD_RESOURCES = { pods: 'pods', pod: 'pods', po: 'pods' } as const;
 
 export function registerDeleteCommand(program: Command, deps: ClientCommandDeps = {}): void {
   program
@@ -21,15 +21,16 @@ export function registerDeleteCommand(program: Command, deps: ClientCommandDeps 
     .action(async (resourceArg: string, names: string[], opts: DeleteOptions, command: Command) => {
       const ctx = commandContext(command, deps);
       await runAction(ctx, async () => {
-        const [type = '', inline] = resourceArg.split('/', 2);
-        if (!POD_RESOURCES.has(type.toLowerCase())) throw new CliError(`error: the server doesn't have a resource type "${type}"`);
+        const { name: inline } = parseTypeArg(resourceArg, POD_RESOURCES);
         const wanted = inline === undefined ? names : [inline, ...names];
         if (wanted.length === 0) throw new CliError('error: resource(s) were provided, but no name was specified');
         if (opts.output !== undefined && opts.output !== 'name') {
           throw new CliError(`error: unable to match a printer suitable for the output format "${opts.output}", allowed formats are: name`);
         }
+        // One listing resolves every name.
+        const pods = await ctx.client.listPods();
         for (const name of wanted) {
-          const pod = await findPodByName(ctx, opts.namespace, name);
+          const pod = pickPod(pods, opts.namespace, name);
           await ctx.client.deletePod(podNamespace(pod), podName(pod));
           ctx.out(opts.output === 'name' ? `pod/${podName(pod)}\n` : `pod "${podName(pod)}" deleted from ${podNamespace(pod)} namespace\n`);
         }

@@ -2,14 +2,13 @@
 import type { Command } from 'commander';
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import { ApiStatusError, formatClientError } from '../../api/client.js';
-import { failureStatus } from '../../api/kube-status.js';
+import { formatClientError } from '../../api/client.js';
 import type { NodeletEvent } from '../../events/event-store.js';
 import { describeDaemonSet } from '../printers/describe-daemonset.js';
 import { describeNode } from '../printers/describe-node.js';
 import { describePod } from '../printers/describe-pod.js';
 import { parseSelector, selectorMatches, type LabelSelector } from '../label-selector.js';
-import { CliError, commandContext, DEFAULT_NAMESPACE, findPodByName, podName, podNamespace, runAction, type ClientCommandDeps, type CommandContext } from './context.js';
+import { byNamespaceAndName, CliError, commandContext, DEFAULT_NAMESPACE, noResourcesMessage, notFoundError, parseTypeArg, pickPod, podName, podNamespace, runAction, type ClientCommandDeps, type CommandContext } from './context.js';
 
 interface DescribeOptions {
   readonly namespace: string;
@@ -45,9 +44,7 @@ interface Request {
 }
 
 function parseRequest(resourceArg: string, names: readonly string[]): Request {
-  const [type = '', inline] = resourceArg.split('/', 2);
-  const resource = RESOURCES[type.toLowerCase()];
-  if (resource === undefined) throw new CliError(`error: the server doesn't have a resource type "${type}"`);
+  const { resource, name: inline } = parseTypeArg(resourceArg, RESOURCES);
   return { resource, names: inline === undefined ? names : [inline, ...names], prefixLookup: inline === undefined && names.length === 1 };
 }
 
@@ -73,7 +70,7 @@ function eventsOfNode(node: Node, events: readonly NodeletEvent[]): NodeletEvent
 }
 
 function noResources(opts: DescribeOptions): string {
-  return opts.allNamespaces === true ? 'No resources found\n' : `No resources found in ${opts.namespace} namespace.\n`;
+  return noResourcesMessage(opts.allNamespaces === true ? undefined : opts.namespace);
 }
 
 function selectorOf(opts: DescribeOptions): LabelSelector {
@@ -121,7 +118,7 @@ function describeByName<T extends { readonly metadata?: { readonly name?: string
     }
   }
   if (found.length > 0) ctx.out(found.map(describe).join('\n\n'));
-  for (const name of missing) ctx.err(`${formatClientError(new ApiStatusError(failureStatus(404, `${kind} "${name}" not found`, { name, kind })))}\n`);
+  for (const name of missing) ctx.err(`${formatClientError(notFoundError(kind, name))}\n`);
   return missing.length > 0 ? 1 : 0;
 }
 
@@ -135,14 +132,14 @@ function checkNames(req: Request, opts: DescribeOptions, namespaced: boolean): v
 async function describePods(ctx: CommandContext, req: Request, opts: DescribeOptions): Promise<number> {
   let pods: Pod[];
   if (req.names.length > 0) {
-    pods = [];
-    for (const name of req.names) pods.push(await findPodByName(ctx, opts.namespace, name));
+    const all = await ctx.client.listPods();
+    pods = req.names.map((name) => pickPod(all, opts.namespace, name));
   } else {
     const selector = selectorOf(opts);
     pods = (await ctx.client.listPods())
       .filter((p) => opts.allNamespaces === true || podNamespace(p) === opts.namespace)
       .filter((p) => selectorMatches(selector, p.metadata?.labels))
-      .sort((a, b) => podNamespace(a).localeCompare(podNamespace(b)) || podName(a).localeCompare(podName(b)));
+      .sort(byNamespaceAndName);
     if (pods.length === 0) {
       ctx.err(noResources(opts));
       return 0;

@@ -3,7 +3,7 @@
 // restored however the session ends. The remote command's exit code becomes nodelet's.
 import type { Command } from 'commander';
 import { chooseContainer } from '../resolve-pod.js';
-import { CliError, commandContext, copyInto, DEFAULT_NAMESPACE, findPodByName, podName, podNamespace, runAction, type ClientCommandDeps, type CliIo } from './context.js';
+import { CliError, commandContext, copyInto, DEFAULT_NAMESPACE, findPodByName, podName, podNamespace, runAction, stripPodType, type ClientCommandDeps, type CliIo } from './context.js';
 
 interface ExecCommandOptions {
   readonly namespace: string;
@@ -42,7 +42,7 @@ export function registerExecCommand(program: Command, deps: ClientCommandDeps = 
       const ctx = commandContext(command, deps);
       await runAction(ctx, async () => {
         if (commandArgs.length === 0) throw new CliError('error: you must specify at least one command for the container');
-        const name = /^(pods?|po)\//.test(nameArg) ? nameArg.slice(nameArg.indexOf('/') + 1) : nameArg;
+        const name = stripPodType(nameArg);
         const pod = await findPodByName(ctx, opts.namespace, name);
         const choice = chooseContainer(pod, opts.container);
         if (!choice.ok) throw new CliError(`error: ${choice.message}`);

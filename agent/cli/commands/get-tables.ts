@@ -3,20 +3,13 @@
 import type { Node } from 'kubernetes-types/core/v1.js';
 import type { FileStatus } from '../../core/types.js';
 import { formatErrors, formatWarnings } from '../../manifest/format-diagnostics.js';
+import { nodeRoles as labelRoles } from '../../node/node-model.js';
 import { parseTimestamp, shortHumanDuration, timestampSince } from '../printers/duration.js';
 import { printTable } from '../printers/table.js';
 
-const NODE_ROLE_PREFIX = 'node-role.kubernetes.io/';
-const NODE_ROLE_LABEL = 'kubernetes.io/role';
-
 /** findNodeRoles: `node-role.kubernetes.io/<role>` keys and the `kubernetes.io/role` value. */
 export function nodeRoles(node: Node): string[] {
-  const roles = new Set<string>();
-  for (const [key, value] of Object.entries(node.metadata?.labels ?? {})) {
-    if (key.startsWith(NODE_ROLE_PREFIX) && key.length > NODE_ROLE_PREFIX.length) roles.add(key.slice(NODE_ROLE_PREFIX.length));
-    else if (key === NODE_ROLE_LABEL && value !== '') roles.add(value);
-  }
-  return [...roles].sort();
+  return labelRoles(node.metadata?.labels ?? {});
 }
 
 export function nodeStatus(node: Node): string {

@@ -2,15 +2,13 @@
 import { Command, Option } from 'commander';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { canonicalJson } from '../../core/hash.js';
-import { ApiStatusError, formatClientError } from '../../api/client.js';
-import { failureStatus } from '../../api/kube-status.js';
-import { encodeYaml } from '../../manifest/decode.js';
+import { formatClientError } from '../../api/client.js';
 import type { NodeletEvent } from '../../events/event-store.js';
 import { printPods } from '../printers/pods.js';
 import { printEvents } from '../printers/events.js';
 import { parseSelector, selectorMatches, type LabelSelector } from '../label-selector.js';
 import { resolvePod } from '../resolve-pod.js';
-import { CliError, commandContext, DEFAULT_NAMESPACE, INTERRUPTED_EXIT_CODE, podName, podNamespace, runAction, type ClientCommandDeps, type CommandContext } from './context.js';
+import { byNamespaceAndName, CliError, commandContext, DEFAULT_NAMESPACE, INTERRUPTED_EXIT_CODE, noResourcesMessage, notFoundError, parseTypeArg, podName, podNamespace, runAction, type ClientCommandDeps, type CommandContext } from './context.js';
 import { printManifests, printNodes, reportingLine } from './get-tables.js';
 import { parseOutputFormat, renderObjects, withKind, type OutputFormat } from './output.js';
 import { getControllerRevisions, getDaemonSets } from './daemonsets.js';
@@ -51,22 +49,7 @@ const RESOURCE_ALIASES: Readonly<Record<string, Resource>> = {
 
 /** `pods`, or kubectl's `pod/web` form that carries a name. */
 export function parseResourceArg(arg: string): { resource: Resource; name?: string } {
-  const [type = '', name] = arg.split('/', 2);
-  const resource = RESOURCE_ALIASES[type.toLowerCase()];
-  if (resource === undefined) throw new CliError(`error: the server doesn't have a resource type "${type}"`);
-  return name === undefined ? { resource } : { resource, name };
-}
-
-function notFound(name: string, kind = 'pods'): ApiStatusError {
-  return new ApiStatusError(failureStatus(404, `${kind} "${name}" not found`, { name, kind }));
-}
-
-function noResources(namespace: string | undefined): string {
-  return namespace === undefined ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`;
-}
-
-function byNamespaceAndName(a: Pod, b: Pod): number {
-  return podNamespace(a).localeCompare(podNamespace(b)) || podName(a).localeCompare(podName(b));
+  return parseTypeArg(arg, RESOURCE_ALIASES);
 }
 
 interface PodQuery {
@@ -108,9 +91,9 @@ async function getPods(ctx: CommandContext, names: readonly string[], opts: GetO
   const query: PodQuery = { namespace, selector: parsed.selector, names: resolved };
   const pods = names.length > 0 && resolved.length === 0 ? [] : selectPods(all, query);
   if (pods.length > 0) ctx.out(renderPods(pods, format, query, ctx, opts.headers, names.length === 1));
-  for (const name of missing) ctx.err(`${formatClientError(notFound(name))}\n`);
+  for (const name of missing) ctx.err(`${formatClientError(notFoundError('pods', name))}\n`);
   if (missing.length > 0) return 1;
-  if (pods.length === 0 && names.length === 0 && !opts.watch) ctx.err(noResources(namespace));
+  if (pods.length === 0 && names.length === 0 && !opts.watch) ctx.err(noResourcesMessage(namespace));
   if (opts.watch) return watchPods(ctx, query, format, pods, opts.headers && pods.length === 0);
   return 0;
 }
@@ -127,8 +110,8 @@ async function watchPods(ctx: CommandContext, query: PodQuery, format: OutputFor
   const off = ctx.io.onInterrupt(() => stop.abort());
   const emit = (pod: Pod): void => {
     if (format === 'json' || format === 'yaml') {
-      const object = withKind(pod, 'v1', 'Pod');
-      ctx.out(format === 'json' ? `${JSON.stringify(object, null, 4)}\n` : `---\n${encodeYaml(object)}`);
+      const object = renderObjects([withKind(pod, 'v1', 'Pod')], format, true);
+      ctx.out(format === 'json' ? object : `---\n${object}`);
       return;
     }
     ctx.out(renderPods([pod], format, query, ctx, headerPending, true));
@@ -160,7 +143,7 @@ async function getEvents(ctx: CommandContext, opts: GetOptions, format: OutputFo
     return 0;
   }
   if (events.length === 0) {
-    ctx.err(noResources(namespace));
+    ctx.err(noResourcesMessage(namespace));
     return 0;
   }
   ctx.out(printEvents(events, { now: ctx.clock.now(), showNamespace: namespace === undefined }));
@@ -171,7 +154,7 @@ async function getNode(ctx: CommandContext, names: readonly string[], opts: GetO
   const node = await ctx.client.node();
   const name = node.metadata?.name ?? '';
   const other = names.find((n) => n !== name);
-  if (other !== undefined) throw notFound(other, 'nodes');
+  if (other !== undefined) throw notFoundError('nodes', other);
   if (format === 'name') ctx.out(`node/${name}\n`);
   else if (format === 'json' || format === 'yaml') ctx.out(renderObjects([withKind(node, 'v1', 'Node')], format, names.length === 1));
   else {
@@ -197,7 +180,7 @@ async function getManifests(ctx: CommandContext, opts: GetOptions, format: Outpu
     return 0;
   }
   if (files.length === 0) {
-    ctx.err('No resources found\n');
+    ctx.err(noResourcesMessage(undefined));
     return 0;
   }
   ctx.out(printManifests(files, { noHeaders: !opts.headers }));

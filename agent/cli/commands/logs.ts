@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../config/duration.js';
 import { chooseContainer } from '../resolve-pod.js';
-import { CliError, commandContext, copyInto, INTERRUPTED_EXIT_CODE, DEFAULT_NAMESPACE, findPodByName, podName, podNamespace, runAction, type ClientCommandDeps } from './context.js';
+import { CliError, commandContext, copyInto, INTERRUPTED_EXIT_CODE, DEFAULT_NAMESPACE, findPodByName, parseIntFlag, podName, podNamespace, runAction, stripPodType, type ClientCommandDeps } from './context.js';
 
 interface LogsOptions {
   readonly namespace: string;
@@ -17,8 +17,7 @@ interface LogsOptions {
 
 /** --tail: -1 (all lines) or a count. */
 export function parseTail(value: string): number | undefined {
-  if (!/^-?\d+$/.test(value)) throw new CliError(`error: invalid argument "${value}" for "--tail" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
-  const n = Number.parseInt(value, 10);
+  const n = parseIntFlag(value, '--tail');
   return n < 0 ? undefined : n;
 }
 
@@ -48,7 +47,7 @@ export function registerLogsCommand(program: Command, deps: ClientCommandDeps = 
     .action(async (nameArg: string, opts: LogsOptions, command: Command) => {
       const ctx = commandContext(command, deps);
       await runAction(ctx, async () => {
-        const name = nameArg.startsWith('pod/') || nameArg.startsWith('pods/') || nameArg.startsWith('po/') ? nameArg.slice(nameArg.indexOf('/') + 1) : nameArg;
+        const name = stripPodType(nameArg);
         const tailLines = parseTail(opts.tail);
         const sinceSeconds = opts.since === undefined ? undefined : parseSince(opts.since);
         const pod = await findPodByName(ctx, opts.namespace, name);

@@ -20,7 +20,7 @@ export function withKind<T extends object>(object: T, apiVersion: string, kind: 
   return ordered;
 }
 
-export function asList(items: readonly unknown[]): Record<string, unknown> {
+function asList(items: readonly unknown[]): Record<string, unknown> {
   return { apiVersion: 'v1', items, kind: 'List', metadata: { resourceVersion: '' } };
 }
 

@@ -279,7 +279,7 @@ function describeEnv(c: Container, w: PrefixWriter, fieldRefValue: (e: EnvVar) =
  * resource.ExtractContainerResourceValue: ceil(value / divisor), cpu compared in milli-units
  * (MilliValue), the others in units (Value), both rounded up; unsupported resources show ''.
  */
-export function resourceFieldValue(c: Container, resource: string, divisor: string | undefined): string {
+function resourceFieldValue(c: Container, resource: string, divisor: string | undefined): string {
   const [, kind, name] = /^(limits|requests)\.(cpu|memory|ephemeral-storage)$/.exec(resource) ?? [];
   if (!kind || !name) return '';
   const list = kind === 'limits' ? c.resources?.limits : c.resources?.requests;
@@ -370,7 +370,7 @@ export function describeEvents(events: readonly NodeletEvent[], w: PrefixWriter,
 }
 
 /** The event's Source.Component: the store keeps `component, host`. */
-export function eventComponent(source: string): string {
+function eventComponent(source: string): string {
   const comma = source.indexOf(', ');
   return comma >= 0 ? source.slice(0, comma) : source;
 }

@@ -8,7 +8,7 @@ import { type ContainersContext, type DescribeStyle, PrefixWriter, describeConta
 import { timestampSince } from './duration.js';
 import { KUBECTL_DESCRIBE, tabwrite } from './table.js';
 
-export { describeProbe, eventComponent } from './describe-blocks.js';
+export { describeProbe } from './describe-blocks.js';
 
 export interface DescribeOptions {
   /** Minutes east of UTC for the dates; defaults to the local time zone, as kubectl does. */

@@ -7,9 +7,7 @@
 import type Docker from 'dockerode';
 import type { ContainerSpec, MountSpec } from '../../core/runtime-types.js';
 import { LABELS } from '../../core/labels.js';
-
-/** SecuritySpec.seccomp prefix of a Localhost profile (translate/security.ts writes it). */
-const LOCALHOST_SECCOMP_PREFIX = 'localhost/';
+import { LOCALHOST_SECCOMP_PREFIX } from '../../translate/security.js';
 
 export interface CreateContext {
   /** The pod's sandbox, for containers whose namespaces are 'sandbox'. */

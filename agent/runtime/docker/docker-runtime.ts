@@ -22,6 +22,8 @@ import { localhostSeccompPath, toCreateOptions } from './create-options.js';
 import { dockerEvents } from './events.js';
 import { fromInspect, groupPods, listCacheKey, type InspectJson } from './from-inspect.js';
 import { applyDefaultImageTag } from './image-ref.js';
+import { jsonLines } from './json-lines.js';
+import { goPathError } from '../host-fs.js';
 
 export interface DockerRuntimeOptions {
   readonly docker: Docker;
@@ -178,7 +180,6 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
-    this.#inspected.delete(id);
     try {
       this.#calls.containerStop++;
       await this.#docker.getContainer(id).stop({ t: Math.max(0, Math.floor(graceSeconds)) });
@@ -446,7 +447,7 @@ async function createOptions(spec: ContainerSpec, ctx: { sandboxId?: string }): 
     try {
       seccompProfile = await readFile(profilePath, 'utf8');
     } catch (e) {
-      throw new ContainerRunError('CreateContainerError', `cannot load seccomp profile ${JSON.stringify(profilePath)}: ${goFsError(e, profilePath)}`, { retryable: false, cause: e });
+      throw new ContainerRunError('CreateContainerError', `cannot load seccomp profile ${JSON.stringify(profilePath)}: ${goPathError(e, profilePath)}`, { retryable: false, cause: e });
     }
   }
   try {
@@ -454,20 +455,6 @@ async function createOptions(spec: ContainerSpec, ctx: { sandboxId?: string }): 
   } catch (e) {
     throw new ContainerRunError('CreateContainerError', errorMessage(e), { retryable: false, cause: e });
   }
-}
-
-const GO_ERRNO_TEXT: Readonly<Record<string, string>> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'not a directory',
-};
-
-/** A Node fs error as Go's *os.PathError prints it ("open /x: no such file or directory"). */
-function goFsError(e: unknown, path: string): string {
-  const err = e as NodeJS.ErrnoException;
-  const text = err.code ? GO_ERRNO_TEXT[err.code] : undefined;
-  return text ? `${err.syscall ?? 'open'} ${err.path ?? path}: ${text}` : errorMessage(e);
 }
 
 class LimitedSink {
@@ -494,31 +481,6 @@ function progressLine(message: unknown): { error?: string; text?: string } {
   if (typeof m.error === 'string' && m.error) return { error: m.error };
   const parts = [m.id, m.status, m.progress].filter((p): p is string => typeof p === 'string' && p !== '');
   return parts.length > 0 ? { text: parts.join(' ') } : {};
-}
-
-async function* jsonLines(stream: Readable): AsyncGenerator<unknown, void, undefined> {
-  let pending = '';
-  const flush = function* (final: boolean): Generator<unknown, void, undefined> {
-    let newline = pending.indexOf('\n');
-    while (newline !== -1 || (final && pending.trim() !== '')) {
-      const end = newline === -1 ? pending.length : newline;
-      const line = pending.slice(0, end).trim();
-      pending = pending.slice(end + 1);
-      if (line) {
-        try {
-          yield JSON.parse(line) as unknown;
-        } catch {
-          yield { status: line };
-        }
-      }
-      newline = pending.indexOf('\n');
-    }
-  };
-  for await (const chunk of stream) {
-    pending += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-    yield* flush(false);
-  }
-  yield* flush(true);
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -8,6 +8,7 @@ import type Docker from 'dockerode';
 import { LABELS } from '../../core/labels.js';
 import { errorMessage } from '../../core/errors.js';
 import type { ContainerEventAction, RuntimeEvent } from '../pod-runtime.js';
+import { jsonLines } from './json-lines.js';
 
 const ACTIONS: readonly ContainerEventAction[] = ['create', 'start', 'die', 'oom', 'destroy'];
 
@@ -101,6 +102,7 @@ export async function* dockerEvents(opts: EventStreamOptions): AsyncGenerator<Ru
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
+      // A malformed line comes as { status } and is no event; the periodic relist covers it.
       for await (const message of jsonLines(stream)) {
         const event = fromDockerEvent(message, nodeName);
         if (event) yield event;
@@ -117,26 +119,5 @@ export async function* dockerEvents(opts: EventStreamOptions): AsyncGenerator<Ru
     logger?.debug({ err: endError, retryInMs: delayMs }, 'docker events: disconnected');
     down = true;
     yield { type: 'disconnected', error: endError };
-  }
-}
-
-/** Docker writes one JSON object per line; chunks may split or join lines. */
-async function* jsonLines(stream: Readable): AsyncGenerator<unknown, void, undefined> {
-  let pending = '';
-  for await (const chunk of stream) {
-    pending += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-    let newline = pending.indexOf('\n');
-    while (newline !== -1) {
-      const line = pending.slice(0, newline).trim();
-      pending = pending.slice(newline + 1);
-      if (line) {
-        try {
-          yield JSON.parse(line) as unknown;
-        } catch {
-          // A malformed line is dropped; the periodic relist covers anything it meant.
-        }
-      }
-      newline = pending.indexOf('\n');
-    }
   }
 }

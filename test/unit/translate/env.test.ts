@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Container, EnvVar, Pod } from 'kubernetes-types/core/v1.js';
-import { computeEnv, formatMap, goQuote, podFieldValue, type EnvContext } from '../../../agent/translate/env.js';
+import { computeEnv, formatMap, podFieldValue, type EnvContext } from '../../../agent/translate/env.js';
+import { goQuote } from '../../../agent/manifest/field-issue.js';
 
 const ctx: EnvContext = {
   hostIPs: ['192.0.2.10', '2001:db8::10'],
