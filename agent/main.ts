@@ -16,7 +16,8 @@ import { EventStore } from './events/event-store.js';
 import { Agent } from './agent.js';
 import type { TranslateContext } from './translate/container-spec.js';
 import { AgentApiBackend } from './api-backend.js';
-import { startApiServer } from './api/server.js';
+import { startApiServer, type ApiServer } from './api/server.js';
+import { createPeerLookup } from './api/peer-credentials.js';
 import { createMetrics } from './api/metrics.js';
 import { startHealthServer } from './api/health-server.js';
 import { NODELET_VERSION } from './version.js';
@@ -82,6 +83,23 @@ export interface RunningAgent {
   reloadConfig(): Promise<ConfigReload>;
 }
 
+/**
+ * The admin socket (every route; its group is root-equivalent) and, unless turned off, the
+ * read-only socket (reads only). Writes and execs on either are audited with the caller's
+ * SO_PEERCRED; both cap their connections.
+ */
+async function startApiServers(config: AgentConfig, deps: { backend: AgentApiBackend; registry: Parameters<typeof startApiServer>[0]['registry']; logger: Logger }): Promise<ApiServer[]> {
+  const common = { ...deps, version: NODELET_VERSION, peer: createPeerLookup(), adminSocket: config.apiSocket, limits: { maxConnections: config.apiMaxConnections, idleTimeoutMs: config.apiIdleTimeoutMs } };
+  const admin = await startApiServer({ ...common, socketPath: config.apiSocket, group: config.apiSocketGroup, role: 'admin' });
+  if (config.apiReadOnlySocket === '') return [admin];
+  try {
+    return [admin, await startApiServer({ ...common, socketPath: config.apiReadOnlySocket, group: config.apiReadOnlySocketGroup, role: 'read-only' })];
+  } catch (err) {
+    await admin.close();
+    throw err;
+  }
+}
+
 /** Builds and starts everything for `nodelet run`. */
 export async function startAgent(config: AgentConfig, opts: { logger?: Logger; loadConfig?: () => Promise<AgentConfig> } = {}): Promise<RunningAgent> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, base: { node: config.nodeName } });
@@ -131,8 +149,8 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     startedAt,
   });
   const metrics = createMetrics({ defaultMetrics: true });
-  // The API socket comes up first, so `nodelet get pods` answers while the first sync runs.
-  const api = await startApiServer({ socketPath: config.apiSocket, group: config.apiSocketGroup, backend, version: NODELET_VERSION, registry: metrics.registry, logger: logger.child({ component: 'api' }) });
+  // The API sockets come up first, so `nodelet get pods` answers while the first sync runs.
+  const apis = await startApiServers(config, { backend, registry: metrics.registry, logger: logger.child({ component: 'api' }) });
   const health = config.metricsAddress
     ? await startHealthServer(config.metricsAddress, { registry: metrics.registry, ready: () => backend.ready(), healthy: () => backend.healthy() })
     : undefined;
@@ -179,7 +197,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     stop: async () => {
       await reporter?.stop();
       await agent.stop();
-      await api.close();
+      await Promise.all(apis.map((api) => api.close()));
       await health?.close();
       logger.info({}, 'nodelet stopped; containers left running');
       logger.flush();

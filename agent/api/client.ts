@@ -112,20 +112,59 @@ async function errorFrom(res: IncomingMessage): Promise<ApiStatusError> {
   return new ApiStatusError(failureStatus(code, text.trim() || `the server responded with HTTP ${code}`));
 }
 
+export interface ApiClientOptions {
+  /**
+   * The agent's read-only socket: reads (GET) go there when the admin socket refuses this user
+   * (EACCES), as for a member of apiReadOnlySocketGroup only. Writes and exec never do.
+   */
+  readonly readOnlySocket?: string;
+}
+
+/** A connect error that means "not allowed to use this socket". */
+function isPermissionError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM';
+}
+
 export class ApiClient {
   readonly socketPath: string;
+  readonly readOnlySocket: string | undefined;
+  /** Set once the admin socket refused us: reads go straight to the read-only socket. */
+  #readsOnReadOnly = false;
 
-  constructor(socketPath: string) {
+  constructor(socketPath: string, opts: ApiClientOptions = {}) {
     this.socketPath = socketPath;
+    this.readOnlySocket = opts.readOnlySocket;
   }
 
-  #request(method: string, path: string, extra: Partial<RequestOptions> = {}, signal?: AbortSignal, body?: string): Promise<IncomingMessage> {
+  #send(socketPath: string, method: string, path: string, extra: Partial<RequestOptions>, signal: AbortSignal | undefined, body: string | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: this.socketPath, method, path, ...extra, ...(signal === undefined ? {} : { signal }) });
+      const req = request({ socketPath, method, path, ...extra, ...(signal === undefined ? {} : { signal }) });
       req.once('response', resolve);
-      req.once('error', (err) => reject(this.#connectError(err)));
+      req.once('error', reject);
       req.end(body);
     });
+  }
+
+  async #request(method: string, path: string, extra: Partial<RequestOptions> = {}, signal?: AbortSignal, body?: string): Promise<IncomingMessage> {
+    const readOnly = method === 'GET' ? this.readOnlySocket : undefined;
+    if (readOnly !== undefined && this.#readsOnReadOnly) {
+      return this.#send(readOnly, method, path, extra, signal, body).catch((err: unknown) => Promise.reject(this.#connectError(err, readOnly)));
+    }
+    try {
+      return await this.#send(this.socketPath, method, path, extra, signal, body);
+    } catch (err) {
+      if (readOnly === undefined || !isPermissionError(err)) throw this.#connectError(err);
+      try {
+        const res = await this.#send(readOnly, method, path, extra, signal, body);
+        this.#readsOnReadOnly = true;
+        return res;
+      } catch (second) {
+        // Say why neither socket would do: the admin one refused, the read-only one is missing or refused too.
+        if ((second as NodeJS.ErrnoException).code === 'ABORT_ERR') throw second;
+        throw new AgentUnreachableError(this.socketPath, `${unreachableReason(err)}; the read-only socket ${readOnly}: ${unreachableReason(second)}`, { cause: err });
+      }
+    }
   }
 
   async #post<T>(path: string, body: unknown): Promise<T> {
@@ -135,11 +174,11 @@ export class ApiClient {
     return JSON.parse(await readBody(res)) as T;
   }
 
-  #connectError(err: unknown): Error {
+  #connectError(err: unknown, socketPath = this.socketPath): Error {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ABORT_ERR') return err as Error;
     // unreachableReason words the codes a user can act on and falls back to the error's message.
-    return new AgentUnreachableError(this.socketPath, unreachableReason(err), { cause: err });
+    return new AgentUnreachableError(socketPath, unreachableReason(err), { cause: err });
   }
 
   async #json<T>(method: string, path: string): Promise<T> {

@@ -7,7 +7,8 @@ import type { Duplex } from 'node:stream';
 import { errorMessage } from '../core/errors.js';
 import { ApiError, type ExecSession } from './backend.js';
 import { toStatus, type HandlerDeps } from './handlers.js';
-import { EXEC_PROTOCOL, findPod, matchRoute, parseExecQuery, ROUTE_METHODS, UNKNOWN_PATH_MESSAGE } from './routes.js';
+import { EXEC_PROTOCOL, findPod, matchRoute, parseExecQuery, ROUTE_METHODS, UNKNOWN_PATH_MESSAGE, type RouteMatch } from './routes.js';
+import { admit } from './access-guard.js';
 import { decodeResizePayload, encodeExitFrame, encodeFrame, FRAME, FrameDecoder } from './stream-frames.js';
 
 /** What Docker reports when it cannot tell an exec's exit code (and `sh` uses for "cannot execute"). */
@@ -42,6 +43,17 @@ export function createUpgradeHandler(deps: HandlerDeps, tracker: UpgradeTracker)
 async function startExec(deps: HandlerDeps, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://nodelet');
   const match = matchRoute(url.pathname);
+  const trail = await admit(deps.access, deps.logger, req, url, match);
+  try {
+    await upgradeToExec(deps, req, socket, head, url, match);
+    trail?.finish(socket.destroyed ? 0 : 101);
+  } catch (err) {
+    trail?.finish(toStatus(err).code);
+    throw err;
+  }
+}
+
+async function upgradeToExec(deps: HandlerDeps, req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, match: RouteMatch | undefined): Promise<void> {
   if (match === undefined) throw new ApiError(404, UNKNOWN_PATH_MESSAGE);
   if (match.route !== 'exec') throw new ApiError(400, `upgrade is only supported on the exec subresource`);
   if (!ROUTE_METHODS.exec.includes(req.method ?? '')) throw new ApiError(405, 'the server does not allow this method on the requested resource');

@@ -11,6 +11,8 @@ import { containerHasTty, findPod, matchRoute, parseLogQuery, ROUTE_METHODS, UNK
 import { FRAME, FrameDecoder } from './stream-frames.js';
 import type { DaemonSetEditRequest } from '../daemonset/controller.js';
 import { goArch } from '../node/node-model.js';
+import { admit, type AccessPolicy } from './access-guard.js';
+import type { AuditDetails } from './audit.js';
 
 export interface HandlerDeps {
   readonly backend: ApiBackend;
@@ -19,6 +21,8 @@ export interface HandlerDeps {
   /** When set, GET /metrics on the socket serves it too. */
   readonly registry?: Registry;
   readonly logger?: Logger;
+  /** Which socket this is (admin or read-only) and how callers of writes and execs are identified. */
+  readonly access: AccessPolicy;
 }
 
 /** Maps any thrown value to a Status: ApiError keeps its code, anything else is a 500. */
@@ -59,7 +63,7 @@ function list(kind: string, items: readonly unknown[], apiVersion = 'v1'): Recor
 
 export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    void handle(deps, req, res).catch((err: unknown) => {
+    void admitted(deps, req, res).catch((err: unknown) => {
       const status = toStatus(err);
       if (status.code >= 500) deps.logger?.error({ err, method: req.method, url: req.url }, 'API request failed');
       sendStatus(res, err);
@@ -67,9 +71,16 @@ export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, 
   };
 }
 
-async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** Passes the access gate, then handles; an audited request is logged once its answer is sent. */
+async function admitted(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://nodelet');
   const match = matchRoute(url.pathname);
+  const trail = await admit(deps.access, deps.logger, req, url, match);
+  if (trail !== undefined) res.once('close', () => trail.finish(res.headersSent ? res.statusCode : 0));
+  await handle(deps, req, res, url, match, trail?.details ?? {});
+}
+
+async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerResponse, url: URL, match: RouteMatch | undefined, details: AuditDetails): Promise<void> {
   if (match === undefined) throw new ApiError(404, UNKNOWN_PATH_MESSAGE);
   const method = req.method ?? 'GET';
   if (!ROUTE_METHODS[match.route].includes(method)) throw new ApiError(405, `the server does not allow this method on the requested resource`);
@@ -137,6 +148,8 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       const body = await readJsonBody(req);
       const request = parseEditRequest(body['request']);
       const cause = typeof body['changeCause'] === 'string' ? body['changeCause'] : undefined;
+      details.request = request;
+      if (cause !== undefined) details.changeCause = cause;
       const message = await required(backend.editDaemonSet?.bind(backend))(match.namespace, match.name, request, cause);
       sendJson(res, 200, { message });
       return;
@@ -146,6 +159,8 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
       const body = await readJsonBody(req);
       const specs = Array.isArray(body['specs']) ? body['specs'].filter((x): x is string => typeof x === 'string') : [];
       const overwrite = body['overwrite'] === true;
+      details.specs = specs;
+      details.overwrite = overwrite;
       const out =
         match.route === 'nodeLabels'
           ? await required(backend.labelNode?.bind(backend))(specs, overwrite)

@@ -1,6 +1,8 @@
 // The local API on a unix socket: mode 0660, owned by root and, when configured, by a group
-// whose members may use the CLI without root. A socket file left by a crashed agent is removed;
-// one that a live agent still answers on is not, and the second agent refuses to start.
+// whose members may use the CLI without root. The agent serves two: the admin socket (every
+// route; its group is root-equivalent) and the read-only socket (GETs only, access-guard.ts).
+// A socket file left by a crashed agent is removed; one that a live agent still answers on is
+// not, and the second agent refuses to start.
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -12,6 +14,9 @@ import { ConfigError, NodeletError, errorMessage } from '../core/errors.js';
 import type { ApiBackend } from './backend.js';
 import { createRequestHandler } from './handlers.js';
 import { createUpgradeHandler } from './exec-handler.js';
+import type { SocketRole } from './audit.js';
+import { createPeerLookup, type PeerLookup } from './peer-credentials.js';
+import { limitConnections, type ConnectionLimits } from './connection-limit.js';
 
 export const SOCKET_MODE = 0o660;
 
@@ -25,7 +30,17 @@ export interface ApiServerOptions {
   /** Also serve /metrics on the socket. */
   readonly registry?: Registry;
   readonly logger?: Logger;
+  /** 'read-only' serves reads only; default 'admin'. */
+  readonly role?: SocketRole;
+  /** The admin socket, named in the read-only socket's refusals; default: socketPath. */
+  readonly adminSocket?: string;
+  /** Identifies the callers of writes and execs for the audit log; default: SO_PEERCRED (peer-credentials.ts). */
+  readonly peer?: PeerLookup;
+  /** Open connections and idle timeout; default DEFAULT_CONNECTION_LIMITS. */
+  readonly limits?: ConnectionLimits;
 }
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { maxConnections: 256, idleTimeoutMs: 30_000 };
 
 export interface ApiServer {
   readonly socketPath: string;
@@ -98,9 +113,13 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
   await clearStaleSocket(socketPath);
 
   const upgraded = new Set<Duplex>();
-  const deps = { backend: opts.backend, version: opts.version, registry: opts.registry, logger: opts.logger };
+  const role = opts.role ?? 'admin';
+  const access = { role, adminSocket: opts.adminSocket ?? socketPath, peer: opts.peer ?? createPeerLookup() };
+  const deps = { backend: opts.backend, version: opts.version, registry: opts.registry, logger: opts.logger, access };
   const server = createServer(createRequestHandler(deps));
   server.on('upgrade', createUpgradeHandler(deps, upgraded));
+  const limits = opts.limits ?? DEFAULT_CONNECTION_LIMITS;
+  limitConnections(server, limits, socketPath, opts.logger);
   await listen(server, socketPath);
   // With the usual umask 022 the socket starts as 0755, which only root can connect to, so
   // nobody slips in before these two calls.
@@ -111,7 +130,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     server.close();
     throw new NodeletError('NLT_API_UNAVAILABLE', `cannot set the owner and mode of ${socketPath}: ${errorMessage(err)}`, { cause: err });
   }
-  opts.logger?.info({ socket: socketPath, group: opts.group }, 'API listening');
+  opts.logger?.info({ socket: socketPath, group: opts.group, role, maxConnections: limits.maxConnections }, 'API listening');
 
   let closing: Promise<void> | undefined;
   return {

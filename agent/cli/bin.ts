@@ -7,12 +7,16 @@ import { registerClientCommands } from './commands/index.js';
 import { DEFAULT_API_SOCKET } from './commands/context.js';
 import { NODELET_VERSION as version } from '../version.js';
 import { ApiClient, formatClientError } from '../api/client.js';
+import { readOnlySocketFor } from '../config/config.js';
 
 export function buildProgram(): Command {
   const program = new Command('nodelet')
     .description('Run Kubernetes Pods and DaemonSets from a manifest directory on the local Docker Engine')
     .version(version, '--version', 'print the nodelet version')
     .addOption(new Option('--api-socket <path>', 'unix socket of the local API').env('NODELET_API_SOCKET').default(DEFAULT_API_SOCKET))
+    .addOption(
+      new Option('--api-read-only-socket <path>', "read-only API socket, used for reads when the API socket refuses you (default: the API socket's name with -ro)").env('NODELET_API_READ_ONLY_SOCKET'),
+    )
     .showHelpAfterError();
   registerRunCommand(program);
   registerValidateCommand(program);
@@ -23,7 +27,8 @@ export function buildProgram(): Command {
     .action(async () => {
       console.log(`Client Version: v${version}`);
       try {
-        const server = await new ApiClient(program.opts<{ apiSocket: string }>().apiSocket).version();
+        const globals = program.opts<{ apiSocket: string; apiReadOnlySocket?: string }>();
+        const server = await new ApiClient(globals.apiSocket, { readOnlySocket: globals.apiReadOnlySocket ?? readOnlySocketFor(globals.apiSocket) }).version();
         console.log(`Server Version: ${server.gitVersion}`);
       } catch (err) {
         console.error(formatClientError(err));

@@ -23,9 +23,11 @@ export function registerRunCommand(program: Command): void {
     const flags: Record<string, unknown> = { ...opts };
     if (flags.podManifestPath !== undefined && flags.manifestDir === undefined) flags.manifestDir = flags.podManifestPath;
     delete flags.podManifestPath;
-    // --api-socket is a program-level option shared with the client commands.
-    const globals = program.opts<{ apiSocket?: string }>();
-    if (program.getOptionValueSource('apiSocket') === 'cli' || program.getOptionValueSource('apiSocket') === 'env') flags.apiSocket = globals.apiSocket;
+    // --api-socket and --api-read-only-socket are program-level options shared with the client commands.
+    const globals = program.opts<{ apiSocket?: string; apiReadOnlySocket?: string }>();
+    const given = (key: string): boolean => program.getOptionValueSource(key) === 'cli' || program.getOptionValueSource(key) === 'env';
+    if (given('apiSocket')) flags.apiSocket = globals.apiSocket;
+    if (given('apiReadOnlySocket')) flags.apiReadOnlySocket = globals.apiReadOnlySocket;
     let running: Awaited<ReturnType<typeof startAgent>> | undefined;
     // SIGHUP (`systemctl reload nodelet`) re-reads the config; without a handler it would kill
     // the process, so the handler is in place before anything slow starts.

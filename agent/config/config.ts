@@ -12,7 +12,15 @@ export interface AgentConfig {
   readonly nodeName: string;
   readonly dockerHost: string;
   readonly apiSocket: string;
+  /** Group of the admin socket: root-equivalent (exec in any pod, manifest edits, taints). */
   readonly apiSocketGroup?: string;
+  /** The read-only socket (GETs only: get, describe, logs, events); '' = none. */
+  readonly apiReadOnlySocket: string;
+  readonly apiReadOnlySocketGroup?: string;
+  /** Open connections allowed on each API socket; more are refused. */
+  readonly apiMaxConnections: number;
+  /** A connection with no request in flight is closed after this long without traffic (ms). */
+  readonly apiIdleTimeoutMs: number;
   readonly podInfraImage: string;
   readonly podNetwork: string;
   readonly parallelism: number;
@@ -53,7 +61,11 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: 'nodeName', flag: 'node-name', kind: 'string', description: 'node name (default: hostname, lower-cased)' },
   { key: 'dockerHost', flag: 'docker-host', kind: 'string', description: 'Docker Engine endpoint (default: $DOCKER_HOST, else unix:///var/run/docker.sock)' },
   { key: 'apiSocket', flag: 'api-socket', kind: 'string', description: 'unix socket of the local API' },
-  { key: 'apiSocketGroup', flag: 'api-socket-group', kind: 'string', description: 'group owning the API socket (mode 0660)' },
+  { key: 'apiSocketGroup', flag: 'api-socket-group', kind: 'string', description: 'group owning the API socket (mode 0660); its members are root-equivalent' },
+  { key: 'apiReadOnlySocket', flag: 'api-read-only-socket', kind: 'string', description: "read-only API socket: get, describe, logs, events (default: the API socket's name with -ro; empty: off)" },
+  { key: 'apiReadOnlySocketGroup', flag: 'api-read-only-socket-group', kind: 'string', description: 'group owning the read-only API socket (mode 0660)' },
+  { key: 'apiMaxConnections', flag: 'api-max-connections', kind: 'integer', description: 'open connections allowed on each API socket' },
+  { key: 'apiIdleTimeout', flag: 'api-idle-timeout', kind: 'duration', description: 'close an API connection idle (no request in flight) this long' },
   { key: 'podInfraImage', flag: 'pod-infra-image', kind: 'string', description: 'sandbox (pause) image' },
   { key: 'podNetwork', flag: 'pod-network', kind: 'string', description: "Docker network for pods without hostNetwork ('bridge', 'none' or a network name)" },
   { key: 'parallelism', flag: 'parallelism', kind: 'integer', description: 'pods synced in parallel' },
@@ -72,6 +84,8 @@ const DEFAULTS = {
   manifestDir: '/etc/kubernetes/manifests',
   stateDir: '/var/lib/nodelet',
   apiSocket: '/run/nodelet/nodelet.sock',
+  apiMaxConnections: 256,
+  apiIdleTimeout: '30s',
   podInfraImage: 'registry.k8s.io/pause:3.10',
   podNetwork: 'bridge',
   parallelism: 16,
@@ -91,6 +105,11 @@ export interface ConfigInputs {
   readonly file?: unknown;
   readonly configFile?: string;
   readonly hostname: string;
+}
+
+/** The read-only socket next to an admin socket: /run/nodelet/nodelet.sock -> /run/nodelet/nodelet-ro.sock. */
+export function readOnlySocketFor(apiSocket: string): string {
+  return apiSocket.endsWith('.sock') ? `${apiSocket.slice(0, -'.sock'.length)}-ro.sock` : `${apiSocket}-ro`;
 }
 
 export function envName(key: string): string {
@@ -131,9 +150,14 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     }
     return ms;
   };
-  const parallelismRaw = pick('parallelism');
-  const parallelism = typeof parallelismRaw === 'number' ? parallelismRaw : Number.parseInt(String(parallelismRaw), 10);
-  if (!Number.isInteger(parallelism) || parallelism < 1 || parallelism > 256) problems.push(`parallelism: must be an integer between 1 and 256, got ${JSON.stringify(parallelismRaw)}`);
+  const integer = (key: string, min: number, max: number): number => {
+    const raw = pick(key);
+    const n = typeof raw === 'number' ? raw : /^\s*-?\d+\s*$/.test(String(raw)) ? Number.parseInt(String(raw), 10) : Number.NaN;
+    if (!Number.isInteger(n) || n < min || n > max) problems.push(`${key}: must be an integer between ${min} and ${max}, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+  const parallelism = integer('parallelism', 1, 256);
+  const apiMaxConnections = integer('apiMaxConnections', 1, 65536);
 
   for (const opt of OPTIONS) {
     if (opt.kind !== 'enum') continue;
@@ -156,13 +180,22 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
   const maxMs = duration('crashLoopBackOff.max', backoff.max ?? '300s');
   if (initialMs > maxMs) problems.push('crashLoopBackOff: initial must not exceed max');
 
+  const apiSocket = str('apiSocket');
+  const readOnlyRaw = pick('apiReadOnlySocket');
+  const apiReadOnlySocket = readOnlyRaw === undefined ? readOnlySocketFor(apiSocket) : String(readOnlyRaw);
+  if (apiReadOnlySocket !== '' && apiReadOnlySocket === apiSocket) problems.push(`apiReadOnlySocket: must differ from apiSocket (${apiSocket})`);
+
   const config: AgentConfig = {
     manifestDir: str('manifestDir').replace(/(.)\/+$/, '$1'),
     stateDir: str('stateDir'),
     nodeName,
     dockerHost,
-    apiSocket: str('apiSocket'),
+    apiSocket,
     apiSocketGroup: (pick('apiSocketGroup') as string | undefined) || undefined,
+    apiReadOnlySocket,
+    apiReadOnlySocketGroup: (pick('apiReadOnlySocketGroup') as string | undefined) || undefined,
+    apiMaxConnections,
+    apiIdleTimeoutMs: duration('apiIdleTimeout', pick('apiIdleTimeout')),
     podInfraImage: str('podInfraImage'),
     podNetwork: str('podNetwork'),
     parallelism,
@@ -182,6 +215,7 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
   };
   if (config.resyncPeriodMs < 1000) problems.push('resyncPeriod: must be at least 1s');
   if (config.fileCheckFrequencyMs < 1000) problems.push('fileCheckFrequency: must be at least 1s');
+  if (config.apiIdleTimeoutMs < 1000) problems.push('apiIdleTimeout: must be at least 1s');
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze(config);
 }

@@ -8,6 +8,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { ApiClient, ApiStatusError, formatClientError } from '../../api/client.js';
 import { failureStatus } from '../../api/kube-status.js';
 import { resolvePod } from '../resolve-pod.js';
+import { readOnlySocketFor } from '../../config/config.js';
 
 export const DEFAULT_API_SOCKET = '/run/nodelet/nodelet.sock';
 export const DEFAULT_NAMESPACE = 'default';
@@ -66,9 +67,12 @@ function rootOf(command: Command): Command {
 
 export function commandContext(command: Command, deps: ClientCommandDeps): CommandContext {
   const io: CliIo = { ...processIo(), ...deps.io };
-  const socket = rootOf(command).opts<{ apiSocket?: string }>().apiSocket ?? DEFAULT_API_SOCKET;
+  const globals = rootOf(command).opts<{ apiSocket?: string; apiReadOnlySocket?: string }>();
+  const socket = globals.apiSocket ?? DEFAULT_API_SOCKET;
+  // Reads fall back to the read-only socket when this user may not use the admin one (EACCES).
+  const readOnlySocket = globals.apiReadOnlySocket ?? readOnlySocketFor(socket);
   return {
-    client: new ApiClient(socket),
+    client: new ApiClient(socket, { readOnlySocket }),
     io,
     clock: deps.clock ?? systemClock,
     watchIntervalMs: deps.watchIntervalMs ?? 1000,
