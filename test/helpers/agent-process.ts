@@ -34,8 +34,13 @@ export function collectLogLines(stdout: NodeJS.ReadableStream | null): Record<st
   return lines;
 }
 
-export function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = process.env): AgentProcess {
-  const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, BIN, 'run', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `nofile`: the agent's descriptor limit (soft and hard, so Node cannot raise it), set by the shell that execs it. */
+export function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = process.env, opts: { nofile?: number } = {}): AgentProcess {
+  const argv = [process.execPath, ...AGENT_NODE_FLAGS, BIN, 'run', ...args];
+  const child =
+    opts.nofile === undefined
+      ? spawn(process.execPath, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn('sh', ['-c', `ulimit -n ${opts.nofile} && exec "$@"`, 'sh', ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines = collectLogLines(child.stdout);
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
