@@ -69,7 +69,7 @@ describe('API audit: the caller of every write and exec', () => {
     // A write by root from this process: its own pid and uid 0.
     await new ApiClient(socket).labelNode(['audit-test=yes'], false);
 
-    await waitUntil(() => audits(a).length >= 3 || undefined, 'three audit lines', 10_000);
+    await waitUntil(async () => audits(a).length >= 3, 'three audit lines', 10_000);
     const [execLine, deleteLine, labelLine] = audits(a);
     expect(execLine).toMatchObject({
       msg: 'API audit',

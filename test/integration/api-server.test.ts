@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { AgentUnreachableError, ApiClient, ApiStatusError, formatClientError, ty
 import { createMetrics } from '../../agent/api/metrics.js';
 import { startHealthServer, type HealthServer } from '../../agent/api/health-server.js';
 import { isNodeletError } from '../../agent/core/errors.js';
+import { sinkLogger } from '../helpers/log-sink.js';
 import { FakeApiBackend, fakePod, NODE_NAME } from '../helpers/fake-api-backend.js';
 
 let dir: string;
@@ -208,6 +210,52 @@ describe('API server: the socket', () => {
     const file = join(dir, 'not-a-socket');
     writeFileSync(file, 'precious');
     await expect(startApiServer({ socketPath: file, backend, version: '0.1.0' })).rejects.toThrow(`${file} exists and is not a socket; refusing to replace it`);
+  });
+});
+
+describe('API server: connection limits', () => {
+  function idle(): Promise<{ socket: Socket; closed: Promise<number> }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(socketPath);
+      socket.on('error', () => undefined);
+      const started = Date.now();
+      const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now() - started)));
+      socket.once('connect', () => resolve({ socket, closed }));
+      socket.once('error', reject);
+    });
+  }
+
+  it('closes a connection that sends nothing after the idle timeout, but not a quiet log follow', async () => {
+    await server?.close();
+    server = await startApiServer({ socketPath, backend, version: '0.1.0', limits: { maxConnections: 10, idleTimeoutMs: 300 } });
+    const abort = new AbortController();
+    const follow = await client.logs('default', 'web-node1', { follow: true }, abort.signal);
+    let followClosed = false;
+    follow.on('close', () => (followClosed = true));
+    follow.on('error', () => undefined);
+    const { closed } = await idle();
+    expect(await closed).toBeGreaterThanOrEqual(250);
+    // Well past the timeout, the follow (no output at all) still delivers.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(followClosed).toBe(false);
+    backend.appendLog('default', 'web-node1', 'app', 'late line\n');
+    expect(await new Promise<string>((r) => follow.once('data', (d: Buffer) => r(d.toString('utf8'))))).toBe('late line\n');
+    abort.abort();
+  });
+
+  it('refuses connections over the cap, logs that once, and once more when below it again', async () => {
+    await server?.close();
+    const { logger, lines } = sinkLogger();
+    server = await startApiServer({ socketPath, backend, version: '0.1.0', logger, limits: { maxConnections: 3, idleTimeoutMs: 60_000 } });
+    const held = await Promise.all([idle(), idle(), idle()]);
+    const over = await Promise.all([idle(), idle(), idle(), idle()]);
+    // Each one over the cap is closed by the server at once.
+    await Promise.all(over.map((c) => c.closed));
+    expect(lines.filter((l) => l.msg === 'API connection limit reached: new connections are refused until some close (apiMaxConnections)')).toHaveLength(1);
+    for (const c of held) c.socket.destroy();
+    await until(() => lines.some((l) => l.msg === 'API connections below the limit again'));
+    expect(lines.find((l) => l.msg === 'API connections below the limit again')).toMatchObject({ maxConnections: 3, refused: 4 });
+    expect((await client.listPods()).length).toBe(4);
   });
 });
 

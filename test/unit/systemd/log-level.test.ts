@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Writable } from 'node:stream';
-import { createLogger } from '../../../agent/log/logger.js';
 import { controlLogLevel } from '../../../agent/systemd/log-level.js';
-
-function sinkLogger() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
-  // pino writes synchronously to a plain Writable.
-  return { logger: createLogger({ level: 'info', stream }), lines };
-}
+import { sinkLogger } from '../../helpers/log-sink.js';
 
 describe('controlLogLevel', () => {
   it('changes the level of the root and of every child made before, at any depth', () => {

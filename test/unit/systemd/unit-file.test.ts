@@ -65,6 +65,7 @@ describe('systemd/nodelet.service', () => {
   it('its directories are the agent defaults', () => {
     expect(`/var/lib/${service.get('StateDirectory') ?? ''}`).toBe(defaults.stateDir);
     expect(`/run/${service.get('RuntimeDirectory') ?? ''}`).toBe(dirname(defaults.apiSocket));
+    expect(dirname(defaults.apiReadOnlySocket)).toBe(dirname(defaults.apiSocket));
     expect(`/etc/${service.get('ConfigurationDirectory') ?? ''}`).toBe(shellVariable(installText, 'CONFIG_DIR'));
   });
 
