@@ -200,6 +200,35 @@ install_config() {
   fi
 }
 
+# --- the API socket groups ---------------------------------------------------------------
+
+# The group names (not gids) $CONFIG_FILE gives for the API sockets, one a line: apiSocketGroup
+# (root-equivalent: exec in any pod, manifest edits) and apiReadOnlySocketGroup (reads only).
+config_groups() {
+  [[ -f $CONFIG_FILE ]] || return 0
+  "$NODE" -e '
+    const yaml = require(process.argv[1] + "/node_modules/js-yaml");
+    const c = yaml.load(require("fs").readFileSync(process.argv[2], "utf8")) || {};
+    for (const key of ["apiSocketGroup", "apiReadOnlySocketGroup"]) {
+      const g = c[key];
+      if (typeof g === "string" && g !== "" && !/^[0-9]+$/.test(g)) console.log(g);
+    }' "$LIB_DIR" "$CONFIG_FILE" || die "cannot read the API socket groups from $CONFIG_FILE"
+}
+
+# nodelet refuses to start with a socket group that does not exist: create the missing ones as
+# system groups (with no members: adding users is the administrator's decision).
+ensure_groups() {
+  local groups group
+  groups=$(config_groups) || exit 1
+  while IFS= read -r group; do
+    [[ -n $group ]] || continue
+    [[ $group =~ ^[a-z_][a-z0-9_-]*[$]?$ ]] || die "$CONFIG_FILE: \"$group\" is not a valid group name"
+    getent group "$group" >/dev/null && continue
+    groupadd --system "$group" || die "cannot create the group $group"
+    log "created the system group $group (named in $CONFIG_FILE; add users with: usermod -aG $group USER)"
+  done <<<"$groups"
+}
+
 # --- the service --------------------------------------------------------------------------
 
 systemd_running() { [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; }
@@ -267,6 +296,7 @@ main() {
   install_tree
   install_command
   install_config
+  ensure_groups
   check_docker
   install_service
   log "done. Manifests go into $MANIFEST_DIR; settings into $CONFIG_FILE (then: systemctl reload nodelet)"
