@@ -610,6 +610,10 @@ function waitingReasons(
   for (const a of actions) {
     if (a.type !== 'backoff') continue;
     const failure = startFailures.get(a.container);
+    // A config error (a refused subPath, a missing env source) stays what the container waits
+    // on between retries, as with kubelet: its reason cache keeps the error until the next
+    // attempt, and its doBackOff never says CrashLoopBackOff for a container that never ran.
+    if (failure?.reason === 'CreateContainerConfigError') continue;
     if (failure && (failure.reason === 'ErrImagePull' || failure.reason === 'ImagePullBackOff')) {
       const image = findContainer(desired, a.container)?.image ?? '';
       out.set(a.container, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
