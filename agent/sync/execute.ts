@@ -7,7 +7,7 @@
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../log/logger.js';
 import type { DesiredPod } from '../core/types.js';
-import type { ContainerSpec, KillReason, ObservedContainer, ObservedPod, PodAction, PodPlan } from '../core/runtime-types.js';
+import type { ContainerSpec, KillReason, MountSpec, ObservedContainer, ObservedPod, PodAction, PodPlan } from '../core/runtime-types.js';
 import { dirname } from 'node:path';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import type { HostFs } from '../runtime/host-fs.js';
@@ -186,7 +186,7 @@ async function startContainer(
     log.warn({ container: container.name, reason: translated.reason, err: translated.message }, 'container config failed');
     return { reason: translated.reason, message: translated.message, at: deps.now() };
   }
-  const subPathFailure = await prepareSubPathMounts(translated.spec, deps.subPaths, log);
+  const subPathFailure = await prepareSubPathMounts(translated.spec.mounts, deps.subPaths, log);
   if (subPathFailure) {
     deps.events.record(ref, 'Warning', 'Failed', `Error: ${subPathFailure.message}`);
     return { ...subPathFailure, at: deps.now() };
@@ -349,8 +349,8 @@ async function ensureMountSources(spec: ContainerSpec, hostFs: HostFs): Promise<
  * onto its target (the spec's source). The first failure ends the start with kubelet's
  * message, which keeps host paths out of the pod's status; the log has the detail.
  */
-export async function prepareSubPathMounts(spec: ContainerSpec, subPaths: SubPather, log: Logger): Promise<{ reason: 'CreateContainerConfigError'; message: string } | undefined> {
-  for (const m of spec.mounts) {
+export async function prepareSubPathMounts(mounts: readonly MountSpec[], subPaths: SubPather, log: Logger): Promise<{ reason: 'CreateContainerConfigError'; message: string } | undefined> {
+  for (const m of mounts) {
     if (m.kind !== 'bind' || !m.subPath) continue;
     const started = performance.now();
     const r = await subPaths.prepare(m.subPath, m.source);

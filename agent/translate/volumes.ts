@@ -2,7 +2,9 @@
 // translateMountPropagation, kuberuntime_container.go makeMounts for the termination log,
 // pkg/volume/emptydir calculateEmptyDirMemorySize, pkg/volume/downwardapi CollectData).
 // Pure: planVolumes says what the host must hold before containers start (the HostFs
-// adapter does it), toMounts says what each container binds.
+// adapter does it), toMounts says what each container binds. A subPath mount binds a target
+// under the pod directory that the executor mounts from the safely opened subPath at each
+// start (translate/subpath.ts), never the joined volume path.
 import type { Container, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
 import type { DesiredPod } from '../core/types.js';
 import type { MountSpec } from '../core/runtime-types.js';
