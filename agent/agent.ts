@@ -10,6 +10,7 @@ import { formatObjectKey } from './core/types.js';
 import type { ObservedPod, PodAction } from './core/runtime-types.js';
 import type { PodRuntime } from './runtime/pod-runtime.js';
 import type { HostFs } from './runtime/host-fs.js';
+import type { SubPather } from './runtime/subpath.js';
 import { involvedPod, type EventStore } from './events/event-store.js';
 import { stopTimeoutSeconds, type TranslateContext } from './translate/container-spec.js';
 import { errorMessage, isNodeletError, RuntimeError } from './core/errors.js';
@@ -45,6 +46,8 @@ export interface AgentDeps {
   readonly config: AgentConfig;
   readonly runtime: PodRuntime;
   readonly hostFs: HostFs;
+  /** Safe subPath binds at each container start (runtime/subpath.ts). */
+  readonly subPaths: SubPather;
   readonly source: ManifestSourcePort;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -509,6 +512,7 @@ export class Agent {
       const result = await executePlan(desired, observed, plan, {
         runtime: this.#deps.runtime,
         hostFs: this.#deps.hostFs,
+        subPaths: this.#deps.subPaths,
         translate: this.#deps.translate,
         events: this.#deps.events,
         logger: this.#deps.logger,
@@ -606,6 +610,10 @@ function waitingReasons(
   for (const a of actions) {
     if (a.type !== 'backoff') continue;
     const failure = startFailures.get(a.container);
+    // A config error (a refused subPath, a missing env source) stays what the container waits
+    // on between retries, as with kubelet: its reason cache keeps the error until the next
+    // attempt, and its doBackOff never says CrashLoopBackOff for a container that never ran.
+    if (failure?.reason === 'CreateContainerConfigError') continue;
     if (failure && (failure.reason === 'ErrImagePull' || failure.reason === 'ImagePullBackOff')) {
       const image = findContainer(desired, a.container)?.image ?? '';
       out.set(a.container, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });

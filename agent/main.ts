@@ -10,6 +10,7 @@ import { systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { NodeHostFs } from './runtime/host-fs.js';
+import { NodeSubPather } from './runtime/subpath.js';
 import { FileSource } from './source/file-source.js';
 import { parseManifestFile } from './manifest/parse-file.js';
 import { EventStore } from './events/event-store.js';
@@ -130,7 +131,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     podInfraImage: config.podInfraImage,
     nodeAllocatable: { cpuMilli: cpus().length * 1000, memoryBytes: totalmem() },
   };
-  const agent = new Agent({ config, runtime, hostFs, source, clock, logger, events, translate });
+  const agent = new Agent({ config, runtime, hostFs, subPaths: new NodeSubPather(), source, clock, logger, events, translate });
   logger.info({ manifestDir: config.manifestDir, stateDir: config.stateDir, docker: config.dockerHost }, 'nodelet starting');
   const startedAt = clock.now();
   // Filled in once the engine answered; the node view shows it.

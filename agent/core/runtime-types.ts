@@ -18,10 +18,29 @@ export interface MountSpec {
   /**
    * A bind source the executor must create right before it creates the container, when
    * missing: 'file' = an empty file, mode 0666, parent directories 0750 (the termination-message
-   * file); 'directory' = mkdir -p (a subPath, kubelet creates it with the volume root's mode).
-   * Docker's Binds would otherwise create a missing source as a root-owned directory.
+   * file). Docker's Binds would otherwise create a missing source as a root-owned directory.
    */
-  readonly createIfMissing?: 'file' | 'directory';
+  readonly createIfMissing?: 'file';
+  /**
+   * Set for a `subPath`/`subPathExpr` mount: `source` is then the bind target under the pod
+   * directory (`volume-subpaths/...`), which the executor must bind-mount from the subPath,
+   * opened without following symlinks, before every start of the container. Never the joined
+   * path itself: a container that writes to the volume could turn a component into a symlink.
+   */
+  readonly subPath?: SubPathSource;
+}
+
+/** kubelet's subpath.Subpath: what to resolve and bind for one subPath mount. */
+export interface SubPathSource {
+  /** The volume's host directory (kubelet's VolumePath), as configured (may hold symlinks). */
+  readonly volumePath: string;
+  /** The subPath after expansion, cleaned and relative ('.' for the volume itself), no '..'. */
+  readonly subPath: string;
+  /** The volumeMount's name (= the volume's name). */
+  readonly volumeName: string;
+  readonly containerName: string;
+  /** Index of the mount in the container's volumeMounts. */
+  readonly mountIndex: number;
 }
 
 export interface PortBinding {

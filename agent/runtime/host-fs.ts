@@ -2,9 +2,10 @@
 // directories, atomic state files and termination-message reads. The port keeps node:fs out
 // of the sync loop so worker logic can be tested with an in-memory double.
 import { constants as fsConstants } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { unmountBelow } from './mounts.js';
 
 /** `.<name>.<pid>.<12 hex>.tmp`: a dotfile, so the manifest source ignores it. */
 export function atomicTempName(name: string, pid: number, random: string): string {
@@ -38,7 +39,13 @@ export interface HostFs {
    * renaming them (kill -9, power loss); returns their paths. A missing directory is fine.
    */
   removeStaleTempFiles(dir: string): Promise<string[]>;
-  /** rm -rf; a missing path is fine. */
+  /**
+   * rm -rf that is safe with mounts below `path` (subPath binds, a bind an operator left): it
+   * unmounts every one of them first, deepest first, and never deletes across a mount point
+   * that stays (nor into another filesystem), so the data a bind shows is never deleted; it
+   * throws after deleting the rest when something stayed mounted. A missing path is fine; a
+   * symlink is removed, not followed.
+   */
   removeTree(path: string): Promise<void>;
   /** At most `maxBytes` from the start of the file (UTF-8); undefined when it does not exist. */
   readFileLimited(path: string, maxBytes: number): Promise<string | undefined>;
@@ -68,6 +75,13 @@ const EXPECTED: Readonly<Record<string, { readonly type: FileType; readonly desc
  * which is what kubelet reports when FileOrCreate's parent directory is missing.
  */
 export class NodeHostFs implements HostFs {
+  readonly #unmountBelow: (root: string) => Promise<string[]>;
+
+  /** `mounts` replaces the unmount step (tests: a mount that will not go). */
+  constructor(mounts: { readonly unmountBelow: (root: string) => Promise<string[]> } = { unmountBelow }) {
+    this.#unmountBelow = mounts.unmountBelow;
+  }
+
   async checkHostPath(path: string, type: string): Promise<HostPathCheckResult> {
     // hostPathMounter.SetUp re-checks validation's ValidatePathNoBacksteps before anything else.
     if (path.split('/').includes('..')) return { ok: false, message: `invalid HostPath \`${path}\`: must not contain '..'` };
@@ -136,7 +150,17 @@ export class NodeHostFs implements HostFs {
   }
 
   async removeTree(path: string): Promise<void> {
-    await rm(path, { recursive: true, force: true });
+    const top = await lstat(path).catch(() => undefined);
+    if (!top) return;
+    if (!top.isDirectory()) {
+      await rm(path, { force: true });
+      return;
+    }
+    // mountinfo shows resolved paths; `path` is a directory, so only its parents can be links.
+    const root = join(await realpath(dirname(path)), basename(path));
+    const stuck = await this.#unmountBelow(root);
+    const skipped = await removeWithin(root, top.dev, new Set(stuck));
+    if (skipped.length > 0) throw new Error(`not removing ${skipped.join(', ')} below ${path}: still a mount point or another filesystem`);
   }
 
   async readFileLimited(path: string, maxBytes: number): Promise<string | undefined> {
@@ -160,6 +184,31 @@ export class NodeHostFs implements HostFs {
       await handle.close();
     }
   }
+}
+
+/**
+ * Deletes `dir` and what is below it, without following symlinks and without entering a
+ * directory that is a mount point (`mounted`) or on another device than `dev`; returns what
+ * it left for that reason (their parents stay too, not being empty).
+ */
+async function removeWithin(dir: string, dev: number, mounted: ReadonlySet<string>): Promise<string[]> {
+  if (mounted.has(dir)) return [dir];
+  const info = await lstat(dir).catch(() => undefined);
+  if (!info) return [];
+  if (info.dev !== dev) return [dir];
+  const skipped: string[] = [];
+  const entries = await readdir(dir, { withFileTypes: true }).catch((e: unknown) => {
+    if (errnoCode(e) === 'ENOENT') return [];
+    throw e;
+  });
+  for (const entry of entries) {
+    const child = join(dir, entry.name);
+    if (mounted.has(child)) skipped.push(child); // a file can be a mount point too
+    else if (entry.isDirectory()) skipped.push(...(await removeWithin(child, dev, mounted)));
+    else await unlink(child).catch((e: unknown) => (errnoCode(e) === 'ENOENT' ? undefined : Promise.reject(e)));
+  }
+  if (skipped.length === 0) await rmdir(dir).catch((e: unknown) => (errnoCode(e) === 'ENOENT' ? undefined : Promise.reject(e)));
+  return skipped;
 }
 
 async function typeMatchedOrError(path: string, expected: FileType, description: string): Promise<HostPathCheckResult> {

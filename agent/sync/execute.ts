@@ -7,10 +7,12 @@
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../log/logger.js';
 import type { DesiredPod } from '../core/types.js';
-import type { ContainerSpec, KillReason, ObservedContainer, ObservedPod, PodAction, PodPlan } from '../core/runtime-types.js';
+import type { ContainerSpec, KillReason, MountSpec, ObservedContainer, ObservedPod, PodAction, PodPlan } from '../core/runtime-types.js';
 import { dirname } from 'node:path';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import type { HostFs } from '../runtime/host-fs.js';
+import type { SubPather } from '../runtime/subpath.js';
+import { subPathFailureMessage } from '../translate/subpath.js';
 import { involvedPod, type EventStore, type InvolvedObject } from '../events/event-store.js';
 import { LABELS } from '../core/labels.js';
 import { errorMessage } from '../core/errors.js';
@@ -25,6 +27,8 @@ import { defaultPodHost, formatPod } from '../probe/target.js';
 export interface ExecuteDeps {
   readonly runtime: PodRuntime;
   readonly hostFs: HostFs;
+  /** Binds subPath mounts safely before each container start (runtime/subpath.ts). */
+  readonly subPaths: SubPather;
   readonly translate: TranslateContext;
   readonly events: EventStore;
   readonly logger: Logger;
@@ -182,6 +186,11 @@ async function startContainer(
     log.warn({ container: container.name, reason: translated.reason, err: translated.message }, 'container config failed');
     return { reason: translated.reason, message: translated.message, at: deps.now() };
   }
+  const subPathFailure = await prepareSubPathMounts(translated.spec.mounts, deps.subPaths, log);
+  if (subPathFailure) {
+    deps.events.record(ref, 'Warning', 'Failed', `Error: ${subPathFailure.message}`);
+    return { ...subPathFailure, at: deps.now() };
+  }
   try {
     await ensureMountSources(translated.spec, deps.hostFs);
     const id = await deps.runtime.runContainer(translated.spec, { sandboxId });
@@ -311,10 +320,6 @@ async function prepareVolumes(desired: DesiredPod, deps: ExecuteDeps): Promise<{
       current = v.volume;
       await deps.runtime.createMemoryVolume(v.name, v.sizeBytes, { [LABELS.managed]: 'true', [LABELS.podUid]: desired.uid, [LABELS.node]: deps.translate.nodeName });
     }
-    for (const sp of plan.subPaths) {
-      current = sp.volume;
-      await deps.hostFs.ensureDir(sp.path, 0o755);
-    }
     for (const d of plan.dirs) {
       current = d.volume;
       await deps.hostFs.ensureDir(d.path, d.mode);
@@ -329,17 +334,34 @@ async function prepareVolumes(desired: DesiredPod, deps: ExecuteDeps): Promise<{
   return undefined;
 }
 
-/** Mount sources the spec asks to exist (termination-log files, subPathExpr directories). */
+/** Mount sources the spec asks to exist (termination-log files). */
 async function ensureMountSources(spec: ContainerSpec, hostFs: HostFs): Promise<void> {
   for (const m of spec.mounts) {
-    if (m.kind !== 'bind' || !m.createIfMissing) continue;
-    if (m.createIfMissing === 'directory') {
-      await hostFs.ensureDir(m.source, 0o755);
-    } else {
-      await hostFs.ensureDir(dirname(m.source), 0o750);
-      await hostFs.ensureFile(m.source, TERMINATION_LOG_MODE);
-    }
+    if (m.kind !== 'bind' || m.createIfMissing !== 'file') continue;
+    await hostFs.ensureDir(dirname(m.source), 0o750);
+    await hostFs.ensureFile(m.source, TERMINATION_LOG_MODE);
   }
+}
+
+/**
+ * kubelet makeMounts' subPath step, at EVERY start of the container (a volume's content may
+ * have changed since the last one): each subPath mount is bound from the safely opened subPath
+ * onto its target (the spec's source). The first failure ends the start with kubelet's
+ * message, which keeps host paths out of the pod's status; the log has the detail.
+ */
+export async function prepareSubPathMounts(mounts: readonly MountSpec[], subPaths: SubPather, log: Logger): Promise<{ reason: 'CreateContainerConfigError'; message: string } | undefined> {
+  for (const m of mounts) {
+    if (m.kind !== 'bind' || !m.subPath) continue;
+    const started = performance.now();
+    const r = await subPaths.prepare(m.subPath, m.source);
+    const fields = { container: m.subPath.containerName, volumeMount: m.subPath.volumeName, subPath: m.subPath.subPath };
+    if (!r.ok) {
+      log.warn({ ...fields, step: r.step, err: r.detail }, 'subPath preparation failed');
+      return { reason: 'CreateContainerConfigError', message: subPathFailureMessage(r.step, r.detail, m.subPath.volumeName, m.subPath.containerName) };
+    }
+    log.debug({ ...fields, target: m.source, ms: Math.round((performance.now() - started) * 100) / 100 }, 'subPath bound');
+  }
+  return undefined;
 }
 
 /** App containers in parallel, then sidecars in reverse order, then whatever else, then the sandbox. */

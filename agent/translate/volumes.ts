@@ -2,7 +2,9 @@
 // translateMountPropagation, kuberuntime_container.go makeMounts for the termination log,
 // pkg/volume/emptydir calculateEmptyDirMemorySize, pkg/volume/downwardapi CollectData).
 // Pure: planVolumes says what the host must hold before containers start (the HostFs
-// adapter does it), toMounts says what each container binds.
+// adapter does it), toMounts says what each container binds. A subPath mount binds a target
+// under the pod directory that the executor mounts from the safely opened subPath at each
+// start (translate/subpath.ts), never the joined volume path.
 import type { Container, Volume, VolumeMount } from 'kubernetes-types/core/v1.js';
 import type { DesiredPod } from '../core/types.js';
 import type { MountSpec } from '../core/runtime-types.js';
@@ -10,6 +12,8 @@ import { expandWith } from './expand.js';
 import { metadataFieldValue, volumeResourceValue, type EnvVar, type NodeAllocatable } from './env.js';
 import { podMemoryLimitBytes, toExact, wholeValue } from './resources.js';
 import { DEFAULT_TERMINATION_MESSAGE_PATH, DEFAULT_VOLUME_MODE } from '../manifest/defaults.js';
+import { cleanPath } from '../core/paths.js';
+import { subPathBindTarget } from './subpath.js';
 
 /** kubelet creates the termination-message file 0666 so any container user can write it. */
 export const TERMINATION_LOG_MODE = 0o666;
@@ -45,8 +49,6 @@ export interface VolumePlan {
   emptyDirs: { volume: string; path: string }[];
   /** emptyDir medium Memory: Docker tmpfs volumes; size = min(node allocatable, pod memory limit, sizeLimit). */
   memoryVolumes: { volume: string; name: string; sizeBytes?: number }[];
-  /** Static `subPath`s of hostPath/disk emptyDir volumes, created as directories when missing (after the volumes themselves). */
-  subPaths: { volume: string; path: string }[];
   /** Directories to create before `files` (downwardAPI roots and nested item directories), parents first. */
   dirs: { volume: string; path: string; mode: number }[];
   /** downwardAPI files with their content; written atomically. */
@@ -55,24 +57,7 @@ export interface VolumePlan {
   errors: { volume: string; message: string }[];
 }
 
-/** Go filepath.Clean for absolute and relative slash paths. */
-export function cleanPath(p: string): string {
-  if (p === '') return '.';
-  const absolute = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!absolute) out.push('..');
-    } else {
-      out.push(part);
-    }
-  }
-  const joined = out.join('/');
-  if (absolute) return `/${joined}`;
-  return joined === '' ? '.' : joined;
-}
+export { cleanPath };
 
 function joinPath(base: string, rel: string): string {
   return cleanPath(`${base}/${rel}`);
@@ -92,13 +77,9 @@ function isMemoryEmptyDir(v: Volume): boolean {
   return v.emptyDir?.medium === 'Memory';
 }
 
-function allContainers(pod: DesiredPod): Container[] {
-  return [...(pod.pod.spec?.initContainers ?? []), ...(pod.pod.spec?.containers ?? [])];
-}
-
 /** What the host must hold before any container of the pod starts. */
 export function planVolumes(pod: DesiredPod, stateDir: string, nodeAllocatable?: NodeAllocatable): VolumePlan {
-  const plan: VolumePlan = { hostPaths: [], emptyDirs: [], memoryVolumes: [], subPaths: [], dirs: [], files: [], errors: [] };
+  const plan: VolumePlan = { hostPaths: [], emptyDirs: [], memoryVolumes: [], dirs: [], files: [], errors: [] };
   const volumes = pod.pod.spec?.volumes ?? [];
   for (const v of volumes) {
     if (v.hostPath) {
@@ -110,20 +91,6 @@ export function planVolumes(pod: DesiredPod, stateDir: string, nodeAllocatable?:
       plan.emptyDirs.push({ volume: v.name, path: emptyDirPath(stateDir, pod.uid, v.name) });
     } else if (v.downwardAPI) {
       planDownwardApi(pod, v, stateDir, nodeAllocatable, plan);
-    }
-  }
-  const seen = new Set<string>();
-  for (const c of allContainers(pod)) {
-    for (const m of c.volumeMounts ?? []) {
-      const subPath = m.subPath ?? '';
-      if (subPath === '' || m.subPathExpr || subPath.startsWith('/') || hasBacksteps(subPath)) continue;
-      const v = volumes.find((x) => x.name === m.name);
-      const root = v?.hostPath ? v.hostPath.path : v?.emptyDir && !isMemoryEmptyDir(v) ? emptyDirPath(stateDir, pod.uid, v.name) : undefined;
-      if (!v || root === undefined) continue;
-      const path = joinPath(root, subPath);
-      if (seen.has(path)) continue;
-      seen.add(path);
-      plan.subPaths.push({ volume: v.name, path });
     }
   }
   return plan;
@@ -197,8 +164,8 @@ function expandSubPathExpr(expr: string, env: readonly EnvVar[]): { ok: true; va
 export function toMounts(pod: DesiredPod, container: Container, env: readonly EnvVar[], stateDir: string, restartCount: number): MountsResult {
   const volumes = pod.pod.spec?.volumes ?? [];
   const mounts: MountSpec[] = [];
-  for (const m of container.volumeMounts ?? []) {
-    const r = toMount(pod, container, m, volumes, env, stateDir);
+  for (const [index, m] of (container.volumeMounts ?? []).entries()) {
+    const r = toMount(pod, container, m, index, volumes, env, stateDir);
     if (!r.ok) return r;
     mounts.push(r.mount);
   }
@@ -224,6 +191,7 @@ function toMount(
   pod: DesiredPod,
   container: Container,
   m: VolumeMount,
+  mountIndex: number,
   volumes: readonly Volume[],
   env: readonly EnvVar[],
   stateDir: string,
@@ -263,15 +231,18 @@ function toMount(
   } else {
     return { ok: false, message: `volume "${v.name}" of container "${container.name}": only hostPath, emptyDir and downwardAPI volumes are supported` };
   }
-  const source = subPath === '' ? root : joinPath(root, subPath);
+  const readOnly = m.readOnly === true || mustMountReadOnly;
+  if (subPath === '') return { ok: true, mount: { kind: 'bind', source: root, ...common, readOnly } };
+  // Docker gets the bind target, which the executor mounts from the safely opened subPath at
+  // every start; should that step ever be skipped, Docker binds an empty directory, not the volume.
   return {
     ok: true,
     mount: {
       kind: 'bind',
-      source,
+      source: subPathBindTarget(podDir(stateDir, pod.uid), v.name, container.name, mountIndex),
       ...common,
-      readOnly: m.readOnly === true || mustMountReadOnly,
-      ...(subPath !== '' ? { createIfMissing: 'directory' as const } : {}),
+      readOnly,
+      subPath: { volumePath: root, subPath: cleanPath(subPath), volumeName: v.name, containerName: container.name, mountIndex },
     },
   };
 }

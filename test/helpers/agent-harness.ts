@@ -1,6 +1,6 @@
 // Runs a real agent in-process against the harness's Docker Engine, with a temp manifest
 // directory, a temp state dir and a unique node name, so tests never see each other's pods.
-import { mkdir, mkdtemp, rm, writeFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile, rename, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -9,6 +9,7 @@ import { resolveConfig, type AgentConfig } from '../../agent/config/config.js';
 import { createLogger } from '../../agent/log/logger.js';
 import { startAgent, type RunningAgent } from '../../agent/main.js';
 import { LABELS } from '../../agent/core/labels.js';
+import { NodeHostFs } from '../../agent/runtime/host-fs.js';
 
 export interface TestAgent {
   readonly running: RunningAgent;
@@ -96,7 +97,8 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
     cleanup: async () => {
       await t.stop();
       await removeNodeContainers(docker, nodeName);
-      await rm(root, { recursive: true, force: true });
+      // Mount-safe: pods left running keep their subPath binds below the state dir.
+      await new NodeHostFs().removeTree(root);
     },
   };
   return t;

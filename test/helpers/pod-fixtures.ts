@@ -10,6 +10,7 @@ import type { Logger } from '../../agent/log/logger.js';
 import { toStaticPod } from '../../agent/manifest/identity.js';
 import { parseManifestFile } from '../../agent/manifest/parse-file.js';
 import { NodeHostFs } from '../../agent/runtime/host-fs.js';
+import { NodeSubPather } from '../../agent/runtime/subpath.js';
 import type { PodRuntime } from '../../agent/runtime/pod-runtime.js';
 import type { ExecuteDeps } from '../../agent/sync/execute.js';
 import { makeTestAgent, podContainers, type TestAgent, type TestAgentOptions } from './agent-harness.js';
@@ -76,6 +77,7 @@ export function executeDeps(opts: ExecuteDepsOptions): ExecuteDeps {
   return {
     runtime: opts.runtime,
     hostFs: new NodeHostFs(),
+    subPaths: new NodeSubPather(),
     translate: {
       nodeName: opts.nodeName,
       hostIPs: ['127.0.0.1'],

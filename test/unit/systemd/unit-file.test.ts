@@ -74,9 +74,13 @@ describe('systemd/nodelet.service', () => {
   });
 
   it('keeps nodelet in the filesystem dockerd sees (no private mounts or /tmp)', () => {
-    for (const key of ['ProtectSystem', 'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'ProtectKernelModules', 'ProtectKernelTunables', 'ReadOnlyPaths', 'TemporaryFileSystem', 'MemoryDenyWriteExecute']) {
+    for (const key of ['ProtectSystem', 'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'ProtectKernelModules', 'ProtectKernelTunables', 'ReadOnlyPaths', 'TemporaryFileSystem', 'MemoryDenyWriteExecute', 'PrivateMounts', 'ProtectProc']) {
       expect(service.has(key), key).toBe(false);
     }
+  });
+
+  it('lets nodelet bind-mount subPaths (mount and umount2 are in @mount, not in @system-service)', () => {
+    expect(service.get('SystemCallFilter')?.split(/\s+/)).toEqual(expect.arrayContaining(['@system-service', '@mount']));
   });
 });
 

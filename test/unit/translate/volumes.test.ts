@@ -47,7 +47,7 @@ describe('paths', () => {
 });
 
 describe('planVolumes', () => {
-  it('lists hostPaths, emptyDirs, memory volumes and static subPaths', () => {
+  it('lists hostPaths, emptyDirs and memory volumes; no subPath is created ahead of the container start', () => {
     const volumes: Volume[] = [
       { name: 'data', hostPath: { path: '/srv/data', type: 'DirectoryOrCreate' } },
       { name: 'logs', hostPath: { path: '/var/log' } },
@@ -72,10 +72,6 @@ describe('planVolumes', () => {
       ],
       emptyDirs: [{ volume: 'cache', path: emptyDirPath(stateDir, uid, 'cache') }],
       memoryVolumes: [{ volume: 'shm', name: 'nodelet_0123abcd_shm', sizeBytes: 64 * Mi }],
-      subPaths: [
-        { volume: 'data', path: '/srv/data/app/one' },
-        { volume: 'cache', path: `${emptyDirPath(stateDir, uid, 'cache')}/c` },
-      ],
       dirs: [],
       files: [],
       errors: [],
@@ -170,14 +166,59 @@ describe('toMounts', () => {
     ['None propagation is private', { name: 'data', mountPath: '/data', mountPropagation: 'None' }, { kind: 'bind', source: '/srv/data', target: '/data', readOnly: false }],
     ['HostToContainer → rslave', { name: 'data', mountPath: '/data', mountPropagation: 'HostToContainer' }, { kind: 'bind', source: '/srv/data', target: '/data', readOnly: false, propagation: 'rslave' }],
     ['Bidirectional → rshared', { name: 'data', mountPath: '/data', mountPropagation: 'Bidirectional' }, { kind: 'bind', source: '/srv/data', target: '/data', readOnly: false, propagation: 'rshared' }],
-    ['subPath joined and created', { name: 'data', mountPath: '/conf', subPath: 'etc//app/' }, { kind: 'bind', source: '/srv/data/etc/app', target: '/conf', readOnly: false, createIfMissing: 'directory' }],
-    ['subPathExpr from env', { name: 'cache', mountPath: '/c', subPathExpr: 'pods/$(POD)' }, { kind: 'bind', source: `${emptyDirPath(stateDir, uid, 'cache')}/pods/web-node1`, target: '/c', readOnly: false, createIfMissing: 'directory' }],
+    [
+      'subPath: Docker binds the target under volume-subpaths, never the joined path',
+      { name: 'data', mountPath: '/conf', subPath: 'etc//app/' },
+      {
+        kind: 'bind',
+        source: '/var/lib/nodelet/pods/0123abcd/volume-subpaths/data/app/0',
+        target: '/conf',
+        readOnly: false,
+        subPath: { volumePath: '/srv/data', subPath: 'etc/app', volumeName: 'data', containerName: 'app', mountIndex: 0 },
+      },
+    ],
+    [
+      'subPathExpr from env',
+      { name: 'cache', mountPath: '/c', subPathExpr: 'pods/$(POD)' },
+      {
+        kind: 'bind',
+        source: `/var/lib/nodelet/pods/0123abcd/volume-subpaths/cache/app/0`,
+        target: '/c',
+        readOnly: false,
+        subPath: { volumePath: emptyDirPath(stateDir, uid, 'cache'), subPath: 'pods/web-node1', volumeName: 'cache', containerName: 'app', mountIndex: 0 },
+      },
+    ],
+    [
+      'subPath of a downwardAPI volume stays read-only',
+      { name: 'info', mountPath: '/etc/name', subPath: 'name' },
+      {
+        kind: 'bind',
+        source: `/var/lib/nodelet/pods/0123abcd/volume-subpaths/info/app/0`,
+        target: '/etc/name',
+        readOnly: true,
+        subPath: { volumePath: downwardApiPath(stateDir, uid, 'info'), subPath: 'name', volumeName: 'info', containerName: 'app', mountIndex: 0 },
+      },
+    ],
     ['disk emptyDir', { name: 'cache', mountPath: '/cache' }, { kind: 'bind', source: emptyDirPath(stateDir, uid, 'cache'), target: '/cache', readOnly: false }],
     ['memory emptyDir is a named volume', { name: 'shm', mountPath: '/dev/shm' }, { kind: 'volume', source: 'nodelet_0123abcd_shm', target: '/dev/shm', readOnly: false }],
     ['downwardAPI is always read-only', { name: 'info', mountPath: '/etc/podinfo' }, { kind: 'bind', source: downwardApiPath(stateDir, uid, 'info'), target: '/etc/podinfo', readOnly: true }],
     ['relative mountPath made absolute', { name: 'data', mountPath: 'data/x' }, { kind: 'bind', source: '/srv/data', target: '/data/x', readOnly: false }],
   ])('%s', (_name, mount, expected) => {
     expect(mounts([mount])).toEqual({ ok: true, mounts: [expected, termination] });
+  });
+
+  it('names each subPath target by the mount index, so two mounts of one volume never share one', () => {
+    const r = mounts([
+      { name: 'cache', mountPath: '/a', subPath: 'x' },
+      { name: 'data', mountPath: '/b' },
+      { name: 'cache', mountPath: '/c', subPath: 'x' },
+    ]);
+    expect(r.ok && r.mounts.map((m) => m.source)).toEqual([
+      '/var/lib/nodelet/pods/0123abcd/volume-subpaths/cache/app/0',
+      '/srv/data',
+      '/var/lib/nodelet/pods/0123abcd/volume-subpaths/cache/app/2',
+      terminationLogPath(stateDir, uid, 'app', 2),
+    ]);
   });
 
   it('keeps volumeMounts order and puts the termination file last', () => {

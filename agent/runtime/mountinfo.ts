@@ -1,0 +1,38 @@
+// /proc/self/mountinfo, parsed (proc(5)). Pure: the mount adapter (runtime/mounts.ts) reads
+// the file; this says which mount points lie at or below a path and in which order to unmount
+// them, for the subPath bind targets and for a mount-safe recursive delete.
+import { pathWithinBase } from '../core/paths.js';
+
+/**
+ * The mount points of a mountinfo text, one entry per mount (a path mounted over twice is
+ * listed twice), in the file's order (parents before the mounts made on top of them).
+ */
+export function parseMountPoints(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    // 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
+    const fields = line.split(' ');
+    const mountPoint = fields[4];
+    if (mountPoint !== undefined && mountPoint !== '') out.push(unescapeOctal(mountPoint));
+  }
+  return out;
+}
+
+/** The kernel writes space, tab, newline and backslash in paths as \040, \011, \012, \134. */
+function unescapeOctal(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+/**
+ * Mount points at or below `root`, in the order to unmount them: deepest first, and for a path
+ * mounted several times, once per mount (the top one goes first, then the one below it).
+ */
+export function mountsToUnmount(mountPoints: readonly string[], root: string): string[] {
+  const below = mountPoints.map((path, order) => ({ path, order })).filter((m) => pathWithinBase(m.path, root));
+  below.sort((a, b) => depth(b.path) - depth(a.path) || b.order - a.order);
+  return below.map((m) => m.path);
+}
+
+function depth(path: string): number {
+  return path.split('/').filter((p) => p !== '').length;
+}
