@@ -6,7 +6,8 @@
 // the defaulted object, as the API server validates defaulted objects. Pure: no I/O, never throws.
 import type { DaemonSet, Diagnostic, FileResult, ManifestObject, ObjectKey, Pod, WorkloadKind } from '../core/types.js';
 import { checkKind } from './api-version.js';
-import { decodeManifest, type DecodeProblem } from './decode.js';
+import { decodeManifest, type DecodedDocument, type DecodeProblem } from './decode.js';
+import { errorMessage } from '../core/errors.js';
 import { defaultDaemonSet, defaultPod } from './defaults.js';
 import { forbiddenHostPathIssues } from './forbidden-host-paths.js';
 import type { FieldIssue } from './field-issue.js';
@@ -191,6 +192,26 @@ export function parseDocument(
   };
 }
 
+/**
+ * parseDocument, with an exception in any stage (a bug, or input no check foresaw) turned into
+ * this document's error: one bad document must never stop the file's other documents, the
+ * other files of a batch, or the agent's initial scan.
+ */
+function guardedParseDocument(document: DecodedDocument, file: string, mode: ValidationMode, forbiddenHostPaths: readonly string[]): DocumentResult {
+  try {
+    return parseDocument(document.value, document.index, document.line, file, mode, forbiddenHostPaths);
+  } catch (error) {
+    const diagnostic: Diagnostic = {
+      severity: 'error',
+      file,
+      document: document.index,
+      line: document.line,
+      message: `internal error while checking the document: ${errorMessage(error)}`,
+    };
+    return { summary: { document: document.index, line: document.line, supported: false }, errors: [diagnostic], warnings: [] };
+  }
+}
+
 export function parseManifestFile(text: string, file: string, opts: ParseOptions = {}): ParsedFile {
   const mode = opts.validation ?? 'strict';
   const decoded = decodeManifest(text);
@@ -204,7 +225,7 @@ export function parseManifestFile(text: string, file: string, opts: ParseOptions
     }
   }
   for (const document of decoded.documents) {
-    const result = parseDocument(document.value, document.index, document.line, file, mode, opts.forbiddenHostPaths);
+    const result = guardedParseDocument(document, file, mode, opts.forbiddenHostPaths ?? []);
     documents.push(result.summary);
     errors.push(...result.errors);
     warnings.push(...result.warnings);
