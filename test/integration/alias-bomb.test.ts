@@ -1,0 +1,63 @@
+// Issue 12 item 3 against the real dockerd: a string alias bomb (160 KB, 2 GB expanded) in the
+// manifest directory when the agent starts. Before, hashing it threw outside the parse guard, the
+// initial scan never finished and no pod ever started; now the file is refused with a YAML error
+// and everything else runs. `nodelet validate` (the built CLI) refuses it with exit 1.
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AGENT_NODE_FLAGS } from '../../agent/cli/node-flags.js';
+import { LABELS } from '../../agent/core/labels.js';
+import { makeTestAgent, podContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { stringAliasBombYaml } from '../fixtures/manifest-texts.js';
+import { busyboxSh, hostNetworkPod } from '../helpers/pod-fixtures.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'dist', 'agent', 'cli', 'bin.js');
+const EXCESSIVE = 'error converting YAML to JSON: yaml: document contains excessive aliasing: it expands to more than 20971520 bytes';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+describe('a string alias bomb in the manifest directory', () => {
+  it('present at start: the agent becomes ready, the file is refused, another pod in the directory runs', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nodelet-it-bomb-'));
+    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    await mkdir(join(root, 'manifests'));
+    await writeFile(join(root, 'manifests', 'bomb.yaml'), stringAliasBombYaml('bomb', 20_000));
+    await writeFile(join(root, 'manifests', 'web.yaml'), hostNetworkPod('web', 1, busyboxSh('app', 'sleep 3600')));
+    // startAgent resolves once the initial listing was taken in; before the fix it never did.
+    let agent: TestAgent | undefined;
+    const started = makeTestAgent({ root }).then((a) => (agent = a));
+    await waitUntil(async () => agent, 'the agent to start (initial manifest scan done)', 30_000);
+    const a = agent as TestAgent;
+    cleanups.push(() => a.cleanup());
+    await started;
+    await a.running.agent.waitForFirstSync();
+    const web = `web-${a.config.nodeName}`;
+    await waitUntil(async () => (await podContainers(a.docker, a.config.nodeName, web)).some((c) => c.State === 'running' && c.Labels[LABELS.containerName] === 'app'), 'web running');
+    const bomb = a.running.agent.fileStatuses().find((f) => f.file.endsWith('bomb.yaml'));
+    expect(bomb).toMatchObject({ state: 'invalid', objects: [], errors: [expect.objectContaining({ line: 1, column: 1, message: EXCESSIVE })] });
+    expect(a.running.agent.desiredPods().map((p) => p.name)).toEqual([web]);
+    expect(a.logs).toContainEqual(expect.objectContaining({ msg: 'manifest file invalid', problem: EXCESSIVE }));
+    expect(a.logs.filter((l) => l.msg === 'manifest source step failed')).toEqual([]);
+  });
+
+  it('nodelet validate exits 1 with the YAML error, quickly', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nodelet-it-bomb-validate-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'bomb.yaml');
+    await writeFile(file, stringAliasBombYaml('bomb', 20_000));
+    const t0 = Date.now();
+    const failure = await promisify(execFile)(process.execPath, [...AGENT_NODE_FLAGS, BIN, 'validate', '-f', file], { maxBuffer: 1 << 20 }).then(
+      () => undefined,
+      (e: { code?: number; stderr?: string }) => e,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain(`${file}:1:1: ${EXCESSIVE}`);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+});
