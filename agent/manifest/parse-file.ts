@@ -10,6 +10,7 @@ import { decodeManifest, type DecodedDocument, type DecodeProblem } from './deco
 import { errorMessage } from '../core/errors.js';
 import { defaultDaemonSet, defaultPod } from './defaults.js';
 import { forbiddenHostPathIssues } from './forbidden-host-paths.js';
+import { staticPodNameIssues } from './identity.js';
 import type { FieldIssue } from './field-issue.js';
 import { unimplementedFieldWarnings } from './implemented-fields.js';
 import { validateSchema, withoutFields } from './schema-validate.js';
@@ -24,6 +25,9 @@ export interface ParseOptions {
   readonly validation?: ValidationMode;
   /** Host paths this node refuses to mount (nodelet config; forbidden-host-paths.ts). */
   readonly forbiddenHostPaths?: readonly string[];
+  /** The node a Pod would run on: its name gets the `-<node>` suffix, and the suffixed name
+   *  must be a valid object name, as the kubelet validates the renamed pod. */
+  readonly nodeName?: string;
 }
 
 /** What is known about one document, for messages such as `The Pod "web" is invalid`. */
@@ -122,6 +126,7 @@ function finish(
   file: string,
   document: number,
   forbiddenHostPaths: readonly string[],
+  nodeName: string | undefined,
 ): { object?: ManifestObject; errors: FieldIssue[]; warnings: FieldIssue[] } {
   const warnings = unimplementedFieldWarnings(kind, decoded as Pod | DaemonSet);
   // Creating an object discards the status it carries (PrepareForCreate in the Pod and DaemonSet
@@ -132,6 +137,9 @@ function finish(
   if (kind === 'Pod') {
     const pod = defaultPod(spec as Pod);
     errors = validatePod(pod);
+    // kubelet renames a static pod (`<name>-<node>`) before it validates it; a name already
+    // refused as written is not reported twice.
+    if (nodeName !== undefined && !errors.some((e) => e.field === 'metadata.name')) errors.push(...staticPodNameIssues(pod, nodeName));
     object = { kind, key: keyOf(kind, pod), file, document, object: pod };
   } else {
     const daemonSet = defaultDaemonSet(spec as DaemonSet);
@@ -160,6 +168,7 @@ export function parseDocument(
   file: string,
   mode: ValidationMode,
   forbiddenHostPaths: readonly string[] = [],
+  nodeName?: string,
 ): DocumentResult {
   dropNullMembers(value);
   const kindCheck = checkKind(value);
@@ -182,7 +191,7 @@ export function parseDocument(
     };
   }
   const known = unknown.length > 0 ? withoutFields(value, schema.unknownFields.map((u) => u.path)) : value;
-  const result = finish(kindCheck.kind, known, file, index, forbiddenHostPaths);
+  const result = finish(kindCheck.kind, known, file, index, forbiddenHostPaths, nodeName);
   const warnings = [...unknown, ...result.warnings].map((i) => fromIssue(i, 'warning', file, index));
   return {
     summary,
@@ -197,9 +206,9 @@ export function parseDocument(
  * this document's error: one bad document must never stop the file's other documents, the
  * other files of a batch, or the agent's initial scan.
  */
-function guardedParseDocument(document: DecodedDocument, file: string, mode: ValidationMode, forbiddenHostPaths: readonly string[]): DocumentResult {
+function guardedParseDocument(document: DecodedDocument, file: string, mode: ValidationMode, opts: ParseOptions): DocumentResult {
   try {
-    return parseDocument(document.value, document.index, document.line, file, mode, forbiddenHostPaths);
+    return parseDocument(document.value, document.index, document.line, file, mode, opts.forbiddenHostPaths, opts.nodeName);
   } catch (error) {
     const diagnostic: Diagnostic = {
       severity: 'error',
@@ -225,7 +234,7 @@ export function parseManifestFile(text: string, file: string, opts: ParseOptions
     }
   }
   for (const document of decoded.documents) {
-    const result = guardedParseDocument(document, file, mode, opts.forbiddenHostPaths ?? []);
+    const result = guardedParseDocument(document, file, mode, opts);
     documents.push(result.summary);
     errors.push(...result.errors);
     warnings.push(...result.warnings);

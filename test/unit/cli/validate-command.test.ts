@@ -145,6 +145,18 @@ describe('nodelet validate', () => {
     });
   });
 
+  it('checks a Pod name with the node suffix: --node-name, else the hostname as the agent does', async () => {
+    const name = 'a'.repeat(246);
+    const file = write('long.yaml', POD.replace('name: web\n', `name: ${name}\n`));
+    const result = await run(['-f', file, '--node-name', 'Node-12']);
+    expect(result).toEqual({
+      out: '',
+      err: `${file}: The Pod "${name}" is invalid: metadata.name: Invalid value: "${name}-node-12": must be no more than 253 characters\n`,
+      code: 1,
+    });
+    expect((await run(['-f', write('short.yaml', POD.replace('name: web\n', `name: ${'a'.repeat(200)}\n`)), '-q'])).code).toBe(0);
+  });
+
   it('reads a directory like the manifest directory: sorted regular non-hidden files, no editor leftovers, no recursion', async () => {
     write('b-web.yaml', POD);
     write('a-agent.json', JSON.stringify(decodeManifest(DAEMON_SET).documents[0]?.value));

@@ -1,7 +1,9 @@
-// Issue 12 item 3 against the real dockerd: a string alias bomb (160 KB, 2 GB expanded) in the
-// manifest directory when the agent starts. Before, hashing it threw outside the parse guard, the
-// initial scan never finished and no pod ever started; now the file is refused with a YAML error
-// and everything else runs. `nodelet validate` (the built CLI) refuses it with exit 1.
+// Hostile manifests against the real dockerd (issue 12).
+// Item 3: a string alias bomb (160 KB, 2 GB expanded) in the manifest directory when the agent
+// starts. Before, hashing it threw outside the parse guard, the initial scan never finished and
+// no pod ever started; now the file is refused with a YAML error and everything else runs.
+// `nodelet validate` (the built CLI) refuses it with exit 1.
+// Item 8a: a Pod name is checked with the node suffix kubelet adds.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -59,5 +61,28 @@ describe('a string alias bomb in the manifest directory', () => {
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain(`${file}:1:1: ${EXCESSIVE}`);
     expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+});
+
+describe('a Pod name that is too long once the node suffix is added (issue 12 item 8a)', () => {
+  it('is refused on metadata.name with the final name, and runs nothing; a name that fits runs', async () => {
+    const a = await makeTestAgent();
+    cleanups.push(() => a.cleanup());
+    // `<name>-<node>` of 254 characters: one over the limit of an object name.
+    const long = 'a'.repeat(254 - 1 - a.config.nodeName.length);
+    const fits = 'b'.repeat(253 - 1 - a.config.nodeName.length);
+    await a.write('long.yaml', hostNetworkPod(long, 1, busyboxSh('app', 'sleep 3600')));
+    await a.write('fits.yaml', hostNetworkPod(fits, 1, busyboxSh('app', 'sleep 3600')));
+    const fitsPod = `${fits}-${a.config.nodeName}`;
+    await waitUntil(async () => (await podContainers(a.docker, a.config.nodeName, fitsPod)).some((c) => c.State === 'running' && c.Labels[LABELS.containerName] === 'app'), 'the pod whose name fits to run');
+    const status = await waitUntil(async () => a.running.agent.fileStatuses().find((f) => f.file.endsWith('/long.yaml')), 'the status of long.yaml');
+    expect(status).toMatchObject({
+      state: 'invalid',
+      objects: [],
+      errors: [expect.objectContaining({ field: 'metadata.name', message: `metadata.name: Invalid value: "${long}-${a.config.nodeName}": must be no more than 253 characters` })],
+    });
+    expect(a.running.agent.desiredPods().map((p) => p.name)).toEqual([fitsPod]);
+    const all = await a.docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${a.config.nodeName}`] } });
+    expect(all.every((c) => c.Labels[LABELS.podName] === fitsPod)).toBe(true);
   });
 });
