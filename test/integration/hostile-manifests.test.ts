@@ -3,9 +3,10 @@
 // starts. Before, hashing it threw outside the parse guard, the initial scan never finished and
 // no pod ever started; now the file is refused with a YAML error and everything else runs.
 // `nodelet validate` (the built CLI) refuses it with exit 1.
-// Item 8a: a Pod name is checked with the node suffix kubelet adds.
+// Item 8a: a Pod name is checked with the node suffix kubelet adds. Item 8b: `set image` refuses
+// an image the API server would refuse before it rewrites the manifest.
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +15,7 @@ import { AGENT_NODE_FLAGS } from '../../agent/cli/node-flags.js';
 import { LABELS } from '../../agent/core/labels.js';
 import { makeTestAgent, podContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
 import { stringAliasBombYaml } from '../fixtures/manifest-texts.js';
+import { cli } from '../helpers/daemonset-harness.js';
 import { busyboxSh, hostNetworkPod } from '../helpers/pod-fixtures.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'agent', 'cli', 'bin.js');
@@ -84,5 +86,40 @@ describe('a Pod name that is too long once the node suffix is added (issue 12 it
     expect(a.running.agent.desiredPods().map((p) => p.name)).toEqual([fitsPod]);
     const all = await a.docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${a.config.nodeName}`] } });
     expect(all.every((c) => c.Labels[LABELS.podName] === fitsPod)).toBe(true);
+  });
+});
+
+describe('nodelet set image with an image the API server would refuse (issue 12 item 8b)', () => {
+  it('refuses a trailing newline with the API server message and leaves the manifest and the pod alone', async () => {
+    const a = await makeTestAgent();
+    cleanups.push(() => a.cleanup());
+    const manifest = `apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: setimg }
+spec:
+  selector: { matchLabels: { app: setimg } }
+  template:
+    metadata: { labels: { app: setimg } }
+    spec:
+      hostNetwork: true
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: app
+        image: busybox:1.37
+        command: ["sh", "-c", "sleep 3600"]
+`;
+    await a.write('setimg.yaml', manifest);
+    const running = async (): Promise<string | undefined> => {
+      const list = await a.docker.listContainers({ filters: { label: [`${LABELS.node}=${a.config.nodeName}`, `${LABELS.containerName}=app`] } });
+      return list[0]?.Id;
+    };
+    const before = await waitUntil(running, 'the DaemonSet pod to run');
+    const set = await cli(a, ['set', 'image', 'ds/setimg', 'app=busybox:1.37\n']);
+    expect(set).toMatchObject({
+      code: 1,
+      err: 'The DaemonSet.apps "setimg" is invalid: spec.template.spec.containers[0].image: Invalid value: "busybox:1.37\\n": must not have leading or trailing whitespace\n',
+    });
+    expect(await readFile(join(a.manifestDir, 'setimg.yaml'), 'utf8')).toBe(manifest);
+    expect(await running()).toBe(before);
   });
 });
