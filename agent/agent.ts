@@ -347,38 +347,46 @@ export class Agent {
     const now = new Date(this.#deps.clock.now());
     for (const u of updates) {
       const keyText = formatObjectKey(u.key);
-      if (u.key.kind === 'DaemonSet') {
-        if (u.op === 'REMOVE') this.#daemonSets.remove(u.key);
-        else if (u.object.kind === 'DaemonSet') this.#daemonSets.upsert(u.object);
-        continue;
-      }
-      const oldUid = this.#uidByKey.get(keyText);
-      if (u.op === 'REMOVE') {
-        this.#uidByKey.delete(keyText);
-        if (oldUid) {
-          this.#desired.delete(oldUid);
-          this.#rejected.delete(oldUid);
-          this.#log.info({ object: keyText, uid: oldUid }, 'pod removed from manifests');
-          this.#workers.enqueue(oldUid);
+      // One object that cannot be applied (e.g. its conversion to a static pod throws) must not
+      // stop the rest of the batch, which may be the initial listing: it is logged, and what ran
+      // before stays as it was, as for an invalid file.
+      try {
+        if (u.key.kind === 'DaemonSet') {
+          if (u.op === 'REMOVE') this.#daemonSets.remove(u.key);
+          else if (u.object.kind === 'DaemonSet') this.#daemonSets.upsert(u.object);
+          continue;
         }
-        continue;
+        const oldUid = this.#uidByKey.get(keyText);
+        if (u.op === 'REMOVE') {
+          this.#uidByKey.delete(keyText);
+          if (oldUid) {
+            this.#desired.delete(oldUid);
+            this.#rejected.delete(oldUid);
+            this.#log.info({ object: keyText, uid: oldUid }, 'pod removed from manifests');
+            this.#workers.enqueue(oldUid);
+          }
+          continue;
+        }
+        if (u.object.kind !== 'Pod') continue;
+        const prev = oldUid ? this.#desired.get(oldUid) : undefined;
+        const seen = prev?.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
+        const desired = toStaticPod(u.object.object, { nodeName: this.#deps.config.nodeName, file: u.object.file, seenAt: now });
+        const pod = seen && oldUid === desired.uid ? withSeen(desired, seen) : desired;
+        if (oldUid && oldUid !== pod.uid) {
+          this.#desired.delete(oldUid);
+          this.#workers.enqueue(oldUid);
+          this.#log.info({ object: keyText, oldUid, uid: pod.uid }, 'pod identity changed; replacing the whole pod');
+        }
+        this.#uidByKey.set(keyText, pod.uid);
+        this.#desired.set(pod.uid, pod);
+        this.#admit(pod);
+        if (!prev || oldUid !== pod.uid) this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod added');
+        else this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod updated');
+        if (this.#runtimeHealthy) this.#workers.enqueue(pod.uid);
+      } catch (err) {
+        const file = u.op === 'REMOVE' ? undefined : u.object.file;
+        this.#log.error({ object: keyText, op: u.op, file, err: errorMessage(err) }, 'manifest object could not be applied; its previous version stays');
       }
-      if (u.object.kind !== 'Pod') continue;
-      const prev = oldUid ? this.#desired.get(oldUid) : undefined;
-      const seen = prev?.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
-      const desired = toStaticPod(u.object.object, { nodeName: this.#deps.config.nodeName, file: u.object.file, seenAt: now });
-      const pod = seen && oldUid === desired.uid ? withSeen(desired, seen) : desired;
-      if (oldUid && oldUid !== pod.uid) {
-        this.#desired.delete(oldUid);
-        this.#workers.enqueue(oldUid);
-        this.#log.info({ object: keyText, oldUid, uid: pod.uid }, 'pod identity changed; replacing the whole pod');
-      }
-      this.#uidByKey.set(keyText, pod.uid);
-      this.#desired.set(pod.uid, pod);
-      this.#admit(pod);
-      if (!prev || oldUid !== pod.uid) this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod added');
-      else this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod updated');
-      if (this.#runtimeHealthy) this.#workers.enqueue(pod.uid);
     }
   }
 

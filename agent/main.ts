@@ -114,7 +114,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const source = new FileSource(
     {
       dir: config.manifestDir,
-      parseFile: (text, file) => parseManifestFile(text, file, { validation: config.validation, forbiddenHostPaths: config.forbiddenHostPaths }),
+      parseFile: (text, file) => parseManifestFile(text, file, { validation: config.validation, forbiddenHostPaths: config.forbiddenHostPaths, nodeName: config.nodeName }),
       debounceMs: config.fileDebounceMs,
       rescanMs: config.fileCheckFrequencyMs,
       allowInsecureManifests: config.allowInsecureManifests,

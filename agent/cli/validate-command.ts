@@ -4,6 +4,7 @@
 // so that it can gate CI and pre-commit hooks.
 import { Command, Option } from 'commander';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import type { Diagnostic, ManifestObject } from '../core/types.js';
@@ -27,6 +28,7 @@ interface ValidateOptions {
   readonly validation: ValidationMode;
   readonly quiet?: boolean;
   readonly forbiddenHostPaths?: string[];
+  readonly nodeName?: string;
 }
 
 interface Output {
@@ -133,7 +135,7 @@ export async function runValidate(options: ValidateOptions, io: Output, deps: Va
     return 1;
   }
   const results = inputs.map((input) =>
-    'result' in input ? input.result : parseManifestFile(input.text, input.file, { validation: options.validation, forbiddenHostPaths: options.forbiddenHostPaths }),
+    'result' in input ? input.result : parseManifestFile(input.text, input.file, { validation: options.validation, forbiddenHostPaths: options.forbiddenHostPaths, nodeName: options.nodeName }),
   );
   // Objects defined twice (in one file or across files) are conflicts, reported as the agent's
   // manifest source reports them: the first definition in path order wins.
@@ -187,6 +189,8 @@ export function registerValidateCommand(program: Command, deps: ValidateCommandD
     )
     .option('-q, --quiet', 'print only errors and warnings')
     .option('--forbidden-host-paths <paths>', "comma-separated host paths to refuse, as the node's forbiddenHostPaths does", commaList)
+    // A Pod runs as `<name>-<node>`, and that name must be valid too (as the agent checks it).
+    .option('--node-name <name>', 'the node whose name suffixes Pod names (default: hostname, lower-cased, as the agent)', (v: string) => v.toLowerCase(), hostname().toLowerCase())
     .action(async (options: ValidateOptions, command: Command) => {
       // Output goes through the root program's writers, so callers (and tests) can capture it.
       const output = rootOf(command).configureOutput();

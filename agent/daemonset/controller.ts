@@ -93,7 +93,13 @@ interface Entry {
   timer?: { cancel(): void };
   wakeAt?: number;
   readonly warned: Set<string>;
+  /** The failing sync: its error (logged once) and the delay before the next retry. */
+  failure?: { readonly message: string; readonly retryMs: number };
 }
+
+/** A failing sync (e.g. its state cannot be saved: a full disk) is retried after 2 s, 4 s, ... 60 s. */
+export const SYNC_RETRY_INITIAL_MS = 2000;
+export const SYNC_RETRY_MAX_MS = 60_000;
 
 /** What `rollout undo|restart` and `set image` ask for; the controller edits the manifest. */
 export type DaemonSetEditRequest =
@@ -398,10 +404,11 @@ export class DaemonSetController {
       if (!entry) continue;
       try {
         const again = await this.#sync(entry);
+        if (entry.failure) this.#log.info({ daemonset: key, after: entry.failure.message }, 'daemonset sync recovered');
+        entry.failure = undefined;
         if (again) this.#dirty.add(key);
       } catch (err) {
-        this.#log.error({ daemonset: key, err: errorMessage(err) }, 'daemonset sync failed; retrying');
-        this.#wake(entry, this.#d.clock.now() + 2000);
+        this.#retryLater(entry, errorMessage(err));
       }
     }
   }
@@ -412,6 +419,14 @@ export class DaemonSetController {
       entry.state = (await this.#d.store.load(entry.object.key.namespace, entry.object.key.name)) ?? newDaemonSetState(ds, this.#d.clock.now());
     }
     return entry.state;
+  }
+
+  /** Capped exponential back-off; one log line per distinct error, not one per retry. */
+  #retryLater(entry: Entry, message: string): void {
+    const retryMs = entry.failure ? Math.min(entry.failure.retryMs * 2, SYNC_RETRY_MAX_MS) : SYNC_RETRY_INITIAL_MS;
+    if (entry.failure?.message !== message) this.#log.error({ daemonset: entry.key, err: message, retryInMs: retryMs }, 'daemonset sync failed; retrying');
+    entry.failure = { message, retryMs };
+    this.#wake(entry, this.#d.clock.now() + retryMs);
   }
 
   #wake(entry: Entry, at: number): void {

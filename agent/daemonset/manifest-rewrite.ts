@@ -13,7 +13,9 @@ import yaml from 'js-yaml';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { canonicalJson } from '../core/hash.js';
 import { KUBERNETES_YAML_SCHEMA } from '../manifest/decode.js';
+import { invalid } from '../manifest/field-issue.js';
 import { formatGoRFC3339Nano } from '../manifest/identity.js';
+import { imageWhitespaceIssue } from '../manifest/validate-container.js';
 import { CHANGE_CAUSE_ANNOTATION, normalizeTemplate } from './revisions.js';
 
 /** kubectl rollout restart's template annotation. */
@@ -66,7 +68,7 @@ export function rewriteDaemonSetManifest(text: string, target: RewriteTarget, ed
   const expected = structuredClone(original);
   const ops: Op[] = [];
   for (const edit of edits) {
-    const err = planEdit(expected, edit, ops);
+    const err = planEdit(expected, edit, ops, target);
     if (err) return { ok: false, error: err };
   }
   if (canonicalJson(expected) === canonicalJson(original)) return { ok: true, text, changed: false, commentsPreserved: true };
@@ -98,23 +100,27 @@ export function rewriteDaemonSetManifest(text: string, target: RewriteTarget, ed
 type Step = string | number;
 type Op = (text: string, doc: number) => string;
 
-function planEdit(doc: Record<string, unknown>, edit: ManifestEdit, ops: Op[]): string | undefined {
+function planEdit(doc: Record<string, unknown>, edit: ManifestEdit, ops: Op[], target: RewriteTarget): string | undefined {
   switch (edit.kind) {
     case 'setImage': {
       const podSpec = getIn(doc, ['spec', 'template', 'spec']);
       let found = false;
+      const issues: string[] = [];
       for (const list of ['initContainers', 'containers', 'ephemeralContainers']) {
         const items = isRecord(podSpec) ? podSpec[list] : undefined;
         if (!Array.isArray(items)) continue;
         items.forEach((c: unknown, i) => {
           if (!isRecord(c) || (c['name'] !== edit.container && edit.container !== '*')) return;
           found = true;
+          const issue = imageIssue(edit.image, `spec.template.spec.${list}[${i}].image`);
+          if (issue !== undefined) issues.push(issue);
           if (c['image'] === edit.image) return;
           c['image'] = edit.image;
           ops.push((t, d) => setValue(t, d, ['spec', 'template', 'spec', list, i, 'image'], edit.image));
         });
       }
-      return found ? undefined : `unable to find container named ${JSON.stringify(edit.container)}`;
+      if (!found) return `unable to find container named ${JSON.stringify(edit.container)}`;
+      return issues.length === 0 ? undefined : invalidMessage(target.name, issues);
     }
     case 'setTemplateAnnotation':
       return setPlanned(doc, ['spec', 'template', 'metadata', 'annotations', edit.key], edit.value, ops);
@@ -129,6 +135,26 @@ function planEdit(doc: Record<string, unknown>, edit: ManifestEdit, ops: Op[]): 
       return undefined;
     }
   }
+}
+
+/** A control character (a newline...) can be no part of an image reference. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/**
+ * Why the pods of this template would be refused or never pull: the API server refuses a Pod
+ * whose image has leading or trailing whitespace (so the DaemonSet's pods could not be created),
+ * and a control character elsewhere makes kubelet's reference parser fail (InvalidImageName).
+ */
+function imageIssue(image: string, field: string): string | undefined {
+  const padded = imageWhitespaceIssue(image, field);
+  if (padded !== undefined) return padded.message;
+  return CONTROL_CHARACTER.test(image) ? invalid(field, image, 'invalid reference format').message : undefined;
+}
+
+/** kubectl's rendering of a 422 Invalid: one cause inline, several as a list. */
+function invalidMessage(name: string, causes: readonly string[]): string {
+  const head = `The DaemonSet.apps ${JSON.stringify(name)} is invalid:`;
+  return causes.length === 1 ? `${head} ${causes[0] ?? ''}` : `${head}\n${causes.map((c) => `* ${c}`).join('\n')}`;
 }
 
 function setPlanned(doc: Record<string, unknown>, path: readonly string[], value: string, ops: Op[]): undefined {

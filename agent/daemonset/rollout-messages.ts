@@ -8,7 +8,7 @@ import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { type ContainersContext, type DescribeStyle, PrefixWriter, describeContainers, describeVolumes, printAnnotationsMultiline, printLabelsMultiline, printTolerationsMultiline } from '../cli/printers/describe-blocks.js';
 import { KUBECTL_DESCRIBE, tabwrite } from '../cli/printers/table.js';
-import { goQuote } from '../manifest/field-issue.js';
+import { goQuote, printableOrQuoted } from '../manifest/field-issue.js';
 import { CHANGE_CAUSE_ANNOTATION, type DaemonSetRevision, findRevision, templatesEqual } from './revisions.js';
 
 /** The name printer's `<kind>.<group>/<name>`. */
@@ -65,7 +65,8 @@ export function rolloutHistory(dsName: string, history: readonly DaemonSetRevisi
   }
   const rows = [...history]
     .sort((a, b) => a.revision - b.revision)
-    .map((h) => `${h.revision}\t${h.annotations[CHANGE_CAUSE_ANNOTATION] || '<none>'}\n`);
+    // A cause with a newline or a tab would break the table (kubectl prints it raw): escaped.
+    .map((h) => `${h.revision}\t${printableOrQuoted(h.annotations[CHANGE_CAUSE_ANNOTATION] || '<none>')}\n`);
   // kubectl prints the table through tabwriter(minwidth 0, tabwidth 8, padding 2).
   return { ok: true, value: `${header}\n${tabwrite(['REVISION\tCHANGE-CAUSE\n', ...rows].join(''), KUBECTL_DESCRIBE)}\n` };
 }

@@ -63,6 +63,16 @@ function isGoPrintable(ch: string): boolean {
   return PRINTABLE.test(ch);
 }
 
+const UNPRINTABLE = /[^\p{L}\p{M}\p{N}\p{P}\p{S} ]/u;
+
+/**
+ * `s` as it is when every character is printable, else goQuote(s): a value that holds a newline
+ * or a tab stays on one line (and in its table column), and the quotes say it was escaped.
+ */
+export function printableOrQuoted(s: string): string {
+  return UNPRINTABLE.test(s) ? goQuote(s) : s;
+}
+
 /** How field.Error prints a bad value: strings quoted, numbers and booleans plain, nil as null. */
 export function formatGoValue(value: GoValue): string {
   if (value instanceof GoLiteral) return value.text;

@@ -6,9 +6,11 @@
 // the defaulted object, as the API server validates defaulted objects. Pure: no I/O, never throws.
 import type { DaemonSet, Diagnostic, FileResult, ManifestObject, ObjectKey, Pod, WorkloadKind } from '../core/types.js';
 import { checkKind } from './api-version.js';
-import { decodeManifest, type DecodeProblem } from './decode.js';
+import { decodeManifest, type DecodedDocument, type DecodeProblem } from './decode.js';
+import { errorMessage } from '../core/errors.js';
 import { defaultDaemonSet, defaultPod } from './defaults.js';
 import { forbiddenHostPathIssues } from './forbidden-host-paths.js';
+import { staticPodNameIssues } from './identity.js';
 import type { FieldIssue } from './field-issue.js';
 import { unimplementedFieldWarnings } from './implemented-fields.js';
 import { validateSchema, withoutFields } from './schema-validate.js';
@@ -23,6 +25,9 @@ export interface ParseOptions {
   readonly validation?: ValidationMode;
   /** Host paths this node refuses to mount (nodelet config; forbidden-host-paths.ts). */
   readonly forbiddenHostPaths?: readonly string[];
+  /** The node a Pod would run on: its name gets the `-<node>` suffix, and the suffixed name
+   *  must be a valid object name, as the kubelet validates the renamed pod. */
+  readonly nodeName?: string;
 }
 
 /** What is known about one document, for messages such as `The Pod "web" is invalid`. */
@@ -121,6 +126,7 @@ function finish(
   file: string,
   document: number,
   forbiddenHostPaths: readonly string[],
+  nodeName: string | undefined,
 ): { object?: ManifestObject; errors: FieldIssue[]; warnings: FieldIssue[] } {
   const warnings = unimplementedFieldWarnings(kind, decoded as Pod | DaemonSet);
   // Creating an object discards the status it carries (PrepareForCreate in the Pod and DaemonSet
@@ -131,6 +137,9 @@ function finish(
   if (kind === 'Pod') {
     const pod = defaultPod(spec as Pod);
     errors = validatePod(pod);
+    // kubelet renames a static pod (`<name>-<node>`) before it validates it; a name already
+    // refused as written is not reported twice.
+    if (nodeName !== undefined && !errors.some((e) => e.field === 'metadata.name')) errors.push(...staticPodNameIssues(pod, nodeName));
     object = { kind, key: keyOf(kind, pod), file, document, object: pod };
   } else {
     const daemonSet = defaultDaemonSet(spec as DaemonSet);
@@ -159,6 +168,7 @@ export function parseDocument(
   file: string,
   mode: ValidationMode,
   forbiddenHostPaths: readonly string[] = [],
+  nodeName?: string,
 ): DocumentResult {
   dropNullMembers(value);
   const kindCheck = checkKind(value);
@@ -181,7 +191,7 @@ export function parseDocument(
     };
   }
   const known = unknown.length > 0 ? withoutFields(value, schema.unknownFields.map((u) => u.path)) : value;
-  const result = finish(kindCheck.kind, known, file, index, forbiddenHostPaths);
+  const result = finish(kindCheck.kind, known, file, index, forbiddenHostPaths, nodeName);
   const warnings = [...unknown, ...result.warnings].map((i) => fromIssue(i, 'warning', file, index));
   return {
     summary,
@@ -189,6 +199,26 @@ export function parseDocument(
     warnings,
     ...(result.object === undefined ? {} : { object: result.object }),
   };
+}
+
+/**
+ * parseDocument, with an exception in any stage (a bug, or input no check foresaw) turned into
+ * this document's error: one bad document must never stop the file's other documents, the
+ * other files of a batch, or the agent's initial scan.
+ */
+function guardedParseDocument(document: DecodedDocument, file: string, mode: ValidationMode, opts: ParseOptions): DocumentResult {
+  try {
+    return parseDocument(document.value, document.index, document.line, file, mode, opts.forbiddenHostPaths, opts.nodeName);
+  } catch (error) {
+    const diagnostic: Diagnostic = {
+      severity: 'error',
+      file,
+      document: document.index,
+      line: document.line,
+      message: `internal error while checking the document: ${errorMessage(error)}`,
+    };
+    return { summary: { document: document.index, line: document.line, supported: false }, errors: [diagnostic], warnings: [] };
+  }
 }
 
 export function parseManifestFile(text: string, file: string, opts: ParseOptions = {}): ParsedFile {
@@ -204,7 +234,7 @@ export function parseManifestFile(text: string, file: string, opts: ParseOptions
     }
   }
   for (const document of decoded.documents) {
-    const result = parseDocument(document.value, document.index, document.line, file, mode, opts.forbiddenHostPaths);
+    const result = guardedParseDocument(document, file, mode, opts);
     documents.push(result.summary);
     errors.push(...result.errors);
     warnings.push(...result.warnings);

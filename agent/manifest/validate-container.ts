@@ -105,16 +105,14 @@ export function validateInitContainers(
   return errs;
 }
 
+/** The API server's check of a Pod's image (validateContainerOnlyForPod): no surrounding whitespace. */
+export function imageWhitespaceIssue(image: string, field: string): FieldIssue | undefined {
+  return image.length !== image.trim().length ? invalid(field, image, 'must not have leading or trailing whitespace') : undefined;
+}
+
 /** validateContainerOnlyForPod: pods (not templates) reject an image padded with whitespace. */
 export function validateContainersOnlyForPod(containers: readonly Container[] | undefined, path: string): FieldIssue[] {
-  const errs: FieldIssue[] = [];
-  (containers ?? []).forEach((c, i) => {
-    const image = c.image ?? '';
-    if (image.length !== image.trim().length) {
-      errs.push(invalid(fieldPath.child(fieldPath.index(path, i), 'image'), image, 'must not have leading or trailing whitespace'));
-    }
-  });
-  return errs;
+  return (containers ?? []).flatMap((c, i) => imageWhitespaceIssue(c.image ?? '', fieldPath.child(fieldPath.index(path, i), 'image')) ?? []);
 }
 
 function validateContainerCommon(c: Container, path: string, ctx: ContainerContext): FieldIssue[] {

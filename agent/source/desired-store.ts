@@ -16,6 +16,7 @@
 // - A removed file stops contributing; its objects are REMOVEd unless another file defines them.
 // - Update order: REMOVEs first (so a kind change frees the pod name before its successor is
 //   added), then ADD/UPDATE in winning-file order, then document order.
+import { errorMessage } from '../core/errors.js';
 import { hashObject } from '../core/hash.js';
 import { formatObjectKey } from '../core/types.js';
 import type { Diagnostic, FileResult, FileStatus, ManifestObject, ObjectKey, SourceUpdate } from '../core/types.js';
@@ -115,8 +116,16 @@ export function computeFileStatuses(state: DesiredState): FileStatus[] {
 
 function nextEntry(prev: FileEntry | undefined, file: string, result: FileResult, now: number): FileEntry {
   if (prev !== undefined && prev.result === result) return { ...prev, checkedAt: now };
-  const valid = result.errors.length === 0;
-  const inForce = valid ? result.objects.map((object) => track(file, object)) : (prev?.inForce ?? []);
+  if (result.errors.length > 0) return { file, result, inForce: prev?.inForce ?? [], checkedAt: now };
+  let inForce: TrackedObject[];
+  try {
+    inForce = result.objects.map((object) => track(file, object));
+  } catch (error) {
+    // An object that cannot be hashed (the parser should have refused it) is this file's error,
+    // like any invalid content: its last valid objects stay in force and the other files go on.
+    const message = `internal error while reading the file's objects: ${errorMessage(error)}`;
+    return { file, result: { ...result, objects: [], errors: [{ severity: 'error', file, message }] }, inForce: prev?.inForce ?? [], checkedAt: now };
+  }
   return { file, result, inForce, checkedAt: now };
 }
 

@@ -26,6 +26,7 @@ import { NODE_STATE_FILE, parseNodeOverlay } from '../../agent/node/node-store.j
 import { decodeManifest, encodeYaml } from '../../agent/manifest/decode.js';
 import { parseManifestFile } from '../../agent/manifest/parse-file.js';
 import { ApiClient } from '../../agent/api/client.js';
+import { stringAliasBombYaml } from '../fixtures/manifest-texts.js';
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, '..', '..');
@@ -1027,6 +1028,76 @@ export async function churnScenario(opts: FaultOptions): Promise<Figures> {
     polling = false;
     await poller;
     await agent.stop();
+    await disposeNode(node);
+  }
+}
+
+// --- scenario: a string alias bomb present at start ---------------------------------------
+
+/** RSS (after a full GC) an agent holding the bombs may reach: the expansions are never built. */
+export const ALIAS_BOMB_RSS_BOUND_BYTES = 300 * 2 ** 20;
+
+/**
+ * Issue 12 item 3: two string alias bombs (160 KB expanding to 2 GB, 8.5 MB expanding to 280 GB)
+ * are in the manifest directory beside normal pods and a DaemonSet when the agent starts, and at
+ * every restart. Each start must finish its initial sync and converge; the bombs are refused as
+ * invalid files (`get manifests`), the periodic rescans never fail, memory stays bounded.
+ */
+export async function aliasBombScenario(opts: FaultOptions): Promise<Figures> {
+  const starts = opts.long ? 3 : 1;
+  const rescansWatched = opts.long ? 5 : 2;
+  const node = await makeNode('bomb');
+  const desired = emptyDesired();
+  let id = 0;
+  const nextId = (): number => id++;
+  await writeStartingManifests(node, desired, nextId, 3, (i) => i === 0);
+  await writeFile(join(node.manifestDir, 'bomb-small.yaml'), stringAliasBombYaml('bomb-small', 20_000));
+  await writeFile(join(node.manifestDir, 'bomb-large.yaml'), stringAliasBombYaml('bomb-large', 2_800_000));
+  const syncMs: number[] = [];
+  const rssMiB: number[] = [];
+  let dsWired = false;
+  let convergedMs = 0;
+  try {
+    for (let s = 0; s < starts; s++) {
+      const agent = launchAgent(node, { gcProbe: true });
+      try {
+        const t0 = Date.now();
+        await agent.waitForLog('initial sync done', 60_000);
+        syncMs.push(Date.now() - t0);
+        dsWired ||= daemonSetsWired(agent);
+        convergedMs = await converge(node, desired, { daemonSets: dsWired, timeoutMs: 90_000 });
+        const files = await new ApiClient(node.apiSocket).manifests();
+        for (const name of ['bomb-small.yaml', 'bomb-large.yaml']) {
+          const status = files.find((f) => f.file.endsWith(`/${name}`));
+          if (status?.state !== 'invalid' || !/excessive aliasing/.test(status.errors[0]?.message ?? '')) {
+            throw new Error(`${name} is not refused as excessive aliasing: ${JSON.stringify(status)?.slice(0, 300)}`);
+          }
+        }
+        // The directory is rescanned every 2 s (--file-check-frequency): watch a few rescans.
+        await sleep(rescansWatched * 2_000 + 500);
+        const failures = agent.lines.filter((l) => /manifest source step failed|listener failed|could not be applied/.test(String(l.msg)));
+        if (failures.length > 0) throw new Error(`the manifest source failed: ${JSON.stringify(failures[0])}`);
+        const { rss } = await agent.memoryAfterGc();
+        rssMiB.push(+(rss / 2 ** 20).toFixed(1));
+        if (rss > ALIAS_BOMB_RSS_BOUND_BYTES) throw new Error(`agent RSS ${(rss / 2 ** 20).toFixed(0)} MiB after GC exceeds the bound`);
+        if (agent.child.exitCode !== null) throw new Error(`the agent exited: ${agent.stderr()}`);
+      } finally {
+        // A restart: the next agent finds the bombs again at start.
+        await agent.kill9();
+      }
+    }
+    const figures: Figures = {
+      starts,
+      bombs: '160 KB -> 2 GB, 8.5 MB -> 280 GB',
+      initialSyncMs: syncMs.join(','),
+      convergedMs,
+      rescansWatchedPerStart: rescansWatched,
+      rssAfterGcMiB: rssMiB.join(','),
+      daemonSets: dsWired ? 'checked' : 'not wired: skipped',
+    };
+    report('string alias bomb at start', figures);
+    return figures;
+  } finally {
     await disposeNode(node);
   }
 }

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerValidateCommand } from '../../../agent/cli/validate-command.js';
 import { decodeManifest } from '../../../agent/manifest/decode.js';
-import { AGENT_DAEMON_SET_YAML as DAEMON_SET, WEB_POD_YAML as POD } from '../../fixtures/manifest-texts.js';
+import { AGENT_DAEMON_SET_YAML as DAEMON_SET, stringAliasBombYaml, WEB_POD_YAML as POD } from '../../fixtures/manifest-texts.js';
 
 interface Run {
   readonly out: string;
@@ -132,6 +132,29 @@ describe('nodelet validate', () => {
       err: `${file}:4:1: yaml: tab characters must not be used in indentation\n  hint: indent with spaces: YAML does not allow tab characters in indentation\n`,
       code: 1,
     });
+  });
+
+  it('refuses a string alias bomb (160 KB expanding to 2 GB) with a YAML error and exit 1, and checks the other files', async () => {
+    const bomb = write('bomb.yaml', stringAliasBombYaml('bomb', 20_000));
+    const web = write('web.yaml', POD);
+    const result = await run(['-f', bomb, '-f', web, '-q']);
+    expect(result).toEqual({
+      out: '',
+      err: `${bomb}:1:1: error converting YAML to JSON: yaml: document contains excessive aliasing: it expands to more than 20971520 bytes\n  hint: write the repeated part out, or point each alias (*name) at an anchor (&name) that does not contain it\n`,
+      code: 1,
+    });
+  });
+
+  it('checks a Pod name with the node suffix: --node-name, else the hostname as the agent does', async () => {
+    const name = 'a'.repeat(246);
+    const file = write('long.yaml', POD.replace('name: web\n', `name: ${name}\n`));
+    const result = await run(['-f', file, '--node-name', 'Node-12']);
+    expect(result).toEqual({
+      out: '',
+      err: `${file}: The Pod "${name}" is invalid: metadata.name: Invalid value: "${name}-node-12": must be no more than 253 characters\n`,
+      code: 1,
+    });
+    expect((await run(['-f', write('short.yaml', POD.replace('name: web\n', `name: ${'a'.repeat(200)}\n`)), '-q'])).code).toBe(0);
   });
 
   it('reads a directory like the manifest directory: sorted regular non-hidden files, no editor leftovers, no recursion', async () => {

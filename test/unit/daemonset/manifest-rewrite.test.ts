@@ -53,6 +53,27 @@ describe('set image', () => {
     });
   });
 
+  it('refuses an image the API server or kubelet would refuse, before writing anything (issue 12 item 8b)', () => {
+    const before = 'kind: DaemonSet\nmetadata: {name: a}\nspec:\n  template:\n    spec:\n      initContainers:\n      - name: init\n        image: busybox\n      containers:\n      - name: c\n        image: busybox\n';
+    const target = { namespace: 'default', name: 'a' };
+    expect(rewriteDaemonSetManifest(before, target, [{ kind: 'setImage', container: 'c', image: 'busybox:1.37\n' }])).toEqual({
+      ok: false,
+      error: 'The DaemonSet.apps "a" is invalid: spec.template.spec.containers[0].image: Invalid value: "busybox:1.37\\n": must not have leading or trailing whitespace',
+    });
+    expect(rewriteDaemonSetManifest(before, target, [{ kind: 'setImage', container: 'c', image: 'busybox:1.37\nx' }])).toEqual({
+      ok: false,
+      error: 'The DaemonSet.apps "a" is invalid: spec.template.spec.containers[0].image: Invalid value: "busybox:1.37\\nx": invalid reference format',
+    });
+    expect(rewriteDaemonSetManifest(before, target, [{ kind: 'setImage', container: '*', image: ' busybox' }])).toEqual({
+      ok: false,
+      error: [
+        'The DaemonSet.apps "a" is invalid:',
+        '* spec.template.spec.initContainers[0].image: Invalid value: " busybox": must not have leading or trailing whitespace',
+        '* spec.template.spec.containers[0].image: Invalid value: " busybox": must not have leading or trailing whitespace',
+      ].join('\n'),
+    });
+  });
+
   it('keeps compact lists and folded scalars of the hwameistor manifest', () => {
     const before = seedText(HWAMEISTOR);
     const out = rewrite(before, [{ kind: 'setImage', container: 'manager', image: 'ghcr.m.daocloud.io/hwameistor/local-disk-manager:v0.6.2' }], {

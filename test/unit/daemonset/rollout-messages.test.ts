@@ -1,6 +1,6 @@
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import { describe, expect, it } from 'vitest';
-import { computeRevisions, type DaemonSetRevision } from '../../../agent/daemonset/revisions.js';
+import { CHANGE_CAUSE_ANNOTATION, computeRevisions, type DaemonSetRevision } from '../../../agent/daemonset/revisions.js';
 import {
   controllerRevisionCells,
   describePodTemplate,
@@ -56,6 +56,24 @@ describe('rollout history', () => {
         'REVISION  CHANGE-CAUSE\n' +
         '1         <none>\n' +
         '2         kubectl apply --filename=fluentd-daemonset-update.yaml --record=true\n' +
+        '\n',
+    });
+  });
+
+  it('prints a CHANGE-CAUSE with a newline or a tab on one line, escaped and quoted (issue 12 item 8c)', () => {
+    const [first, second] = fluentdHistory();
+    if (!first || !second) throw new Error('fixture');
+    const history = [
+      { ...first, annotations: { [CHANGE_CAUSE_ANNOTATION]: 'nodelet set image ds/x c=busybox:1.37\nREVISION 9\tforged' } },
+      { ...second, annotations: { [CHANGE_CAUSE_ANNOTATION]: 'plain "quoted" \\ cause' } },
+    ];
+    expect(rolloutHistory('fluentd-elasticsearch', history)).toEqual({
+      ok: true,
+      value:
+        'daemonset.apps/fluentd-elasticsearch\n' +
+        'REVISION  CHANGE-CAUSE\n' +
+        '1         "nodelet set image ds/x c=busybox:1.37\\nREVISION 9\\tforged"\n' +
+        '2         plain "quoted" \\ cause\n' +
         '\n',
     });
   });

@@ -17,6 +17,35 @@ describe('parseManifestFile', () => {
     expect(result.documents).toEqual([{ document: 0, line: 1, apiVersion: 'v1', kind: 'Pod', name: 'web', supported: true }]);
   });
 
+  describe('a Pod name with the node suffix (issue 12 item 8a)', () => {
+    const named = (name: string): string => POD.replace('name: web\n', `name: ${name}\n`);
+
+    it('refuses a 246-character name that becomes 254 characters on node node-12, with the final name on metadata.name', () => {
+      const name = 'a'.repeat(246);
+      const result = parseManifestFile(named(name), 'long.yaml', { nodeName: 'node-12' });
+      expect(result.objects).toEqual([]);
+      expect(result.errors).toEqual([
+        {
+          severity: 'error',
+          file: 'long.yaml',
+          document: 0,
+          field: 'metadata.name',
+          message: `metadata.name: Invalid value: "${name}-node-12": must be no more than 253 characters`,
+        },
+      ]);
+    });
+
+    it('accepts the longest name that fits (253 characters with the suffix), and any name without a node', () => {
+      expect(parseManifestFile(named('a'.repeat(245)), 'fits.yaml', { nodeName: 'node-12' }).errors).toEqual([]);
+      expect(parseManifestFile(named('a'.repeat(246)), 'long.yaml').errors).toEqual([]);
+    });
+
+    it('reports a name invalid as written once, as written', () => {
+      const result = parseManifestFile(named('Web'), 'upper.yaml', { nodeName: 'node-12' });
+      expect(result.errors.map((e) => e.message)).toEqual([expect.stringMatching(/^metadata\.name: Invalid value: "Web": a lowercase RFC 1123 subdomain/)]);
+    });
+  });
+
   it('yields a defaulted DaemonSet in its namespace', () => {
     const [object] = parseManifestFile(DAEMON_SET, 'ds.yaml').objects;
     expect(object?.key).toEqual({ kind: 'DaemonSet', namespace: 'system', name: 'agent' });

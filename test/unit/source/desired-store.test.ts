@@ -313,6 +313,25 @@ describe('replaceAllFiles', () => {
   });
 });
 
+describe('an object that cannot be hashed', () => {
+  // The parser refuses what could make hashing throw (e.g. a 2 GB alias expansion); should
+  // something still slip through, it is that file's error and never stops the batch.
+  it('makes its file invalid, keeps the file\'s last valid objects and applies the other files', () => {
+    const { state } = run([{ 'a.yaml': ['Pod/a:1'] }]);
+    const poisoned = fileResult('/m/a.yaml', ['Pod/a:2']);
+    const pod = poisoned.objects[0]?.object;
+    if (pod?.metadata) pod.metadata.annotations = { big: 1n } as unknown as Record<string, string>;
+    const r = applyFileChanges(state, [{ file: '/m/a.yaml', result: poisoned }, ...toChanges({ 'b.yaml': ['Pod/b:1'] })], 2000);
+    expect(r.updates.map(show)).toEqual(['ADD Pod/default/b:1']);
+    expect(computeFileStatuses(r.state)[0]).toMatchObject({
+      file: '/m/a.yaml',
+      state: 'invalid',
+      objects: [{ kind: 'Pod', name: 'a' }],
+      errors: [{ severity: 'error', message: expect.stringMatching(/^internal error while reading the file's objects: .*BigInt/) }],
+    });
+  });
+});
+
 describe('computeFileStatuses', () => {
   it('reports ok files with their objects and read time, sorted by path', () => {
     const { state } = run([{ 'b.yaml': ['Pod/b:1', '?deprecated'], 'a.yaml': ['Pod/a:1', 'DaemonSet/d:1'] }], 777);
