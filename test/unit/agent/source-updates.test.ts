@@ -3,15 +3,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Agent, type ManifestSourcePort } from '../../../agent/agent.js';
 import { resolveConfig } from '../../../agent/config/config.js';
 import type { ManifestObject, SourceUpdate } from '../../../agent/core/types.js';
 import { EventStore } from '../../../agent/events/event-store.js';
-import { createLogger } from '../../../agent/log/logger.js';
 import type { PodRuntime } from '../../../agent/runtime/pod-runtime.js';
 import { NodeHostFs } from '../../../agent/runtime/host-fs.js';
+import { NodeSubPather } from '../../../agent/runtime/subpath.js';
+import { sinkLogger } from '../../helpers/log-sink.js';
 import { waitUntil } from '../../helpers/agent-harness.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
@@ -52,13 +52,7 @@ function fakeSource(batch: readonly SourceUpdate[]): ManifestSourcePort {
 
 describe('Agent: manifest updates', () => {
   it('applies the other objects of a batch when one cannot be converted to a static pod', async () => {
-    const logs: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
-        cb();
-      },
-    });
+    const { logger, lines: logs } = sinkLogger();
     const clock = new FakeClock();
     // No engine: every runtime call fails, so start() waits for Docker; the batch is handled before.
     const runtime = new Proxy({}, { get: () => () => Promise.reject(new Error('no engine in this test')) }) as PodRuntime;
@@ -74,9 +68,10 @@ describe('Agent: manifest updates', () => {
       config,
       runtime,
       hostFs: new NodeHostFs(),
+      subPaths: new NodeSubPather(),
       source: fakeSource(batch),
       clock,
-      logger: createLogger({ level: 'info', stream: sink }),
+      logger,
       events: new EventStore({ clock, source: 'test' }),
       translate: { nodeName: 'unit-node', hostIPs: ['127.0.0.1'], podIPs: [], stateDir: join(root, 'state'), podNetwork: 'none', podInfraImage: 'pause', nodeAllocatable: { cpuMilli: 1000, memoryBytes: 2 ** 30 } },
     });
