@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { NodeHostFs } from './runtime/host-fs.js';
 import { FileSource } from './source/file-source.js';
+import { StateDirLastValidStore } from './source/last-valid-store.js';
 import { parseManifestFile } from './manifest/parse-file.js';
 import { EventStore } from './events/event-store.js';
 import { Agent } from './agent.js';
@@ -99,6 +100,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
       debounceMs: config.fileDebounceMs,
       rescanMs: config.fileCheckFrequencyMs,
       allowInsecureManifests: config.allowInsecureManifests,
+      lastValidStore: new StateDirLastValidStore(config.stateDir, (path, data, mode) => hostFs.writeFileAtomic(path, data, mode)),
     },
     { logger: logger.child({ component: 'manifests' }), clock },
   );
