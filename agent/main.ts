@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { NodeHostFs } from './runtime/host-fs.js';
 import { FileSource } from './source/file-source.js';
+import { manifestHealth } from './mirror/node-status.js';
 import { StateDirLastValidStore } from './source/last-valid-store.js';
 import { parseManifestFile } from './manifest/parse-file.js';
 import { EventStore } from './events/event-store.js';
@@ -150,7 +151,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
         agent,
         events,
         nodeFacts: host.facts,
-        nodePressure: host.pressure,
+        nodePressure: () => ({ ...host.pressure(), manifests: manifestHealth(agent.fileStatuses()) }),
         nodeLabels: () => agent.nodeIdentity().labels,
         nodeTaints: () => agent.nodeIdentity().taints,
         clock,

@@ -88,7 +88,7 @@ describe('manifest trust (StrictModes)', () => {
     await writeFile(file, pod('web').replace('busybox:1', 'busybox:2'));
     await s.source.rescan();
     expect(s.updates).toEqual(['ADD Pod/default/web']);
-    expect(s.source.objects().map((o) => o.object.spec?.containers[0]?.image)).toEqual(['busybox:1']);
+    expect(s.source.objects().map((o) => (o.kind === 'Pod' ? o.object.spec?.containers[0]?.image : undefined))).toEqual(['busybox:1']);
     expect(s.status('web.yaml')).toMatchObject({ state: 'refused', objects: [{ kind: 'Pod', name: 'web' }], keptSince: expect.any(Number) as unknown });
     expect(s.status('web.yaml')?.errors[0]?.message).toContain('is writable by others (mode 0646)');
     expect(s.status('web.yaml')?.note).toMatch(/^running pods kept: the 1 object last read while it was trusted \(.*Z\) stay in force; its new content is not read$/);
