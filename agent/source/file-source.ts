@@ -27,7 +27,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { watch } from 'chokidar';
 import { systemClock, type Clock } from '../core/clock.js';
-import { errnoCode, errorMessage, isGoneError } from '../core/errors.js';
+import { errnoCode, errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
 import { apiTime } from '../status/generate.js';
 import { formatObjectKey, type Diagnostic, type FileResult, type FileStatus, type ManifestObject, type SourceUpdate } from '../core/types.js';
