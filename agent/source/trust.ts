@@ -1,7 +1,9 @@
 // Manifest trust, after sshd's StrictModes: whoever can write a manifest decides what runs as
 // root on this host, so a manifest (or the manifest directory) that someone other than root or
-// the agent's own user could have written is refused. Pure: callers pass what stat() returned
-// (for a symlink, its target's metadata, since that is what gets read).
+// the agent's own user could have written is refused, and so is one whose path crosses a
+// directory someone else could change (below). Pure: callers pass what fstat()/lstat() returned
+// (for a symlinked manifest, the opened target's metadata, since that is what gets read); the
+// walk and the read are in path-walk.ts and secure-read.ts.
 
 /** What the check needs from a stat() result. */
 export interface TrustSubject {
