@@ -5,7 +5,7 @@ import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js'
 import type { DaemonSetEditRequest } from './daemonset/controller.js';
 import type { DaemonSetRevision } from './daemonset/revisions.js';
 import { toNodeObject } from './node/node-model.js';
-import { nodeStatus } from './mirror/node-status.js';
+import { manifestHealth, nodeStatus } from './mirror/node-status.js';
 import { reportingAnnotations, type ReportingState } from './mirror/reporting-state.js';
 import type { HostFacts } from './mirror/host-facts.js';
 import { ApiError, type ApiBackend, type ExecOptions, type ExecSession, type LogOptions } from './api/backend.js';
@@ -55,7 +55,7 @@ export class AgentApiBackend implements ApiBackend {
 
   node(): Node {
     const now = Date.now();
-    const health = { runtimeReady: this.#d.agent.runtimeHealthy, ...this.#d.host.pressure() };
+    const health = { runtimeReady: this.#d.agent.runtimeHealthy, ...this.#d.host.pressure(), manifests: manifestHealth(this.#d.agent.fileStatuses()) };
     // Labels and taints: automatic, config, then `nodelet label|taint node` (the agent's node identity).
     // The status is built exactly as the reporter builds the one it sends to an API server.
     return toNodeObject(this.#d.agent.nodeIdentity(), {

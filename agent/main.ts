@@ -12,6 +12,8 @@ import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { NodeHostFs } from './runtime/host-fs.js';
 import { NodeSubPather } from './runtime/subpath.js';
 import { FileSource } from './source/file-source.js';
+import { manifestHealth } from './mirror/node-status.js';
+import { StateDirLastValidStore } from './source/last-valid-store.js';
 import { parseManifestFile } from './manifest/parse-file.js';
 import { EventStore } from './events/event-store.js';
 import { Agent } from './agent.js';
@@ -118,6 +120,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
       debounceMs: config.fileDebounceMs,
       rescanMs: config.fileCheckFrequencyMs,
       allowInsecureManifests: config.allowInsecureManifests,
+      lastValidStore: new StateDirLastValidStore(config.stateDir, (path, data, mode) => hostFs.writeFileAtomic(path, data, mode)),
     },
     { logger: logger.child({ component: 'manifests' }), clock },
   );
@@ -167,7 +170,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
         agent,
         events,
         nodeFacts: host.facts,
-        nodePressure: host.pressure,
+        nodePressure: () => ({ ...host.pressure(), manifests: manifestHealth(agent.fileStatuses()) }),
         nodeLabels: () => agent.nodeIdentity().labels,
         nodeTaints: () => agent.nodeIdentity().taints,
         clock,

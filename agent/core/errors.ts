@@ -45,3 +45,15 @@ export function isNodeletError(e: unknown, code?: ErrorCode): e is NodeletError 
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** The errno code (`ENOENT`...) of a Node.js system error, if it is one. */
+export function errnoCode(err: unknown): string | undefined {
+  if (err === null || typeof err !== 'object' || !('code' in err)) return undefined;
+  return typeof err.code === 'string' ? err.code : undefined;
+}
+
+/** ENOENT or ENOTDIR: the path (or a directory on it) does not exist (any more). */
+export function isGoneError(err: unknown): boolean {
+  const code = errnoCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

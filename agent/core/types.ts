@@ -56,13 +56,20 @@ export interface FileResult {
 export interface FileStatus {
   readonly file: string;
   /** ok: every object in force; invalid: the file has errors (its last valid objects stay in force);
-   *  conflict: at least one object is also defined by an earlier file. */
-  readonly state: 'ok' | 'invalid' | 'conflict';
+   *  conflict: at least one object is also defined by an earlier file; refused: the file, or a
+   *  directory on its path, could be written by someone other than root or the agent's user, so
+   *  it is not read (the objects last read while it was trusted stay in force). */
+  readonly state: 'ok' | 'invalid' | 'conflict' | 'refused';
   readonly objects: readonly ObjectKey[];
   readonly errors: readonly Diagnostic[];
   readonly warnings: readonly Diagnostic[];
   /** ms since epoch of the last read. */
   readonly checkedAt: number;
+  /** When the file is invalid or refused but objects of an earlier read stay in force: when that
+   *  version was read (ms since epoch). */
+  readonly keptSince?: number;
+  /** What happens to the file's objects, in words, when that is not simply "they are in force". */
+  readonly note?: string;
 }
 
 export const SOURCE_OPS = ['ADD', 'UPDATE', 'REMOVE'] as const;

@@ -3,6 +3,7 @@
 // pkg/kubelet/nodestatus/setters.go). Pure: host facts and health in, objects and patches out.
 import type { Node, NodeCondition, NodeStatus, Taint } from 'kubernetes-types/core/v1.js';
 import { canonicalJson } from '../core/hash.js';
+import type { FileStatus } from '../core/types.js';
 import { rfc3339 } from './time-format.js';
 
 /** What the host is, read once (and refreshed) by an adapter (host-facts.ts). */
@@ -35,6 +36,34 @@ export interface NodeHealth {
   readonly memoryPressure: boolean;
   readonly diskPressure: boolean;
   readonly pidPressure: boolean;
+  /** Manifest trust (manifestHealth); without it there is no InsecureManifests condition. */
+  readonly manifests?: ManifestHealth;
+}
+
+/** Manifest files the source refuses for their owner or mode (or a directory on their path). */
+export interface ManifestHealth {
+  readonly refusedFiles: number;
+  /** The first refusal's problem (for a refused directory, every file has the same one). */
+  readonly problem?: string;
+}
+
+/**
+ * nodelet's own condition, in node-problem-detector's style (a problem type, True while the
+ * problem lasts): manifests are refused because someone other than root or the agent's user could
+ * write them, and the pods they ran are kept on their last trusted version meanwhile.
+ */
+export const INSECURE_MANIFESTS_CONDITION = 'InsecureManifests';
+
+export function manifestHealth(files: readonly FileStatus[]): ManifestHealth {
+  const refused = files.filter((f) => f.state === 'refused');
+  const problem = refused[0]?.errors[0]?.message;
+  return { refusedFiles: refused.length, ...(problem === undefined ? {} : { problem }) };
+}
+
+function manifestsCondition(m: ManifestHealth, now: string, previous: readonly NodeCondition[] | undefined): NodeCondition {
+  if (m.refusedFiles === 0) return condition(INSECURE_MANIFESTS_CONDITION, 'False', 'ManifestsTrusted', 'every manifest file is trusted', now, previous);
+  const files = `${m.refusedFiles} manifest file${m.refusedFiles === 1 ? '' : 's'}`;
+  return condition(INSECURE_MANIFESTS_CONDITION, 'True', 'ManifestsRefused', `${files} refused, running pods kept: ${m.problem ?? 'insecure owner or mode'}`, now, previous);
 }
 
 export interface NodeIdentityInput {
@@ -142,7 +171,8 @@ export function nodeConditions(health: NodeHealth, now: number, previous?: reado
   const ready = health.runtimeReady
     ? condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', t, previous)
     : condition('Ready', 'False', 'KubeletNotReady', 'container runtime is down', t, previous);
-  return [pressure('MemoryPressure', health.memoryPressure), pressure('DiskPressure', health.diskPressure), pressure('PIDPressure', health.pidPressure), ready];
+  const own = health.manifests === undefined ? [] : [manifestsCondition(health.manifests, t, previous)];
+  return [pressure('MemoryPressure', health.memoryPressure), pressure('DiskPressure', health.diskPressure), pressure('PIDPressure', health.pidPressure), ready, ...own];
 }
 
 function kibibytes(bytes: number): string {

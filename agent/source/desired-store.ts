@@ -14,10 +14,15 @@
 //   which is an UPDATE only if its content differs.
 // - UPDATE only when the object's canonical JSON changes (`hashObject`), never for a re-read.
 // - A removed file stops contributing; its objects are REMOVEd unless another file defines them.
+// - A refused file (trust.ts: someone else could have written it) is treated like an invalid one:
+//   its new content is never read, and the objects last read while it was trusted stay in force.
+// - After a restart, a file that is invalid or refused at its first read gets the objects of its
+//   last valid version back when the source restored them from the state directory.
 // - Update order: REMOVEs first (so a kind change frees the pod name before its successor is
 //   added), then ADD/UPDATE in winning-file order, then document order.
 import { errorMessage } from '../core/errors.js';
 import { hashObject } from '../core/hash.js';
+import { apiTime } from '../status/generate.js';
 import { formatObjectKey } from '../core/types.js';
 import type { Diagnostic, FileResult, FileStatus, ManifestObject, ObjectKey, SourceUpdate } from '../core/types.js';
 
@@ -38,6 +43,12 @@ export interface FileEntry {
   readonly result: FileResult;
   /** The last valid set: `result.objects` when the latest read is valid, else the set before. */
   readonly inForce: readonly TrackedObject[];
+  /** When the version `inForce` comes from was read; undefined while nothing was ever valid. */
+  readonly inForceSince: number | undefined;
+  /** The latest read was refused for the file's owner or mode, or a directory on its path. */
+  readonly refused: boolean;
+  /** `inForce` came back from the state directory after a restart. */
+  readonly restored: boolean;
   readonly checkedAt: number;
 }
 
@@ -53,6 +64,11 @@ export interface DesiredState {
 export interface FileChange {
   readonly file: string;
   readonly result: FileResult | undefined;
+  /** The result is a trust refusal (its error says why), not a parse result. */
+  readonly refused?: boolean;
+  /** The last valid version persisted before a restart: used only when the file has no entry
+   *  yet and this result is not valid. */
+  readonly restored?: { readonly objects: readonly ManifestObject[]; readonly readAt: number };
 }
 
 export interface Reduction {
@@ -73,7 +89,7 @@ export function applyFileChanges(state: DesiredState, changes: readonly FileChan
     if (change.result === undefined) {
       files.delete(change.file);
     } else {
-      files.set(change.file, nextEntry(files.get(change.file), change.file, change.result, now));
+      files.set(change.file, nextEntry(files.get(change.file), { ...change, result: change.result }, now));
     }
   }
   return reduceTo(state, files);
@@ -103,30 +119,55 @@ export function computeFileStatuses(state: DesiredState): FileStatus[] {
   return sortedFiles(state.files).map((entry) => {
     const conflicts = state.conflicts.get(entry.file) ?? [];
     const invalid = entry.result.errors.length > 0;
+    const kept = invalid && entry.inForceSince !== undefined ? entry.inForceSince : undefined;
+    const note = keptNote(entry, kept);
     return {
       file: entry.file,
-      state: invalid ? 'invalid' : conflicts.length > 0 ? 'conflict' : 'ok',
+      state: entry.refused ? 'refused' : invalid ? 'invalid' : conflicts.length > 0 ? 'conflict' : 'ok',
       objects: entry.inForce.map((t) => t.object.key),
       errors: [...entry.result.errors, ...conflicts],
       warnings: entry.result.warnings,
       checkedAt: entry.checkedAt,
+      ...(kept === undefined ? {} : { keptSince: kept }),
+      ...(note === undefined ? {} : { note }),
     };
   });
 }
 
-function nextEntry(prev: FileEntry | undefined, file: string, result: FileResult, now: number): FileEntry {
-  if (prev !== undefined && prev.result === result) return { ...prev, checkedAt: now };
-  if (result.errors.length > 0) return { file, result, inForce: prev?.inForce ?? [], checkedAt: now };
-  let inForce: TrackedObject[];
-  try {
-    inForce = result.objects.map((object) => track(file, object));
-  } catch (error) {
-    // An object that cannot be hashed (the parser should have refused it) is this file's error,
-    // like any invalid content: its last valid objects stay in force and the other files go on.
-    const message = `internal error while reading the file's objects: ${errorMessage(error)}`;
-    return { file, result: { ...result, objects: [], errors: [{ severity: 'error', file, message }] }, inForce: prev?.inForce ?? [], checkedAt: now };
+/** What a not-ok file's objects do, in words, for `get manifests`. */
+function keptNote(entry: FileEntry, keptSince: number | undefined): string | undefined {
+  const n = entry.inForce.length;
+  if (keptSince === undefined || n === 0) {
+    return entry.refused ? 'not read; no objects of it are in force' : undefined;
   }
-  return { file, result, inForce, checkedAt: now };
+  const objects = `${n} object${n === 1 ? '' : 's'}`;
+  const restored = entry.restored ? ', restored from the state directory at start' : '';
+  if (entry.refused) {
+    return `running pods kept: the ${objects} last read while it was trusted (${apiTime(keptSince)}${restored}) stay in force; its new content is not read`;
+  }
+  return `the last valid version, read at ${apiTime(keptSince)}${restored}, is kept (${objects})`;
+}
+
+function nextEntry(prev: FileEntry | undefined, change: FileChange & { readonly result: FileResult }, now: number): FileEntry {
+  const { file, result } = change;
+  const refused = change.refused === true;
+  if (prev !== undefined && prev.result === result && prev.refused === refused) return { ...prev, checkedAt: now };
+  const base: { file: string; result: FileResult; refused: boolean; checkedAt: number } = { file, result, refused, checkedAt: now };
+  if (result.errors.length === 0 && !refused) {
+    try {
+      return { ...base, inForce: result.objects.map((object) => track(file, object)), inForceSince: now, restored: false };
+    } catch (error) {
+      // An object that cannot be hashed (the parser should have refused it) is this file's error,
+      // like any invalid content: its last valid objects stay in force and the other files go on.
+      const message = `internal error while reading the file's objects: ${errorMessage(error)}`;
+      base.result = { ...result, objects: [], errors: [{ severity: 'error', file, message }] };
+    }
+  }
+  if (prev !== undefined) return { ...base, inForce: prev.inForce, inForceSince: prev.inForceSince, restored: prev.restored };
+  if (change.restored !== undefined) {
+    return { ...base, inForce: change.restored.objects.map((object) => track(file, object)), inForceSince: change.restored.readAt, restored: true };
+  }
+  return { ...base, inForce: [], inForceSince: undefined, restored: false };
 }
 
 function track(file: string, object: ManifestObject): TrackedObject {

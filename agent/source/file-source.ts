@@ -14,16 +14,22 @@
 // All reads and state changes run one at a time on a promise queue, so batches are applied and
 // emitted in the order they were read.
 //
-// Trust (trust.ts): a file, or the directory itself, that someone other than root or the agent's
-// user could write is refused unless `allowInsecureManifests`: it is not read, its status carries
-// the refusal, and unlike an invalid file it keeps no objects in force. Permission changes are
-// seen at the next read of the file or the next full listing (chokidar does not report chmod).
-import { readdir, readFile, realpath, stat, lstat } from 'node:fs/promises';
+// Trust (trust.ts, secure-read.ts): a file, or the directory itself, that someone other than root
+// or the agent's user could write, or whose path crosses a directory they could write, is
+// refused unless `allowInsecureManifests`: its new content is not read and its status carries the
+// refusal, but like an invalid file it keeps the objects last read while it was trusted, so a
+// chmod by mistake does not stop every pod. Permission changes are seen at the next read of the
+// file or the next full listing (chokidar does not report chmod).
+//
+// Restarts (last-valid-store.ts): each file's last valid text is kept in the state directory, so
+// a file invalid or refused at start keeps its last valid objects across a restart too.
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { watch } from 'chokidar';
 import { systemClock, type Clock } from '../core/clock.js';
-import { errorMessage } from '../core/errors.js';
+import { errnoCode, errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
+import { apiTime } from '../status/generate.js';
 import { formatObjectKey, type Diagnostic, type FileResult, type FileStatus, type ManifestObject, type SourceUpdate } from '../core/types.js';
 import { MAX_MANIFEST_BYTES } from '../manifest/decode.js';
 import {
@@ -38,7 +44,8 @@ import {
 } from './desired-store.js';
 import { ignoreReason } from './file-filter.js';
 import type { Logger } from './logger.js';
-import { checkManifestTrust, type TrustSubject } from './trust.js';
+import type { LastValidRecord, LastValidStore } from './last-valid-store.js';
+import { directoryTrustProblem, readManifestSecurely } from './secure-read.js';
 
 /** Decodes and validates one file; never throws for bad input (it returns diagnostics). */
 export type ParseFile = (text: string, file: string) => FileResult;
@@ -73,6 +80,8 @@ export interface FileSourceOptions {
   readonly allowInsecureManifests?: boolean;
   /** The user besides root who may own manifests (default: the process's uid). */
   readonly agentUid?: number;
+  /** Keeps each file's last valid version across restarts (default: none, kept in memory only). */
+  readonly lastValidStore?: LastValidStore;
 }
 
 export interface FileSourceDeps {
@@ -159,8 +168,12 @@ export class FileSource {
   private readonly reported = new Map<string, string>();
   /** Why the directory itself is not trusted (every file in it is refused), as of the last check. */
   private dirTrustProblem: string | undefined;
-  /** Files refused by the last read for their owner or mode (trust.ts). */
-  private readonly untrusted = new Set<string>();
+  /** The text of each file's last valid read, which the last-valid store persists. */
+  private readonly validTexts = new Map<string, LastValidRecord>();
+  /** The digest stored for each file in the last-valid store. */
+  private readonly persisted = new Map<string, string>();
+  private readonly storeProblems = new Map<string, string>();
+  private readonly lastValidStore: LastValidStore | undefined;
 
   constructor(options: FileSourceOptions, deps: FileSourceDeps) {
     this.dir = resolve(options.dir);
@@ -171,6 +184,7 @@ export class FileSource {
     this.maxFileBytes = options.maxFileBytes ?? FILE_SOURCE_DEFAULTS.maxFileBytes;
     this.allowInsecure = options.allowInsecureManifests ?? false;
     this.agentUid = options.agentUid ?? process.getuid?.() ?? 0;
+    this.lastValidStore = options.lastValidStore;
     this.log = deps.logger;
     this.clock = deps.clock ?? systemClock;
     this.watchDirectory = deps.watchDirectory ?? watchWithChokidar;
@@ -298,8 +312,9 @@ export class FileSource {
       // The directory became (un)trusted: every file's verdict changes, not just these.
       if (await this.refreshDirectoryTrust()) this.requestRescan();
       const changes = await mapLimit(paths, READ_CONCURRENCY, (p) => this.readManifestFile(p));
-      const { state, updates } = applyFileChanges(this.state, this.withoutUntrustedObjects(changes), now);
+      const { state, updates } = applyFileChanges(this.state, changes, now);
       this.commit(state, updates, false);
+      await this.persistLastValid();
       // A file vanished: maybe the whole directory did, which chokidar does not always report.
       if (changes.some((c) => c.result === undefined)) await this.checkDirectory();
     });
@@ -317,16 +332,96 @@ export class FileSource {
       if (reason === undefined) paths.push(join(this.dir, name));
       else if (kind === 'initial') this.log.debug({ file: join(this.dir, name), reason }, 'manifest file ignored');
     }
-    const changes = await mapLimit(paths, READ_CONCURRENCY, (p) => this.readManifestFile(p));
+    const read = await mapLimit(paths, READ_CONCURRENCY, (p) => this.readManifestFile(p));
+    const changes = kind === 'initial' ? await this.restoreLastValid(read) : read;
     // A file still being written when a new watcher attached can have its last write land
     // before chokidar watched it and after we read it: read every file once more after the
     // debounce (unchanged text is not parsed again).
     if (watcherStarted) for (const p of paths) this.schedule(p);
     const present = new Set(changes.filter((c) => c.result !== undefined).map((c) => c.file));
     for (const file of this.parsed.keys()) if (!present.has(file)) this.parsed.delete(file);
-    for (const file of this.untrusted) if (!present.has(file)) this.untrusted.delete(file);
-    const { state, updates } = replaceAllFiles(this.state, this.withoutUntrustedObjects(changes), now);
+    const { state, updates } = replaceAllFiles(this.state, changes, now);
     this.commit(state, updates, kind === 'initial');
+    await this.persistLastValid();
+  }
+
+  /**
+   * At start: a file that is invalid or refused gets the objects of its last valid version back
+   * from the state directory (parsed again with today's settings); records of files that are no
+   * longer there are dropped. Without a store, or when the directory could not be listed (the
+   * files may still be there), nothing is dropped.
+   */
+  private async restoreLastValid(changes: readonly FileChange[]): Promise<FileChange[]> {
+    const store = this.lastValidStore;
+    if (store === undefined) return [...changes];
+    const records = await store
+      .load((path, problem) => this.log.warn({ record: path, problem }, 'last valid manifest record unreadable, ignored'))
+      .catch((err: unknown) => {
+        this.log.warn({ err }, 'last valid manifest records could not be loaded');
+        return [];
+      });
+    const byFile = new Map(records.map((r) => [r.file, r]));
+    const present = new Set(changes.filter((c) => c.result !== undefined).map((c) => c.file));
+    if (this.dirState !== 'unlistable') {
+      for (const r of records) if (!present.has(r.file)) await this.removeRecord(r.file);
+    }
+    return changes.map((change) => {
+      const record = byFile.get(change.file);
+      if (record === undefined || change.result === undefined) return change;
+      this.persisted.set(change.file, record.digest);
+      if (change.result.errors.length === 0 && change.refused !== true) return change;
+      const result = this.safeParse(record.text, change.file);
+      const readAt = apiTime(record.readAt);
+      if (result.errors.length > 0) {
+        this.log.warn({ file: change.file, readAt, problem: result.errors[0]?.message }, 'last valid version of a manifest is not valid with the current settings; not restored');
+        return change;
+      }
+      this.validTexts.set(change.file, record);
+      this.log.warn(
+        { file: change.file, readAt, objects: result.objects.length, problem: change.result.errors[0]?.message },
+        `manifest file ${change.refused === true ? 'refused' : 'invalid'} at start; keeping its last valid version from the state directory`,
+      );
+      return { ...change, restored: { objects: result.objects, readAt: record.readAt } };
+    });
+  }
+
+  /** Saves each file's last valid text when it changed and drops the records of files gone. */
+  private async persistLastValid(): Promise<void> {
+    const store = this.lastValidStore;
+    if (store === undefined || this.phase === 'stopped') return;
+    for (const file of [...this.persisted.keys()]) if (!this.state.files.has(file)) await this.removeRecord(file);
+    for (const [file, record] of this.validTexts) {
+      if (!this.state.files.has(file)) {
+        this.validTexts.delete(file);
+        continue;
+      }
+      if (this.persisted.get(file) === record.digest) continue;
+      try {
+        await store.save(record);
+        this.persisted.set(file, record.digest);
+        this.storeProblems.delete(file);
+      } catch (err) {
+        this.reportStoreProblem(file, err);
+      }
+    }
+  }
+
+  private async removeRecord(file: string): Promise<void> {
+    try {
+      await this.lastValidStore?.remove(file);
+      this.persisted.delete(file);
+      this.storeProblems.delete(file);
+    } catch (err) {
+      this.reportStoreProblem(file, err);
+    }
+  }
+
+  /** Once per file and problem: a full state disk would otherwise repeat it at every rescan. */
+  private reportStoreProblem(file: string, err: unknown): void {
+    const problem = errorMessage(err);
+    if (this.storeProblems.get(file) === problem) return;
+    this.storeProblems.set(file, problem);
+    this.log.warn({ file, problem }, 'last valid version of a manifest could not be saved in the state directory');
   }
 
   /** Entry names, `[]` when the directory is missing, `undefined` when the listing failed for
@@ -384,46 +479,44 @@ export class FileSource {
   /** Reads one entry. `result: undefined` means "not a manifest file (any more)". */
   private async readManifestFile(file: string): Promise<FileChange> {
     const absent: FileChange = { file, result: undefined };
-    let info;
-    try {
-      info = await stat(file);
-    } catch (err) {
-      const isLink = await lstat(file).then((s) => s.isSymbolicLink(), () => false);
-      if (isLink) {
-        this.parsed.delete(file);
-        this.reportOnce(file, `could not get metadata: ${errorMessage(err)}`, 'dangling symlink skipped');
-        return absent;
-      }
-      this.forget(file);
-      if (isGone(err)) return absent;
-      return this.failedRead(file, `could not get metadata: ${errorMessage(err)}`);
-    }
-    if (info.isDirectory()) {
-      this.log.debug({ file }, 'not recursing into subdirectory');
-      this.forget(file);
-      return absent;
-    }
-    if (!info.isFile()) {
-      this.log.debug({ file }, 'not a regular file, skipped');
-      this.forget(file);
-      return absent;
-    }
-    const distrust = this.dirTrustProblem ?? (await this.trustProblem(file, info));
-    if (distrust !== undefined) return this.refused(file, distrust);
-    this.untrusted.delete(file);
-    if (info.size > this.maxFileBytes) {
-      return this.failedRead(file, `file is larger than the ${this.maxFileBytes} bytes limit (${info.size} bytes)`);
-    }
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if (isGone(err)) {
+    if (this.dirTrustProblem !== undefined) {
+      // Nothing in the directory is read; only tell manifests from what is not one.
+      const kind = await stat(file).then((s) => (s.isFile() ? 'file' : 'other'), () => 'gone');
+      if (kind !== 'file') {
         this.forget(file);
         return absent;
       }
-      return this.failedRead(file, `could not read file: ${errorMessage(err)}`);
+      return this.refused(file, this.dirTrustProblem);
     }
+    const outcome = await readManifestSecurely(file, { agentUid: this.agentUid, checkTrust: !this.allowInsecure, maxBytes: this.maxFileBytes });
+    switch (outcome.kind) {
+      case 'absent':
+        this.forget(file);
+        return absent;
+      case 'dangling':
+        this.parsed.delete(file);
+        this.reportOnce(file, outcome.message, 'dangling symlink skipped');
+        return absent;
+      case 'directory':
+        this.log.debug({ file }, 'not recursing into subdirectory');
+        this.forget(file);
+        return absent;
+      case 'special':
+        this.log.debug({ file }, 'not a regular file, skipped');
+        this.forget(file);
+        return absent;
+      case 'refused':
+        return this.refused(file, outcome.problem);
+      case 'too-large':
+        return this.failedRead(file, `file is larger than the ${this.maxFileBytes} bytes limit (${outcome.size} bytes)`);
+      case 'failed':
+        return this.failedRead(file, outcome.message);
+      case 'read':
+        return this.parseText(file, outcome.text);
+    }
+  }
+
+  private parseText(file: string, text: string): FileChange {
     if (text.length === 0) {
       // Zero bytes is what a reader sees between an in-place writer's truncate and its write;
       // treating it as "no objects" would tear pods down and start them again. Like kubelet's
@@ -441,49 +534,31 @@ export class FileSource {
       this.reportOnce(file, first.message, 'manifest file invalid', { errors: result.errors.length });
     } else {
       this.reported.delete(file);
+      this.validTexts.set(file, { file, digest, text, readAt: this.clock.now() });
       this.log.debug({ file, objects: result.objects.length }, 'manifest file read');
     }
     return { file, result };
   }
 
-  /**
-   * An untrusted file must not control pods, so unlike an invalid file it does not keep its last
-   * objects in force: the file is forgotten first, and its refusal then starts from nothing.
-   * Relies on applyFileChanges and replaceAllFiles applying changes in order.
-   */
-  private withoutUntrustedObjects(changes: readonly FileChange[]): FileChange[] {
-    return changes.flatMap((c) => (this.untrusted.has(c.file) && c.result !== undefined ? [{ file: c.file, result: undefined }, c] : [c]));
-  }
-
-  /** Re-checks the directory's owner and mode; returns whether the verdict changed. */
+  /** Re-checks the directory's path, owner and mode; returns whether the verdict changed. */
   private async refreshDirectoryTrust(): Promise<boolean> {
-    const info = this.allowInsecure ? undefined : await stat(this.dir).catch(() => undefined);
-    const problem = info?.isDirectory() ? await this.trustProblem(this.dir, info) : undefined;
+    const problem = this.allowInsecure ? undefined : await directoryTrustProblem(this.dir, this.agentUid);
     if (problem === this.dirTrustProblem) return false;
-    if (problem !== undefined) this.log.error({ dir: this.dir, problem }, 'manifest directory refused: insecure owner or mode');
-    else if (info !== undefined) this.log.info({ dir: this.dir }, 'manifest directory trusted again');
+    if (problem !== undefined) this.log.error({ dir: this.dir, problem }, 'manifest directory refused: insecure owner or mode; running pods kept');
+    else this.log.info({ dir: this.dir }, 'manifest directory trusted again');
     this.dirTrustProblem = problem;
     return true;
   }
 
-  /** Why `path` (already stat()ed, so a symlink's target) must not be trusted, if it must not. */
-  private async trustProblem(path: string, info: { mode: number; uid: number; isDirectory(): boolean }): Promise<string | undefined> {
-    if (this.allowInsecure) return undefined;
-    const subject: TrustSubject = { kind: info.isDirectory() ? 'directory' : 'file', path, mode: info.mode, uid: info.uid };
-    if (checkManifestTrust(subject, this.agentUid).ok) return undefined;
-    // Only a refusal needs to say where a symlink leads.
-    const isLink = await lstat(path).then((s) => s.isSymbolicLink(), () => false);
-    const target = isLink ? await realpath(path).catch(() => undefined) : undefined;
-    const verdict = checkManifestTrust(target === undefined ? subject : { ...subject, symlinkTarget: target }, this.agentUid);
-    return verdict.ok ? undefined : verdict.problem;
-  }
-
-  /** The file is not read at all; the directory's refusal is logged once, not per file. */
-  private refused(file: string, fileProblem: string): FileChange {
+  /**
+   * The file is not read at all. Like an invalid file, it keeps the objects last read while it
+   * was trusted (they were checked then; only its new content is suspect), and a file never
+   * trusted contributes nothing. The directory's refusal is logged once, not per file.
+   */
+  private refused(file: string, problem: string): FileChange {
     this.parsed.delete(file);
-    this.untrusted.add(file);
-    if (this.dirTrustProblem === undefined) this.reportOnce(file, fileProblem, 'manifest file refused: insecure owner or mode');
-    return { file, result: errorResult(file, fileProblem) };
+    if (this.dirTrustProblem === undefined) this.reportOnce(file, problem, 'manifest file refused: insecure owner or mode');
+    return { file, result: errorResult(file, problem), refused: true };
   }
 
   private safeParse(text: string, file: string): FileResult {
@@ -531,11 +606,6 @@ function errorResult(file: string, message: string, hint?: string): FileResult {
   return { file, objects: [], errors: [error], warnings: [] };
 }
 
-function errnoCode(err: unknown): string | undefined {
-  if (err === null || typeof err !== 'object' || !('code' in err)) return undefined;
-  return typeof err.code === 'string' ? err.code : undefined;
-}
-
 /** Which directory is at `path` (`undefined` when missing or not a directory). The birth time
  *  is part of it because a directory removed and re-created at once usually gets its inode
  *  number back. */
@@ -548,11 +618,6 @@ async function directoryIdentity(path: string): Promise<string | undefined> {
 
 async function isDirectory(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isDirectory(), () => false);
-}
-
-function isGone(err: unknown): boolean {
-  const code = errnoCode(err);
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

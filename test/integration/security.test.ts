@@ -69,7 +69,7 @@ describe('manifest trust (StrictModes)', () => {
     await s.source.start();
     expect(s.updates).toEqual([]);
     const problem = `manifest ${file} is writable by group (mode 0664); refusing it. Fix: chmod go-w ${file}, or run with --allow-insecure-manifests`;
-    expect(s.status('web.yaml')).toMatchObject({ state: 'invalid', objects: [], errors: [{ severity: 'error', message: problem }] });
+    expect(s.status('web.yaml')).toMatchObject({ state: 'refused', objects: [], errors: [{ severity: 'error', message: problem }], note: 'not read; no objects of it are in force' });
     expect(s.logs).toContainEqual({ level: 'warn', msg: 'manifest file refused: insecure owner or mode', obj: { file, problem } });
 
     await chmod(file, 0o644);
@@ -78,20 +78,25 @@ describe('manifest trust (StrictModes)', () => {
     expect(s.status('web.yaml')?.state).toBe('ok');
   });
 
-  it('a trusted file that becomes writable by others loses its objects (unlike an invalid file, which keeps them)', async () => {
+  it('a trusted file that becomes writable by others keeps the objects read while it was trusted; its new content is not read', async () => {
     const s = await trustSource();
     const file = join(s.dir, 'web.yaml');
     await writeFile(file, pod('web'));
     await s.source.start();
     expect(s.updates).toEqual(['ADD Pod/default/web']);
     await chmod(file, 0o646);
+    await writeFile(file, pod('web').replace('busybox:1', 'busybox:2'));
     await s.source.rescan();
-    expect(s.updates).toEqual(['ADD Pod/default/web', 'REMOVE Pod/default/web']);
-    expect(s.source.objects()).toEqual([]);
+    expect(s.updates).toEqual(['ADD Pod/default/web']);
+    expect(s.source.objects().map((o) => (o.kind === 'Pod' ? o.object.spec?.containers[0]?.image : undefined))).toEqual(['busybox:1']);
+    expect(s.status('web.yaml')).toMatchObject({ state: 'refused', objects: [{ kind: 'Pod', name: 'web' }], keptSince: expect.any(Number) as unknown });
     expect(s.status('web.yaml')?.errors[0]?.message).toContain('is writable by others (mode 0646)');
-    // Still refused at the next listing: nothing comes back.
+    expect(s.status('web.yaml')?.note).toMatch(/^running pods kept: the 1 object last read while it was trusted \(.*Z\) stay in force; its new content is not read$/);
+    // Trusted again: the new content is read.
+    await chmod(file, 0o644);
     await s.source.rescan();
-    expect(s.updates).toHaveLength(2);
+    expect(s.updates).toEqual(['ADD Pod/default/web', 'UPDATE Pod/default/web']);
+    expect(s.status('web.yaml')?.state).toBe('ok');
   });
 
   it('refuses a file owned by another user; chown root fixes it', async () => {
@@ -131,21 +136,25 @@ describe('manifest trust (StrictModes)', () => {
     const problem = `manifest directory ${s.dir} is writable by group/others (mode 0777); refusing every manifest in it. Fix: chmod go-w ${s.dir}, or run with --allow-insecure-manifests`;
     expect(s.updates).toEqual([]);
     expect(s.source.fileStatuses().map((f) => [f.state, f.errors[0]?.message])).toEqual([
-      ['invalid', problem],
-      ['invalid', problem],
+      ['refused', problem],
+      ['refused', problem],
     ]);
     const refusals = s.logs.filter((l) => l.msg.includes('refused'));
-    expect(refusals).toEqual([{ level: 'error', msg: 'manifest directory refused: insecure owner or mode', obj: { dir: s.dir, problem } }]);
+    expect(refusals).toEqual([{ level: 'error', msg: 'manifest directory refused: insecure owner or mode; running pods kept', obj: { dir: s.dir, problem } }]);
 
     await chmod(s.dir, 0o755);
     await s.source.rescan();
     expect(s.updates).toEqual(['ADD Pod/default/a', 'ADD Pod/default/b']);
-    // A new file written while the directory turns insecure again is refused through the watcher path too.
+    // The directory turns insecure again: a new file is refused through the watcher path too,
+    // and the objects read while it was trusted stay (running pods are kept).
     await chmod(s.dir, 0o775);
     await writeFile(join(s.dir, 'c.yaml'), pod('c'));
-    await waitUntil(async () => s.updates.includes('REMOVE Pod/default/a') || undefined, 'objects removed after the directory became group-writable', 10_000, 20);
-    expect(s.source.objects()).toEqual([]);
-    expect(s.updates).not.toContain('ADD Pod/default/c');
+    await waitUntil(async () => s.status('c.yaml')?.state === 'refused' || undefined, 'c.yaml refused after the directory became group-writable', 10_000, 20);
+    await s.source.rescan();
+    expect(s.source.fileStatuses().map((f) => f.state)).toEqual(['refused', 'refused', 'refused']);
+    expect(s.source.objects().map((o) => o.key.name)).toEqual(['a', 'b']);
+    expect(s.updates).toEqual(['ADD Pod/default/a', 'ADD Pod/default/b']);
+    expect(s.status('a.yaml')?.note).toMatch(/^running pods kept: /);
   });
 
   it('allowInsecureManifests opts out', async () => {

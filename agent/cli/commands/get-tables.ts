@@ -38,14 +38,16 @@ export function printNodes(nodes: readonly Node[], opts: { wide: boolean; now: n
   return printTable(opts.noHeaders ? [] : headers, rows);
 }
 
-/** FILE STATUS OBJECTS ERRORS, then each file's errors and warnings as the agent logs them. */
+/** FILE STATUS OBJECTS ERRORS, then each file's errors, note and warnings as the agent logs them. */
 export function printManifests(files: readonly FileStatus[], opts: { noHeaders: boolean }): string {
   const rows = files.map((f) => [f.file, f.state, String(f.objects.length), String(f.errors.length)]);
   let text = printTable(opts.noHeaders ? [] : ['FILE', 'STATUS', 'OBJECTS', 'ERRORS'], rows);
   const details = files
     .flatMap((f) => {
       const result = { file: f.file, objects: [], errors: f.errors, warnings: f.warnings };
-      return [formatErrors(result), formatWarnings(result)];
+      // What happens to a refused or invalid file's objects (kept, restored, none in force).
+      const note = f.note === undefined ? '' : `${f.file}: ${f.note}`;
+      return [formatErrors(result), note, formatWarnings(result)];
     })
     .filter((block) => block !== '');
   if (details.length > 0) text += `\n${details.join('\n')}\n`;

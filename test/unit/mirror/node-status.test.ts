@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeStatus } from 'kubernetes-types/core/v1.js';
-import { isNodeSettableLabel, nodeConditions, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from '../../../agent/mirror/node-status.js';
+import type { FileStatus } from '../../../agent/core/types.js';
+import { INSECURE_MANIFESTS_CONDITION, isNodeSettableLabel, manifestHealth, nodeConditions, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from '../../../agent/mirror/node-status.js';
 import { memAvailableFrom, osImageFrom } from '../../../agent/mirror/host-facts.js';
 import { TEST_FACTS } from '../../fake-apiserver/harness.js';
 
@@ -142,5 +143,24 @@ describe('host facts parsing', () => {
     expect(osImageFrom('')).toBe('');
     expect(memAvailableFrom('MemTotal:       16318424 kB\nMemFree:  100 kB\nMemAvailable:   10000 kB\n')).toBe(10_240_000);
     expect(memAvailableFrom('MemTotal: 1 kB\n')).toBeUndefined();
+  });
+});
+
+describe('InsecureManifests condition (issue 12, item 8)', () => {
+  const status = (state: FileStatus['state'], message = 'p'): FileStatus => ({ file: '/m/a.yaml', state, objects: [], errors: state === 'ok' ? [] : [{ severity: 'error', file: '/m/a.yaml', message }], warnings: [], checkedAt: 0 });
+  const health = { runtimeReady: true, memoryPressure: false, diskPressure: false, pidPressure: false };
+
+  it('absent without manifest health, False when nothing is refused, True with the problem while files are refused', () => {
+    expect(nodeConditions(health, 0).map((c) => c.type)).not.toContain(INSECURE_MANIFESTS_CONDITION);
+    const ok = nodeConditions({ ...health, manifests: manifestHealth([status('ok'), status('invalid')]) }, 0).at(-1);
+    expect(ok).toMatchObject({ type: 'InsecureManifests', status: 'False', reason: 'ManifestsTrusted', message: 'every manifest file is trusted' });
+    const refused = nodeConditions({ ...health, manifests: manifestHealth([status('refused', 'manifest directory /m is writable by group (mode 0775); ...'), status('ok')]) }, 5_000, ok === undefined ? [] : [ok]);
+    expect(refused.at(-1)).toMatchObject({
+      type: 'InsecureManifests',
+      status: 'True',
+      reason: 'ManifestsRefused',
+      message: '1 manifest file refused, running pods kept: manifest directory /m is writable by group (mode 0775); ...',
+      lastTransitionTime: '1970-01-01T00:00:05Z',
+    });
   });
 });

@@ -477,3 +477,49 @@ describe('update stream invariants (property)', () => {
     );
   });
 });
+
+describe('refused files and objects restored after a restart (issue 12, items 6 and 8)', () => {
+  const file = `${DIR}/web.yaml`;
+  const refusal = (): FileChange => ({ file, result: fileResult(file, ['!manifest directory /m is writable by group (mode 0775)']), refused: true });
+
+  it('a refused file keeps the objects read while it was trusted; its status says refused and running pods kept', () => {
+    const first = applyFileChanges(EMPTY_DESIRED_STATE, [{ file, result: fileResult(file, ['Pod/web:v1']) }], 1_000);
+    const refused = applyFileChanges(first.state, [refusal()], 2_000);
+    expect(refused.updates).toEqual([]);
+    expect(desiredObjects(refused.state).map((o) => o.key.name)).toEqual(['web']);
+    expect(computeFileStatuses(refused.state)[0]).toMatchObject({
+      state: 'refused',
+      keptSince: 1_000,
+      note: 'running pods kept: the 1 object last read while it was trusted (1970-01-01T00:00:01Z) stay in force; its new content is not read',
+    });
+    // Trusted again, with new content: an UPDATE.
+    const back = applyFileChanges(refused.state, [{ file, result: fileResult(file, ['Pod/web:v2']) }], 3_000);
+    expect(back.updates.map((u) => u.op)).toEqual(['UPDATE']);
+    expect(computeFileStatuses(back.state)[0]).toMatchObject({ state: 'ok' });
+    expect(computeFileStatuses(back.state)[0]?.note).toBeUndefined();
+  });
+
+  it('a file refused from its first read contributes nothing', () => {
+    const r = applyFileChanges(EMPTY_DESIRED_STATE, [refusal()], 1_000);
+    expect(desiredObjects(r.state)).toEqual([]);
+    expect(computeFileStatuses(r.state)[0]).toMatchObject({ state: 'refused', objects: [], note: 'not read; no objects of it are in force' });
+  });
+
+  it('restored objects seed a new entry that is invalid or refused, and only such an entry', () => {
+    const restored = { objects: fileResult(file, ['Pod/web:v1']).objects, readAt: 500 };
+    const invalid = replaceAllFiles(EMPTY_DESIRED_STATE, [{ file, result: fileResult(file, ['!bad']), restored }], 1_000);
+    expect(invalid.updates.map((u) => `${u.op} ${formatObjectKey(u.key)}`)).toEqual(['ADD Pod/default/web']);
+    expect(computeFileStatuses(invalid.state)[0]).toMatchObject({
+      state: 'invalid',
+      keptSince: 500,
+      note: 'the last valid version, read at 1970-01-01T00:00:00Z, restored from the state directory at start, is kept (1 object)',
+    });
+    const refused = replaceAllFiles(EMPTY_DESIRED_STATE, [{ ...refusal(), restored }], 1_000);
+    expect(desiredObjects(refused.state).map((o) => o.key.name)).toEqual(['web']);
+    // A valid read wins over the record; an existing entry ignores it.
+    const valid = replaceAllFiles(EMPTY_DESIRED_STATE, [{ file, result: fileResult(file, ['Pod/other']), restored }], 1_000);
+    expect(desiredObjects(valid.state).map((o) => o.key.name)).toEqual(['other']);
+    const later = applyFileChanges(valid.state, [{ file, result: fileResult(file, ['!bad']), restored }], 2_000);
+    expect(desiredObjects(later.state).map((o) => o.key.name)).toEqual(['other']);
+  });
+});

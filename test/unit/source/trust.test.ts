@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkManifestTrust, type TrustSubject } from '../../../agent/source/trust.js';
+import { checkManifestTrust, checkPathDirectory, type TrustSubject } from '../../../agent/source/trust.js';
 
 const FILE = '/etc/kubernetes/manifests/web.yaml';
 const DIR = '/etc/kubernetes/manifests';
@@ -77,5 +77,23 @@ describe('checkManifestTrust', () => {
     ],
   ])('refuses a %s', (_name, subject, agentUid, problem) => {
     expect(checkManifestTrust(subject, agentUid)).toEqual({ ok: false, problem });
+  });
+});
+
+describe('checkPathDirectory (directories on a manifest path)', () => {
+  const d = (mode: number, uid = 0) => ({ path: '/x', mode: 0o040000 | mode, uid });
+  it.each([
+    ['root 0755', d(0o755), 0, 'trusted'],
+    ['root 0700', d(0o700), 0, 'trusted'],
+    ["the agent user's 0755", d(0o755, 1000), 1000, 'trusted'],
+    ['root sticky 1777 (/tmp)', d(0o1777), 0, 'sticky'],
+    ['root sticky 1770', d(0o1770), 0, 'sticky'],
+    ["another user's 0755", d(0o755, 1000), 0, 'untrusted'],
+    ["another user's sticky 1777", d(0o1777, 1000), 0, 'untrusted'],
+    ["the agent user's sticky 1777 (only root's sticky directories are exempt)", d(0o1777, 1000), 1000, 'untrusted'],
+    ['root 0775', d(0o775), 0, 'untrusted'],
+    ['root 0757', d(0o757), 0, 'untrusted'],
+  ])('%s', (_name, dir, agentUid, verdict) => {
+    expect(checkPathDirectory(dir, agentUid)).toBe(verdict);
   });
 });
