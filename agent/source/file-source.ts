@@ -154,6 +154,8 @@ export class FileSource {
 
   private phase: 'new' | 'running' | 'stopped' = 'new';
   private resolveReady: () => void = () => undefined;
+  private initialDone = false;
+  private initialFailures = 0;
   private state: DesiredState = EMPTY_DESIRED_STATE;
   private readonly listeners = new Set<SourceListener>();
   private readonly pending = new Map<string, Cancel>();
@@ -204,13 +206,29 @@ export class FileSource {
   start(): Promise<void> {
     if (this.phase !== 'new') return this.ready;
     this.phase = 'running';
-    void this.enqueue(async () => {
-      await this.scan('initial');
-      this.resolveReady();
-    });
+    void this.enqueue(() => this.initialScan());
     this.timers.push(this.clock.setInterval(() => this.requestRescan(), this.rescanMs));
     this.timers.push(this.clock.setInterval(() => void this.checkDirectory(), this.dirRetryMs));
     return this.ready;
+  }
+
+  /**
+   * The first full listing. Every file's read and parse is guarded, but should a step still
+   * throw, the scan is retried (1 s doubling to 30 s) instead of leaving `ready` unresolved,
+   * which would keep the agent from ever starting. `ready` is not resolved early: an agent
+   * that started on a partial listing would remove the containers of the pods it has not seen.
+   */
+  private async initialScan(): Promise<void> {
+    try {
+      await this.scan('initial');
+      this.initialDone = true;
+      this.resolveReady();
+    } catch (err) {
+      this.initialFailures++;
+      const retryInMs = Math.min(1000 * 2 ** (this.initialFailures - 1), 30_000);
+      this.log.error({ err, dir: this.dir, retryInMs }, 'initial manifest scan failed; retrying');
+      this.timers.push(this.clock.setTimeout(() => void this.enqueue(() => this.initialScan()), retryInMs));
+    }
   }
 
   /** Closes the watcher and timers and waits for an in-flight read to finish. Idempotent. */
@@ -252,7 +270,8 @@ export class FileSource {
   }
 
   private requestRescan(): void {
-    if (this.rescanQueued || this.phase !== 'running') return;
+    // Until the first listing succeeded, its own retry is the rescan.
+    if (this.rescanQueued || this.phase !== 'running' || !this.initialDone) return;
     this.rescanQueued = true;
     void this.enqueue(async () => {
       this.rescanQueued = false;

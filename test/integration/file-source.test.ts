@@ -12,6 +12,7 @@ import { FileSource, type FileSourceOptions, type ParseFile, type WatchDirectory
 import type { Logger } from '../../agent/source/logger.js';
 import { parseManifestFile } from '../../agent/manifest/parse-file.js';
 import { formatObjectKey, type SourceUpdate } from '../../agent/core/types.js';
+import type { LastValidStore } from '../../agent/source/last-valid-store.js';
 
 // The real per-file pipeline (decode, validate, default), as main.ts wires it.
 const parseFile: ParseFile = (text, file) => parseManifestFile(text, file);
@@ -431,3 +432,29 @@ describe('FileSource (real directory, real chokidar)', () => {
   });
 });
 
+
+describe('FileSource: initial listing', () => {
+  it('retries a first listing that threw instead of never becoming ready', async () => {
+    let loads = 0;
+    const store: LastValidStore = {
+      // A store that throws outright (not a rejected promise) on its first load.
+      load: () => {
+        loads++;
+        if (loads === 1) throw new Error('state directory exploded');
+        return Promise.resolve([]);
+      },
+      save: () => Promise.resolve(),
+      remove: () => Promise.resolve(),
+    };
+    const root = await mkdtemp(join(tmpdir(), 'nodelet-source-'));
+    tmpDirs.push(root);
+    await writeFile(join(root, 'web.yaml'), podYaml('web'));
+    const logs: LogLine[] = [];
+    const source = new FileSource({ dir: root, parseFile, lastValidStore: store }, { logger: recordingLogger(logs) });
+    started.push(source);
+    await source.start();
+    expect(loads).toBe(2);
+    expect(source.objects().map((o) => o.key.name)).toEqual(['web']);
+    expect(logs.filter((l) => l.msg === 'initial manifest scan failed; retrying').map((l) => l.obj.retryInMs)).toEqual([1000]);
+  });
+});
