@@ -1,11 +1,13 @@
 // Short version of the fault scenarios of test/faults (nodelet issue 8), inside `npm test`:
 // the same code with `long: false` (5 agent kills, one dockerd kill, a full state dir, a
-// 100-file storm for 8 s, 2,000 fuzzed manifests, 50 churn cycles). The long version:
+// 100-file storm for 8 s, 2,000 fuzzed manifests, 50 churn cycles, one start with
+// string alias bombs in the directory). The long version:
 // `npm run test:faults`. Runs dist/, which `npm test` builds first.
 import { describe, expect, it } from 'vitest';
 import {
   FUZZ_HEAP_BOUND_BYTES,
   agentKillScenario,
+  aliasBombScenario,
   churnScenario,
   dockerdKillScenario,
   fullStateDirScenario,
@@ -46,6 +48,10 @@ describe('faults (short)', () => {
     const figures = fuzzScenario({ long: false });
     expect(Number(figures.heapGrowthMiB) * 2 ** 20).toBeLessThan(FUZZ_HEAP_BOUND_BYTES);
   }, 120_000);
+
+  it('a string alias bomb present at start: refused, the agent becomes ready and converges', async () => {
+    await aliasBombScenario({ long: false });
+  }, 180_000);
 
   it('pod churn leaks neither agent memory nor Docker objects', async () => {
     await churnScenario({ long: false });
