@@ -17,6 +17,7 @@ import { PodWorkers } from './sync/pod-workers.js';
 import { computePodActions, backoffKey } from './sync/plan.js';
 import { nextBackoff, type BackoffEntry, type BackoffPolicy } from './sync/backoff.js';
 import { executePlan, findContainer, recordBackOff, type StartFailure } from './sync/execute.js';
+import { trackExitTimes } from './sync/exit-times.js';
 import { containerTransitions, diffPods } from './lifecycle/relist.js';
 import { toStaticPod } from './manifest/identity.js';
 import { apiTime, podWithStatus } from './status/generate.js';
@@ -62,6 +63,8 @@ export interface AgentDeps {
 interface PodMemory {
   readonly backoff: Map<string, BackoffEntry>;
   readonly startFailures: Map<string, StartFailure>;
+  /** Monotonic exit times by container ID (sync/exit-times.ts); undefined before the first pass. */
+  exitTimes?: Map<string, number>;
   lastObserved?: ObservedPod;
   blockedStreak: number;
   lastError?: string;
@@ -471,7 +474,7 @@ export class Agent {
       const desired = this.#rejected.has(uid) ? undefined : this.#desired.get(uid);
       const observed = await this.#observe(uid);
       if (desired && (!observed || observed.sandboxes.length === 0) && this.#startGated(desired, mem)) {
-        return { requeueAt: clock.now() + 1000 };
+        return { requeueAt: clock.monotonic() + 1000 };
       }
       // Probe workers follow every observation, so a replaced container is never judged by
       // its predecessor's failed probe.
@@ -484,9 +487,12 @@ export class Agent {
         this.#workers.forget(uid);
         return {};
       }
-      const now = clock.now();
+      // Every delay here is on the monotonic clock (a wall-clock step must not stall back-off).
+      const now = clock.monotonic();
+      mem.exitTimes = trackExitTimes(mem.exitTimes, observed, { wall: clock.now(), monotonic: now });
       const plan = computePodActions(desired, observed, {
         now,
+        exitedAt: mem.exitTimes,
         backoff: mem.backoff,
         backoffPolicy: this.#backoffPolicy,
         startFailures: mem.startFailures,
@@ -500,7 +506,7 @@ export class Agent {
         if (desired && observed && !mem.startRecorded && allAppsRunning(desired, observed)) {
           mem.startRecorded = true;
           const seen = Date.parse(desired.pod.metadata?.annotations?.['kubernetes.io/config.seen'] ?? '');
-          if (Number.isFinite(seen)) this.#metrics?.podStartDuration.observe(Math.max(0, now - seen) / 1000);
+          if (Number.isFinite(seen)) this.#metrics?.podStartDuration.observe(Math.max(0, clock.now() - seen) / 1000);
           this.#log.info({ pod: `${desired.namespace}/${desired.name}`, uid: desired.uid }, 'pod running');
         }
         this.#updateGauges();
@@ -512,7 +518,7 @@ export class Agent {
         translate: this.#deps.translate,
         events: this.#deps.events,
         logger: this.#deps.logger,
-        now: () => clock.now(),
+        now: () => clock.monotonic(),
         clock,
       });
       for (const s of result.started) {
@@ -521,7 +527,7 @@ export class Agent {
         // A crash restart advances CrashLoopBackOff; a definition change does not.
         if (replaced && replaced.state === 'exited' && replaced.specHash === s.specHash) {
           const key = backoffKey(s.container, s.specHash);
-          mem.backoff.set(key, nextBackoff(mem.backoff.get(key), replaced.finishedAt ?? now, clock.now(), this.#backoffPolicy));
+          mem.backoff.set(key, nextBackoff(mem.backoff.get(key), mem.exitTimes.get(replaced.id) ?? now, clock.monotonic(), this.#backoffPolicy));
           if (desired) this.#metrics?.containerRestarts.inc({ namespace: desired.namespace, pod: desired.name, container: s.container });
         }
       }
@@ -537,12 +543,12 @@ export class Agent {
       if (result.blocked) {
         mem.blockedStreak++;
         const delay = Math.min(1000 * 2 ** Math.min(mem.blockedStreak - 1, 6), 60_000);
-        return { requeueAt: clock.now() + delay };
+        return { requeueAt: clock.monotonic() + delay };
       }
       mem.blockedStreak = 0;
     }
     // Still work to do: go round again after other pods had their turn.
-    return { requeueAt: clock.now() };
+    return { requeueAt: clock.monotonic() };
   }
 
   /**

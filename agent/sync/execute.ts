@@ -7,7 +7,7 @@
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../log/logger.js';
 import type { DesiredPod } from '../core/types.js';
-import type { ContainerSpec, KillReason, ObservedContainer, ObservedPod, PodAction, PodPlan } from '../core/runtime-types.js';
+import { newestInstanceFirst, type ContainerSpec, type KillReason, type ObservedContainer, type ObservedPod, type PodAction, type PodPlan } from '../core/runtime-types.js';
 import { dirname } from 'node:path';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import type { HostFs } from '../runtime/host-fs.js';
@@ -28,6 +28,7 @@ export interface ExecuteDeps {
   readonly translate: TranslateContext;
   readonly events: EventStore;
   readonly logger: Logger;
+  /** Monotonic milliseconds (clock.monotonic()): start-failure times and hook durations only. */
   readonly now: () => number;
   /** Sleeps of `sleep` lifecycle hooks; the system clock when not given. */
   readonly clock?: Pick<Clock, 'sleep'>;
@@ -38,6 +39,7 @@ export interface ExecuteDeps {
 export interface StartFailure {
   readonly reason: string;
   readonly message: string;
+  /** ExecuteDeps.now() of the failure: the start of its back-off window. */
   readonly at: number;
 }
 
@@ -61,7 +63,7 @@ export function findContainer(desired: DesiredPod | undefined, name: string): Co
 }
 
 function latestInstance(observed: ObservedPod | undefined, name: string): ObservedContainer | undefined {
-  return observed?.containers.filter((c) => c.name === name).sort((a, b) => b.createdAt - a.createdAt)[0];
+  return observed?.containers.filter((c) => c.name === name).sort(newestInstanceFirst)[0];
 }
 
 function isLive(c: ObservedContainer): boolean {
@@ -75,7 +77,7 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
   if (!podRef) return { started, startFailures };
   const log = deps.logger.child({ pod: `${podRef.namespace}/${podRef.name}`, uid: podRef.uid });
   const involved = (container?: string, role?: string): InvolvedObject => involvedPod(podRef, container, role);
-  let sandboxId = observed?.sandboxes.filter((s) => s.state === 'running').sort((a, b) => b.createdAt - a.createdAt)[0]?.id;
+  let sandboxId = observed?.sandboxes.filter((s) => s.state === 'running').sort(newestInstanceFirst)[0]?.id;
 
   for (const action of plan.actions) {
     switch (action.type) {
