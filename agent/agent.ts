@@ -18,6 +18,7 @@ import { computePodActions, backoffKey } from './sync/plan.js';
 import { nextBackoff, type BackoffEntry, type BackoffPolicy } from './sync/backoff.js';
 import { executePlan, findContainer, recordBackOff, type StartFailure } from './sync/execute.js';
 import { trackExitTimes } from './sync/exit-times.js';
+import { Housekeeping } from './lifecycle/housekeeping.js';
 import { containerTransitions, diffPods } from './lifecycle/relist.js';
 import { toStaticPod } from './manifest/identity.js';
 import { apiTime, podWithStatus } from './status/generate.js';
@@ -99,6 +100,8 @@ export class Agent {
   #metrics?: NodeletMetrics;
   readonly #prober: ProbeManager;
   readonly #daemonSets: DaemonSetController;
+  readonly #housekeeping: Housekeeping;
+  #housekeepingTimer?: { cancel(): void };
   /** Manifest pods kubelet admission rejected on this node (they show as Failed and do not run). */
   readonly #rejected = new Map<string, Extract<AdmitResult, { admit: false }>>();
 
@@ -129,6 +132,7 @@ export class Agent {
       onChange: (uid) => this.#workers.enqueue(uid),
       onResult: (type, result) => this.#metrics?.probeResults.inc({ probe_type: type, result }),
     });
+    this.#housekeeping = this.#newHousekeeping(deps);
     this.#daemonSets = new DaemonSetController({
       host: {
         setDesired: (pod) => {
@@ -159,6 +163,20 @@ export class Agent {
         labels: deps.config.nodeLabels,
         taints: deps.config.nodeTaints,
       },
+    });
+  }
+
+  // Leftover pod directories and memory volumes (lifecycle/housekeeping.ts): a pod is in use
+  // while desired, in Docker, or while its worker exists; removal happens in the pod's pass.
+  #newHousekeeping(deps: AgentDeps): Housekeeping {
+    return new Housekeeping({
+      stateDir: deps.config.stateDir,
+      nodeName: deps.config.nodeName,
+      hostFs: deps.hostFs,
+      runtime: deps.runtime,
+      logger: deps.logger,
+      inUse: (uid) => this.#desired.has(uid) || this.#snapshot.has(uid) || this.#workers.has(uid),
+      enqueue: (uid) => this.#workers.enqueue(uid),
     });
   }
 
@@ -308,6 +326,10 @@ export class Agent {
     await this.#relist(true);
     void this.#followEvents();
     this.#relistTimer = this.#deps.clock.setInterval(() => void this.#relist(false), this.#deps.config.resyncPeriodMs);
+    // Housekeeping at the relist's cadence: one readdir and one volume list, a safety net for
+    // what a killed agent left (the normal removal path cleans up at once).
+    void this.#housekeeping.scan();
+    this.#housekeepingTimer = this.#deps.clock.setInterval(() => void this.#housekeeping.scan(), this.#deps.config.resyncPeriodMs);
     this.#firstSync = this.#workers.idle().then(() => {
       this.#synced = true;
       this.#log.info({ pods: this.#desired.size }, 'initial sync done');
@@ -332,6 +354,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.#abort.abort(new Error('agent stopping'));
     this.#relistTimer?.cancel();
+    this.#housekeepingTimer?.cancel();
     this.#daemonSets.stop();
     this.#prober.stop();
     await this.#deps.source.stop();
@@ -483,6 +506,7 @@ export class Agent {
       this.#logTransitions(desired, mem.lastObserved, observed);
       mem.lastObserved = observed;
       if (!desired && !observed) {
+        if (!this.#desired.has(uid)) await this.#housekeeping.removeIfOrphaned(uid);
         this.#memory.delete(uid);
         this.#workers.forget(uid);
         return {};

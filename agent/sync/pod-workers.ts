@@ -71,6 +71,11 @@ export class PodWorkers {
     }, delay);
   }
 
+  /** A worker exists for `uid`: a pass runs, is queued or has a timer, or it was not forgotten yet. */
+  has(uid: string): boolean {
+    return this.#workers.has(uid);
+  }
+
   /** Forget a pod's worker once it has nothing left (its timers are cancelled). */
   forget(uid: string): void {
     const w = this.#workers.get(uid);
