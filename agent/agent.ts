@@ -16,7 +16,7 @@ import { errorMessage, isNodeletError, RuntimeError } from './core/errors.js';
 import { PodWorkers } from './sync/pod-workers.js';
 import { computePodActions, backoffKey } from './sync/plan.js';
 import { nextBackoff, type BackoffEntry, type BackoffPolicy } from './sync/backoff.js';
-import { executePlan, findContainer, recordBackOff, type StartFailure } from './sync/execute.js';
+import { executePlan, findContainer, isImageSpecFailure, recordBackOff, type StartFailure } from './sync/execute.js';
 import { trackExitTimes } from './sync/exit-times.js';
 import { Housekeeping } from './lifecycle/housekeeping.js';
 import { containerTransitions, diffPods } from './lifecycle/relist.js';
@@ -525,7 +525,9 @@ export class Agent {
       const work = plan.actions.filter((a) => a.type !== 'backoff');
       mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures);
       if (work.length === 0) {
-        for (const a of plan.actions) if (a.type === 'backoff' && desired) recordBackOff(this.#deps.events, desired, a.container);
+        for (const a of plan.actions) {
+          if (a.type === 'backoff' && desired && !isImageSpecFailure(mem.startFailures.get(a.container)?.reason)) recordBackOff(this.#deps.events, desired, a.container);
+        }
         mem.blockedStreak = 0;
         if (desired && observed && !mem.startRecorded && allAppsRunning(desired, observed)) {
           mem.startRecorded = true;
@@ -636,6 +638,7 @@ function waitingReasons(
   for (const a of actions) {
     if (a.type !== 'backoff') continue;
     const failure = startFailures.get(a.container);
+    if (isImageSpecFailure(failure?.reason)) continue; // InvalidImageName, ErrImageNeverPull as they are
     if (failure && (failure.reason === 'ErrImagePull' || failure.reason === 'ImagePullBackOff')) {
       const image = findContainer(desired, a.container)?.image ?? '';
       out.set(a.container, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });

@@ -56,6 +56,14 @@ export function recordBackOff(events: EventStore, pod: { namespace: string; name
   events.record(involvedPod(pod, container), 'Warning', 'BackOff', `Back-off restarting failed container ${container} in pod ${formatPod(pod)}`);
 }
 
+/**
+ * Start failures whose reason status keeps while the retry waits (kubelet reports what
+ * EnsureImageExists returned: nothing ran, so it is no CrashLoopBackOff and no BackOff event).
+ */
+export function isImageSpecFailure(reason: string | undefined): boolean {
+  return reason === 'InvalidImageName' || reason === 'ErrImageNeverPull';
+}
+
 /** The init or app container `name` of the pod's spec. */
 export function findContainer(desired: DesiredPod | undefined, name: string): Container | undefined {
   const spec = desired?.pod.spec;
@@ -173,7 +181,11 @@ async function startContainer(
   } catch (err) {
     const reason = (err as { reason?: string }).reason ?? 'ErrImagePull';
     const message = errorMessage(err);
-    deps.events.record(ref, 'Warning', 'Failed', reason === 'ErrImageNeverPull' ? message : `Failed to pull image "${image}": ${message}`);
+    // image_manager.go EnsureImageExists: an unparsable name is InspectFailed (message "Failed to
+    // apply default image tag ..."), Never with no image ErrImageNeverPull, a pull Failed.
+    if (reason === 'InvalidImageName') deps.events.record(ref, 'Warning', 'InspectFailed', message);
+    else if (reason === 'ErrImageNeverPull') deps.events.record(ref, 'Warning', 'ErrImageNeverPull', message);
+    else deps.events.record(ref, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
     deps.events.record(ref, 'Warning', 'Failed', `Error: ${reason}`);
     log.warn({ container: container.name, image, reason, err: message }, 'image not available');
     return { reason, message, at: deps.now() };
