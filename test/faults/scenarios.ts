@@ -198,10 +198,10 @@ export interface AgentChild {
 }
 
 /** `nodelet run` from dist/, as systemd would start it; `gcProbe` preloads test/faults/gc-probe.mjs. */
-export function launchAgent(node: Node, opts: { gcProbe?: boolean } = {}): AgentChild {
+export function launchAgent(node: Node, opts: { gcProbe?: boolean; env?: Readonly<Record<string, string>> } = {}): AgentChild {
   const execArgv = opts.gcProbe ? ['--expose-gc', '--import', pathToFileURL(GC_PROBE).href] : [];
   const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...execArgv, BIN, 'run', ...node.args()], {
-    env: process.env,
+    env: { ...process.env, ...(opts.env ?? {}) },
     stdio: opts.gcProbe ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   const lines = collectLogLines(child.stdout);
@@ -284,6 +284,21 @@ interface Seen {
 async function nodeContainers(node: Node): Promise<Seen[]> {
   const list = await node.docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${node.nodeName}`] } });
   return list.map((c) => ({ id: c.Id, pod: c.Labels[LABELS.podName] ?? '?', container: c.Labels[LABELS.containerName] ?? '?', state: c.State }));
+}
+
+/**
+ * Pod directories (<stateDir>/pods/<uid>) and memory-emptyDir volumes of pods that have no
+ * container of this node in Docker: state a killed agent left behind (issue 12 item 7).
+ */
+export async function orphanedPodState(node: Node): Promise<string[]> {
+  const list = await node.docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${node.nodeName}`] } });
+  const live = new Set(list.map((c) => c.Labels[LABELS.podUid] ?? ''));
+  const dirs = await readdir(join(node.stateDir, 'pods')).catch(() => [] as string[]);
+  const volumes = (await node.docker.listVolumes({ filters: { label: [`${LABELS.node}=${node.nodeName}`] } })).Volumes ?? [];
+  return [
+    ...dirs.filter((uid) => !live.has(uid)).map((uid) => `dir ${uid}`),
+    ...volumes.filter((v) => !live.has(v.Labels[LABELS.podUid] ?? '')).map((v) => `volume ${v.Name}`),
+  ];
 }
 
 async function markOf(node: Node, id: string): Promise<string | undefined> {
@@ -534,6 +549,8 @@ export async function agentKillScenario(opts: FaultOptions): Promise<Figures> {
         intermediateChecks++;
       }
     }
+    // What the kills left: directories and volumes of pods nothing in Docker belongs to.
+    const orphansBefore = await orphanedPodState(node);
     const agent = launchAgent(node);
     const t0 = Date.now();
     await agent.waitForLog('initial sync done', 60_000);
@@ -547,6 +564,14 @@ export async function agentKillScenario(opts: FaultOptions): Promise<Figures> {
     const convergedMs = Date.now() - t0;
     const state = await checkStateFiles(node.stateDir, maxRevision);
     if (state.problems.length > 0) throw new Error(`final state files (seed ${seed}):\n  ${state.problems.join('\n  ')}`);
+    // Housekeeping (at start, then every resync period) leaves no pod directory behind.
+    let orphans: string[] = [];
+    try {
+      await waitUntil(async () => (orphans = await orphanedPodState(node)).length === 0, 'no orphaned pod state', 30_000, 500);
+    } catch {
+      throw new Error(`pod state left after the kills (seed ${seed}): ${orphans.join(', ')}`);
+    }
+    const orphansGoneMs = Date.now() - t0;
     await agent.stop();
     const figures: Figures = {
       seed,
@@ -559,6 +584,9 @@ export async function agentKillScenario(opts: FaultOptions): Promise<Figures> {
       dsRevisions: [...state.maxRevision.values()].join(',') || 'none',
       leftoverTempFiles: Math.max(tempFiles, state.tempFiles.length),
       convergeAfterLastKillMs: convergedMs,
+      orphanedPodStateBeforeLastStart: orphansBefore.length,
+      orphanedPodStateGoneAfterMs: orphansGoneMs,
+      leftoverPodDirs: orphans.length,
     };
     report('agent kill -9', figures);
     return figures;
