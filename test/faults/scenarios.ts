@@ -301,6 +301,17 @@ export async function orphanedPodState(node: Node): Promise<string[]> {
   ];
 }
 
+/** Resolves as soon as Docker holds no container of pod `name` (polled every 10 ms). */
+async function podGoneFromDocker(node: Node, name: string): Promise<void> {
+  const podName = `${name}-${node.nodeName}`;
+  await waitUntil(
+    async () => (await node.docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${node.nodeName}`, `${LABELS.podName}=${podName}`] } })).length === 0,
+    `pod ${podName} gone from Docker`,
+    60_000,
+    10,
+  );
+}
+
 async function markOf(node: Node, id: string): Promise<string | undefined> {
   const info = await node.docker.getContainer(id).inspect();
   return (info.Config.Env ?? []).find((e) => e.startsWith('MARK='))?.slice('MARK='.length);
@@ -549,6 +560,24 @@ export async function agentKillScenario(opts: FaultOptions): Promise<Figures> {
         intermediateChecks++;
       }
     }
+    // Kills aimed at a pod's removal (issue 12 item 7): the pod's containers are gone from
+    // Docker, its directory is next. Whatever such a kill leaves, housekeeping must remove.
+    let aimedOrphans = 0;
+    const aimedKills = opts.long ? 6 : 2;
+    for (let k = 0; k < aimedKills; k++) {
+      const agent = launchAgent(node);
+      await agent.waitForLog('initial sync done', 60_000);
+      await converge(node, desired, { daemonSets: daemonSetsWired(agent), timeoutMs: 120_000 });
+      if (desired.pods.size < 2) ops.push(await mutateManifests(node, desired, random, nextId, maxPods, 'start'));
+      const name = pick(random, [...desired.pods.keys()]);
+      const gone = podGoneFromDocker(node, name);
+      desired.pods.delete(name);
+      await unlink(join(node.manifestDir, `${name}.yaml`));
+      ops.push(`delete ${name} (aimed kill)`);
+      await gone;
+      await agent.kill9();
+      aimedOrphans += (await orphanedPodState(node)).length;
+    }
     // What the kills left: directories and volumes of pods nothing in Docker belongs to.
     const orphansBefore = await orphanedPodState(node);
     const agent = launchAgent(node);
@@ -584,6 +613,8 @@ export async function agentKillScenario(opts: FaultOptions): Promise<Figures> {
       dsRevisions: [...state.maxRevision.values()].join(',') || 'none',
       leftoverTempFiles: Math.max(tempFiles, state.tempFiles.length),
       convergeAfterLastKillMs: convergedMs,
+      aimedKills,
+      orphanedAfterAimedKills: aimedOrphans,
       orphanedPodStateBeforeLastStart: orphansBefore.length,
       orphanedPodStateGoneAfterMs: orphansGoneMs,
       leftoverPodDirs: orphans.length,
