@@ -17,7 +17,9 @@ import { errorMessage, isNodeletError, RuntimeError } from './core/errors.js';
 import { PodWorkers } from './sync/pod-workers.js';
 import { computePodActions, backoffKey } from './sync/plan.js';
 import { nextBackoff, type BackoffEntry, type BackoffPolicy } from './sync/backoff.js';
-import { executePlan, findContainer, recordBackOff, type StartFailure } from './sync/execute.js';
+import { executePlan, findContainer, isImageSpecFailure, recordBackOff, type StartFailure } from './sync/execute.js';
+import { trackExitTimes } from './sync/exit-times.js';
+import { Housekeeping } from './lifecycle/housekeeping.js';
 import { containerTransitions, diffPods } from './lifecycle/relist.js';
 import { toStaticPod } from './manifest/identity.js';
 import { apiTime, podWithStatus } from './status/generate.js';
@@ -65,6 +67,8 @@ export interface AgentDeps {
 interface PodMemory {
   readonly backoff: Map<string, BackoffEntry>;
   readonly startFailures: Map<string, StartFailure>;
+  /** Monotonic exit times by container ID (sync/exit-times.ts); undefined before the first pass. */
+  exitTimes?: Map<string, number>;
   lastObserved?: ObservedPod;
   blockedStreak: number;
   lastError?: string;
@@ -99,6 +103,8 @@ export class Agent {
   #metrics?: NodeletMetrics;
   readonly #prober: ProbeManager;
   readonly #daemonSets: DaemonSetController;
+  readonly #housekeeping: Housekeeping;
+  #housekeepingTimer?: { cancel(): void };
   /** Manifest pods kubelet admission rejected on this node (they show as Failed and do not run). */
   readonly #rejected = new Map<string, Extract<AdmitResult, { admit: false }>>();
 
@@ -129,6 +135,7 @@ export class Agent {
       onChange: (uid) => this.#workers.enqueue(uid),
       onResult: (type, result) => this.#metrics?.probeResults.inc({ probe_type: type, result }),
     });
+    this.#housekeeping = this.#newHousekeeping(deps);
     this.#daemonSets = new DaemonSetController({
       host: {
         setDesired: (pod) => {
@@ -159,6 +166,20 @@ export class Agent {
         labels: deps.config.nodeLabels,
         taints: deps.config.nodeTaints,
       },
+    });
+  }
+
+  // Leftover pod directories and memory volumes (lifecycle/housekeeping.ts): a pod is in use
+  // while desired, in Docker, or while its worker exists; removal happens in the pod's pass.
+  #newHousekeeping(deps: AgentDeps): Housekeeping {
+    return new Housekeeping({
+      stateDir: deps.config.stateDir,
+      nodeName: deps.config.nodeName,
+      hostFs: deps.hostFs,
+      runtime: deps.runtime,
+      logger: deps.logger,
+      inUse: (uid) => this.#desired.has(uid) || this.#snapshot.has(uid) || this.#workers.has(uid),
+      enqueue: (uid) => this.#workers.enqueue(uid),
     });
   }
 
@@ -308,6 +329,10 @@ export class Agent {
     await this.#relist(true);
     void this.#followEvents();
     this.#relistTimer = this.#deps.clock.setInterval(() => void this.#relist(false), this.#deps.config.resyncPeriodMs);
+    // Housekeeping at the relist's cadence: one readdir and one volume list, a safety net for
+    // what a killed agent left (the normal removal path cleans up at once).
+    void this.#housekeeping.scan();
+    this.#housekeepingTimer = this.#deps.clock.setInterval(() => void this.#housekeeping.scan(), this.#deps.config.resyncPeriodMs);
     this.#firstSync = this.#workers.idle().then(() => {
       this.#synced = true;
       this.#log.info({ pods: this.#desired.size }, 'initial sync done');
@@ -332,6 +357,7 @@ export class Agent {
   async stop(): Promise<void> {
     this.#abort.abort(new Error('agent stopping'));
     this.#relistTimer?.cancel();
+    this.#housekeepingTimer?.cancel();
     this.#daemonSets.stop();
     this.#prober.stop();
     await this.#deps.source.stop();
@@ -482,7 +508,7 @@ export class Agent {
       const desired = this.#rejected.has(uid) ? undefined : this.#desired.get(uid);
       const observed = await this.#observe(uid);
       if (desired && (!observed || observed.sandboxes.length === 0) && this.#startGated(desired, mem)) {
-        return { requeueAt: clock.now() + 1000 };
+        return { requeueAt: clock.monotonic() + 1000 };
       }
       // Probe workers follow every observation, so a replaced container is never judged by
       // its predecessor's failed probe.
@@ -491,13 +517,17 @@ export class Agent {
       this.#logTransitions(desired, mem.lastObserved, observed);
       mem.lastObserved = observed;
       if (!desired && !observed) {
+        if (!this.#desired.has(uid)) await this.#housekeeping.removeIfOrphaned(uid);
         this.#memory.delete(uid);
         this.#workers.forget(uid);
         return {};
       }
-      const now = clock.now();
+      // Every delay here is on the monotonic clock (a wall-clock step must not stall back-off).
+      const now = clock.monotonic();
+      mem.exitTimes = trackExitTimes(mem.exitTimes, observed, { wall: clock.now(), monotonic: now });
       const plan = computePodActions(desired, observed, {
         now,
+        exitedAt: mem.exitTimes,
         backoff: mem.backoff,
         backoffPolicy: this.#backoffPolicy,
         startFailures: mem.startFailures,
@@ -506,12 +536,14 @@ export class Agent {
       const work = plan.actions.filter((a) => a.type !== 'backoff');
       mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures);
       if (work.length === 0) {
-        for (const a of plan.actions) if (a.type === 'backoff' && desired) recordBackOff(this.#deps.events, desired, a.container);
+        for (const a of plan.actions) {
+          if (a.type === 'backoff' && desired && !isImageSpecFailure(mem.startFailures.get(a.container)?.reason)) recordBackOff(this.#deps.events, desired, a.container);
+        }
         mem.blockedStreak = 0;
         if (desired && observed && !mem.startRecorded && allAppsRunning(desired, observed)) {
           mem.startRecorded = true;
           const seen = Date.parse(desired.pod.metadata?.annotations?.['kubernetes.io/config.seen'] ?? '');
-          if (Number.isFinite(seen)) this.#metrics?.podStartDuration.observe(Math.max(0, now - seen) / 1000);
+          if (Number.isFinite(seen)) this.#metrics?.podStartDuration.observe(Math.max(0, clock.now() - seen) / 1000);
           this.#log.info({ pod: `${desired.namespace}/${desired.name}`, uid: desired.uid }, 'pod running');
         }
         this.#updateGauges();
@@ -524,7 +556,7 @@ export class Agent {
         translate: this.#deps.translate,
         events: this.#deps.events,
         logger: this.#deps.logger,
-        now: () => clock.now(),
+        now: () => clock.monotonic(),
         clock,
       });
       for (const s of result.started) {
@@ -533,7 +565,7 @@ export class Agent {
         // A crash restart advances CrashLoopBackOff; a definition change does not.
         if (replaced && replaced.state === 'exited' && replaced.specHash === s.specHash) {
           const key = backoffKey(s.container, s.specHash);
-          mem.backoff.set(key, nextBackoff(mem.backoff.get(key), replaced.finishedAt ?? now, clock.now(), this.#backoffPolicy));
+          mem.backoff.set(key, nextBackoff(mem.backoff.get(key), mem.exitTimes.get(replaced.id) ?? now, clock.monotonic(), this.#backoffPolicy));
           if (desired) this.#metrics?.containerRestarts.inc({ namespace: desired.namespace, pod: desired.name, container: s.container });
         }
       }
@@ -549,12 +581,12 @@ export class Agent {
       if (result.blocked) {
         mem.blockedStreak++;
         const delay = Math.min(1000 * 2 ** Math.min(mem.blockedStreak - 1, 6), 60_000);
-        return { requeueAt: clock.now() + delay };
+        return { requeueAt: clock.monotonic() + delay };
       }
       mem.blockedStreak = 0;
     }
     // Still work to do: go round again after other pods had their turn.
-    return { requeueAt: clock.now() };
+    return { requeueAt: clock.monotonic() };
   }
 
   /**
@@ -622,6 +654,7 @@ function waitingReasons(
     // on between retries, as with kubelet: its reason cache keeps the error until the next
     // attempt, and its doBackOff never says CrashLoopBackOff for a container that never ran.
     if (failure?.reason === 'CreateContainerConfigError') continue;
+    if (isImageSpecFailure(failure?.reason)) continue; // InvalidImageName, ErrImageNeverPull as they are
     if (failure && (failure.reason === 'ErrImagePull' || failure.reason === 'ImagePullBackOff')) {
       const image = findContainer(desired, a.container)?.image ?? '';
       out.set(a.container, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });

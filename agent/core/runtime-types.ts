@@ -186,3 +186,13 @@ export interface PodPlan {
   /** When the worker should look again even without an event (earliest backoff expiry). */
   readonly requeueAt?: number;
 }
+
+/**
+ * Newest first among instances of one container name (or sandboxes): attempt number, then
+ * creation time. kubelet sorts by CreatedAt, but that is Docker's wall clock: after a backward
+ * step the newest instance would look an hour old (and a fresh sandbox older than the dead one
+ * it replaced). Attempt numbers never go backwards: a start takes the highest one + 1.
+ */
+export function newestInstanceFirst(a: ObservedContainer, b: ObservedContainer): number {
+  return b.restartCount - a.restartCount || b.createdAt - a.createdAt;
+}

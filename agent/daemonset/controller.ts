@@ -8,7 +8,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { Clock } from '../core/clock.js';
+import { wallToMonotonic, type Clock } from '../core/clock.js';
 import type { DesiredPod, ManifestObject, ObjectKey } from '../core/types.js';
 import { formatObjectKey } from '../core/types.js';
 import type { ObservedPod } from '../core/runtime-types.js';
@@ -81,6 +81,8 @@ interface DaemonPodRecord {
   readonly desired: DesiredPod;
   readonly createdAt: number;
   terminating: boolean;
+  /** The Ready condition's lastTransitionTime, converted to monotonic time once when first seen. */
+  readySince?: { readonly transition: string; readonly monotonic: number };
 }
 
 interface Entry {
@@ -426,9 +428,10 @@ export class DaemonSetController {
     const retryMs = entry.failure ? Math.min(entry.failure.retryMs * 2, SYNC_RETRY_MAX_MS) : SYNC_RETRY_INITIAL_MS;
     if (entry.failure?.message !== message) this.#log.error({ daemonset: entry.key, err: message, retryInMs: retryMs }, 'daemonset sync failed; retrying');
     entry.failure = { message, retryMs };
-    this.#wake(entry, this.#d.clock.now() + retryMs);
+    this.#wake(entry, this.#d.clock.monotonic() + retryMs);
   }
 
+  /** A pass of `entry` at monotonic time `at` (keeps the earliest). */
   #wake(entry: Entry, at: number): void {
     if (entry.wakeAt !== undefined && entry.wakeAt <= at && entry.timer) return;
     entry.timer?.cancel();
@@ -439,13 +442,16 @@ export class DaemonSetController {
         entry.wakeAt = undefined;
         this.#kick(entry.key);
       },
-      Math.max(0, at - this.#d.clock.now()),
+      Math.max(0, at - this.#d.clock.monotonic()),
     );
   }
 
   /** One plan-and-act round; true when it acted (the caller plans again). */
   async #sync(entry: Entry): Promise<boolean> {
-    const now = this.#d.clock.now();
+    // Deadlines (minReadySeconds, progress, failed-pod back-off) run on the monotonic clock so a
+    // wall-clock step neither stalls nor skips them; wall time only for timestamps users see.
+    const now = this.#d.clock.monotonic();
+    const wallNow = this.#d.clock.now();
     const ds = entry.object.object;
     const dsName = ds.metadata?.name ?? '';
     const namespace = entry.object.key.namespace;
@@ -460,7 +466,7 @@ export class DaemonSetController {
       }
     }
     const liveHashes = new Set([...entry.pods.values()].map((p) => p.desired.origin.kind === 'DaemonSet' ? p.desired.origin.templateHash : ''));
-    const revisions = computeRevisions(ds, prev.revisions, liveHashes, { now, collisionCount: prev.collisionCount, templateGeneration: generation.templateGeneration });
+    const revisions = computeRevisions(ds, prev.revisions, liveHashes, { now: wallNow, collisionCount: prev.collisionCount, templateGeneration: generation.templateGeneration });
     const current = revisions.current;
 
     const eligibility = nodeShouldRunDaemonPod(this.#node, ds);
@@ -513,8 +519,8 @@ export class DaemonSetController {
     let acted = false;
     for (const a of plan.actions) {
       if (a.kind === 'createPod') {
-        const desired = expandDaemonPod({ ds, dsUid: prev.uid, revision: current, node: this.#node, file: entry.object.file, ordinal: a.ordinal, creationTimestamp: apiTime(now) });
-        entry.pods.set(desired.uid, { desired, createdAt: now, terminating: false });
+        const desired = expandDaemonPod({ ds, dsUid: prev.uid, revision: current, node: this.#node, file: entry.object.file, ordinal: a.ordinal, creationTimestamp: apiTime(wallNow) });
+        entry.pods.set(desired.uid, { desired, createdAt: wallNow, terminating: false });
         this.#owners.set(desired.uid, entry.key);
         this.#d.host.setDesired(desired);
         this.#d.events.record(involved, 'Normal', 'SuccessfulCreate', `Created pod: ${desired.name}`);
@@ -571,7 +577,7 @@ export class DaemonSetController {
       const labels = rec.desired.pod.metadata?.labels ?? {};
       const view = rec.terminating ? undefined : this.#d.host.podView(uid);
       const ready = view?.status?.conditions?.find((c) => c.type === 'Ready');
-      const readySince = ready?.status === 'True' && ready.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : undefined;
+      const readySince = ready?.status === 'True' && ready.lastTransitionTime ? this.#readySince(rec, ready.lastTransitionTime) : undefined;
       const phase = (view?.status?.phase ?? 'Pending') as DaemonPodState['phase'];
       out.push({
         uid,
@@ -587,6 +593,19 @@ export class DaemonSetController {
       });
     }
     return out;
+  }
+
+  /**
+   * The condition's wall time on the monotonic clock the rollout plans with, converted once per
+   * transition (wallToMonotonic clamps it to "now"): minReadySeconds then counts from it even
+   * if the wall clock is stepped back meanwhile.
+   */
+  #readySince(rec: DaemonPodRecord, transition: string): number | undefined {
+    if (rec.readySince?.transition === transition) return rec.readySince.monotonic;
+    const wall = Date.parse(transition);
+    if (!Number.isFinite(wall)) return undefined;
+    rec.readySince = { transition, monotonic: wallToMonotonic(this.#d.clock, wall) };
+    return rec.readySince.monotonic;
   }
 }
 

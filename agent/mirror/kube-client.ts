@@ -203,7 +203,8 @@ export class HttpsKubeTransport implements KubeTransport {
    * client-node would run them for every request.
    */
   async #credentials(kc: KubeConfig): Promise<https.RequestOptions> {
-    const now = Date.now();
+    // Monotonic: a wall clock stepped back must not keep rotated credentials out for an hour.
+    const now = performance.now();
     if (this.#cached && now - this.#cached.at < CREDENTIAL_TTL_MS) return this.#cached.opts;
     const opts: https.RequestOptions = {};
     try {
@@ -218,7 +219,7 @@ export class HttpsKubeTransport implements KubeTransport {
 
   async request<T>(req: KubeRequest): Promise<T> {
     // Credentials expired from the cache: read the kubeconfig again too (rotated token files).
-    if (this.#reload || (this.#cached && Date.now() - this.#cached.at >= CREDENTIAL_TTL_MS)) {
+    if (this.#reload || (this.#cached && performance.now() - this.#cached.at >= CREDENTIAL_TTL_MS)) {
       this.#reload = false;
       this.#cached = undefined;
       try {

@@ -55,7 +55,10 @@ export interface LeaseHeartbeatDeps {
   readonly client: () => KubeClient;
   readonly nodeName: string;
   readonly owner: () => NodeOwner | undefined;
+  /** Wall clock: the lease's renewTime. */
   readonly now: () => number;
+  /** Monotonic clock: when the next renewal is due. */
+  readonly monotonic: () => number;
   readonly random: () => number;
   readonly timing: LeaseTiming;
 }
@@ -76,7 +79,7 @@ export class LeaseHeartbeat {
 
   async run(): Promise<void> {
     await this.#sync();
-    const now = this.#d.now();
+    const now = this.#d.monotonic();
     // JitterUntil with sliding=true: the period starts when the sync has finished.
     this.#nextRenewAt = now + jitteredPeriod(this.#d.timing.renewIntervalMs, this.#d.timing.jitterFactor, this.#d.random());
   }

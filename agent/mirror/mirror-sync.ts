@@ -29,6 +29,7 @@ export interface MirrorSyncDeps {
   readonly owner: () => NodeOwner | undefined;
   /** The pods nodelet runs, with status; undefined while the agent has not finished its first sync. */
   readonly pods: () => readonly Pod[] | undefined;
+  /** Monotonic clock (polls, resyncs and retries are all delays; nothing here is a timestamp). */
   readonly now: () => number;
   readonly timing: MirrorSyncTiming;
   /** A pod the API server refuses to mirror (logged once per distinct message). */

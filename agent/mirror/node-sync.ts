@@ -25,7 +25,10 @@ export interface NodeSyncDeps {
   readonly health: () => NodeHealth;
   readonly labels: () => Readonly<Record<string, string>>;
   readonly taints: () => readonly Taint[];
+  /** Wall clock: heartbeat and transition times in the Node's status. */
   readonly now: () => number;
+  /** Monotonic clock: when the next check and the next full report are due. */
+  readonly monotonic: () => number;
   readonly timing: NodeSyncTiming;
   /** Something the API server will keep refusing until the configuration changes (logged once). */
   readonly warn: (message: string, details: Record<string, unknown>) => void;
@@ -64,7 +67,7 @@ export class NodeSync {
     if (!node) node = await this.#register(facts);
     node = await this.#reconcileMetadata(node, facts);
     await this.#syncStatus(node, facts);
-    this.#nextCheckAt = this.#d.now() + this.#d.timing.statusUpdateMs;
+    this.#nextCheckAt = this.#d.monotonic() + this.#d.timing.statusUpdateMs;
   }
 
   #desiredLabels(facts: NodeFacts): Record<string, string> {
@@ -101,7 +104,7 @@ export class NodeSync {
     let node: Node;
     try {
       node = await client.createNode(nodeObject({ name: this.#d.nodeName, labels, taints: this.#d.taints() }, nodeStatus(facts, this.#d.health(), now)));
-      this.#lastReportAt = now;
+      this.#lastReportAt = this.#d.monotonic();
       this.#d.info('node registered with the API server', { uid: node.metadata?.uid });
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
@@ -135,10 +138,10 @@ export class NodeSync {
   async #syncStatus(node: Node, facts: NodeFacts): Promise<void> {
     const now = this.#d.now();
     const status = nodeStatus(facts, this.#d.health(), now, node.status);
-    const due = now - this.#lastReportAt >= this.#d.timing.statusReportMs;
+    const due = this.#d.monotonic() - this.#lastReportAt >= this.#d.timing.statusReportMs;
     if (!due && !nodeStatusChanged(node.status, status)) return;
     await this.#ifExists(() => this.#d.client().patchNodeStatus(this.#d.nodeName, nodeStatusPatch(status)));
-    this.#lastReportAt = now;
+    this.#lastReportAt = this.#d.monotonic();
   }
 
   /** A 404 means the Node was deleted meanwhile: register again on the next run. */

@@ -9,7 +9,7 @@
 // events are sent. A request the server refuses for its own reasons (403, 422...) backs off
 // only the task or the pod concerned.
 import type { Pod, Taint } from 'kubernetes-types/core/v1.js';
-import type { Clock } from '../core/clock.js';
+import { monotonicToWall, type Clock } from '../core/clock.js';
 import type { Logger } from '../log/logger.js';
 import type { NodeletEvent } from '../events/event-store.js';
 import { errorMessage } from '../core/errors.js';
@@ -148,7 +148,9 @@ class ApiReporter implements Reporter {
     this.#random = deps.random ?? Math.random;
     this.#backoff = new Backoff(this.#timing.backoff, this.#random);
     this.#server = deps.transport?.server ?? '';
+    // Wall time only for what the API server stores; every due time and back-off is monotonic.
     const now = (): number => deps.clock.now();
+    const monotonic = (): number => deps.clock.monotonic();
     const client = (): KubeClient => {
       if (!this.#client) throw new Error('API client not ready');
       return this.#client;
@@ -165,17 +167,18 @@ class ApiReporter implements Reporter {
       labels: deps.nodeLabels,
       taints: deps.nodeTaints,
       now,
+      monotonic,
       timing: this.#timing.node,
       warn: (message, details) => this.#log.warn(details, message),
       info: (message, details) => this.#log.info(details, message),
     });
-    const lease = new LeaseHeartbeat({ client, nodeName: deps.nodeName, owner: () => this.#node.owner(), now, random: this.#random, timing: this.#timing.lease });
+    const lease = new LeaseHeartbeat({ client, nodeName: deps.nodeName, owner: () => this.#node.owner(), now, monotonic, random: this.#random, timing: this.#timing.lease });
     const mirrors = new MirrorSync({
       client,
       nodeName: deps.nodeName,
       owner: () => this.#node.owner(),
       pods: () => (deps.agent.synced ? deps.agent.pods() : undefined),
-      now,
+      now: monotonic,
       timing: this.#timing.mirror,
       problem,
       info: (message, details) => this.#log.info(details, message),
@@ -208,7 +211,7 @@ class ApiReporter implements Reporter {
       ...(this.#lastSuccess !== undefined ? { lastSuccess: rfc3339(this.#lastSuccess) } : {}),
       ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
       ...(this.#lastErrorAt !== undefined ? { lastErrorAt: rfc3339(this.#lastErrorAt) } : {}),
-      ...(until > this.#d.clock.now() ? { backoffUntil: rfc3339(until) } : {}),
+      ...(until > this.#d.clock.monotonic() ? { backoffUntil: rfc3339(monotonicToWall(this.#d.clock, until)) } : {}),
     };
   }
 
@@ -234,7 +237,7 @@ class ApiReporter implements Reporter {
     this.#timer?.cancel();
     this.#timer = undefined;
     if (next === Number.POSITIVE_INFINITY) return;
-    this.#timer = this.#d.clock.setTimeout(() => this.#tick(), Math.max(0, next - this.#d.clock.now()));
+    this.#timer = this.#d.clock.setTimeout(() => this.#tick(), Math.max(0, next - this.#d.clock.monotonic()));
   }
 
   #tick(): void {
@@ -270,7 +273,7 @@ class ApiReporter implements Reporter {
     if (!this.#ensureClient()) return;
     for (const task of this.#tasks) {
       if (this.#stopped) return;
-      if (this.#due(task) > this.#d.clock.now()) continue;
+      if (this.#due(task) > this.#d.clock.monotonic()) continue;
       try {
         await task.run();
         task.backoff.success();
@@ -281,9 +284,9 @@ class ApiReporter implements Reporter {
           return;
         }
         // The server answered (or the task failed on its own): only this task backs off.
-        const until = task.backoff.failure(this.#d.clock.now());
+        const until = task.backoff.failure(this.#d.clock.monotonic());
         this.#recordError(errorMessage(err));
-        this.#log.warn({ task: task.name, err: errorMessage(err), retryInMs: until - this.#d.clock.now() }, 'reporting task failed');
+        this.#log.warn({ task: task.name, err: errorMessage(err), retryInMs: until - this.#d.clock.monotonic() }, 'reporting task failed');
       }
     }
   }
@@ -294,7 +297,7 @@ class ApiReporter implements Reporter {
   }
 
   #serverFailed(err: unknown): void {
-    const now = this.#d.clock.now();
+    const now = this.#d.clock.monotonic();
     const until = this.#backoff.failure(now);
     const message = errorMessage(err);
     this.#recordError(message);
@@ -308,7 +311,7 @@ class ApiReporter implements Reporter {
 
   #serverBack(): void {
     if (this.#backoff.failures === 0) return;
-    const downForMs = this.#downSince === undefined ? undefined : this.#d.clock.now() - this.#downSince;
+    const downForMs = this.#downSince === undefined ? undefined : this.#d.clock.monotonic() - this.#downSince;
     this.#backoff.success();
     this.#downSince = undefined;
     this.#log.info({ downForMs }, 'API server answering again; catching up');

@@ -9,9 +9,9 @@
 // and restarts them), started/ready per container (pod status), and it is told through
 // onChange when either changes, so it re-syncs the pod.
 import type { Container } from 'kubernetes-types/core/v1.js';
-import type { Clock } from '../core/clock.js';
+import { wallToMonotonic, type Clock } from '../core/clock.js';
 import type { DesiredPod } from '../core/types.js';
-import type { ContainerRole, ObservedContainer, ObservedPod } from '../core/runtime-types.js';
+import { newestInstanceFirst, type ContainerRole, type ObservedContainer, type ObservedPod } from '../core/runtime-types.js';
 import { involvedPod, type EventStore } from '../events/event-store.js';
 import type { Logger } from '../log/logger.js';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
@@ -93,7 +93,7 @@ function runningInstances(observed: ObservedPod | undefined): Map<string, Runnin
   for (const c of observed?.containers ?? []) {
     if (c.state !== 'running') continue;
     const seen = newest.get(c.name);
-    if (!seen || c.createdAt > seen.createdAt) newest.set(c.name, c);
+    if (!seen || newestInstanceFirst(c, seen) < 0) newest.set(c.name, c);
   }
   return new Map([...newest].map(([name, c]) => [name, { id: c.id, startedAt: c.startedAt ?? c.createdAt }] as const));
 }
@@ -112,7 +112,7 @@ export class ProbeManager {
   constructor(deps: ProbeManagerDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'prober' });
-    this.#startedAt = deps.clock.now();
+    this.#startedAt = deps.clock.monotonic();
   }
 
   /** After every pod pass: workers for running containers with probes; others stopped. */
@@ -243,10 +243,16 @@ class ProbeWorker {
   #state: ThresholdState;
   #wake?: AbortController;
   #triggered = false;
+  /**
+   * The container's start (Docker's wall-clock startedAt) on the monotonic clock, converted
+   * once: initialDelaySeconds then counts from it even if the wall clock is stepped back.
+   */
+  readonly #startedAt: number;
 
   constructor(host: WorkerHost, spec: WorkerSpec) {
     this.#host = host;
     this.#spec = spec;
+    this.#startedAt = wallToMonotonic(host.deps().clock, spec.instance.startedAt);
     this.#state = initialThresholdState(spec.type);
     this.#log = host.log().child({ pod: `${spec.pod.namespace}/${spec.pod.name}`, uid: spec.pod.uid, container: spec.container.name, probe: spec.type });
   }
@@ -289,13 +295,13 @@ class ProbeWorker {
 
   async #run(): Promise<void> {
     const { clock, random } = this.#host.deps();
-    const jitter = initialJitterMs(this.#host.managerStartedAt(), clock.now(), this.#spec.timing.periodMs, (random ?? Math.random)());
+    const jitter = initialJitterMs(this.#host.managerStartedAt(), clock.monotonic(), this.#spec.timing.periodMs, (random ?? Math.random)());
     if (jitter > 0) await this.#wait(jitter);
     while (!this.#abort.signal.aborted) {
-      const begun = clock.now();
+      const begun = clock.monotonic();
       await this.#doProbe();
       if (this.#abort.signal.aborted) return;
-      await this.#wait(Math.max(0, this.#spec.timing.periodMs - (clock.now() - begun)));
+      await this.#wait(Math.max(0, this.#spec.timing.periodMs - (clock.monotonic() - begun)));
     }
   }
 
@@ -321,7 +327,7 @@ class ProbeWorker {
     const { pod, container, type, timing, instance } = this.#spec;
     if (this.#state.onHold) return;
     const { clock } = this.#host.deps();
-    if (!initialDelayElapsed(instance.startedAt, clock.now(), timing.initialDelaySeconds)) return;
+    if (!initialDelayElapsed(this.#startedAt, clock.monotonic(), timing.initialDelaySeconds)) return;
     if (!mayProbe(type, this.#host.isStarted(pod.uid, container.name, instance.id))) return;
     let outcome: ProbeOutcome = { result: 'unknown', output: '', error: 'not run' };
     for (let attempt = 0; attempt < MAX_PROBE_ATTEMPTS; attempt++) {

@@ -49,6 +49,8 @@ export interface HostFs {
   removeTree(path: string): Promise<void>;
   /** At most `maxBytes` from the start of the file (UTF-8); undefined when it does not exist. */
   readFileLimited(path: string, maxBytes: number): Promise<string | undefined>;
+  /** Names of the real directories (not symlinks) directly in `path`; [] when it does not exist. */
+  listDirectories(path: string): Promise<string[]>;
 }
 
 /** kubelet's hostutil.FileType strings, which the newest checker prints as "it's a <type>". */
@@ -161,6 +163,14 @@ export class NodeHostFs implements HostFs {
     const stuck = await this.#unmountBelow(root);
     const skipped = await removeWithin(root, top.dev, new Set(stuck));
     if (skipped.length > 0) throw new Error(`not removing ${skipped.join(', ')} below ${path}: still a mount point or another filesystem`);
+  }
+
+  async listDirectories(path: string): Promise<string[]> {
+    const entries = await readdir(path, { withFileTypes: true }).catch((e: unknown) => {
+      if (errnoCode(e) === 'ENOENT') return [];
+      throw e;
+    });
+    return entries.filter((e) => e.isDirectory()).map((e) => e.name);
   }
 
   async readFileLimited(path: string, maxBytes: number): Promise<string | undefined> {

@@ -6,7 +6,7 @@
 // RFC 3339, UTC, whole seconds.
 import type { Container, ContainerStateTerminated, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { DesiredPod } from '../core/types.js';
-import type { ObservedContainer, ObservedPod } from '../core/runtime-types.js';
+import { newestInstanceFirst, type ObservedContainer, type ObservedPod } from '../core/runtime-types.js';
 import { podQosClass } from './qos.js';
 
 export interface StatusInput {
@@ -164,9 +164,7 @@ function indexRuntime(observed: ObservedPod | undefined): RuntimeIndex {
   };
 }
 
-function newestFirst(a: ObservedContainer, b: ObservedContainer): number {
-  return b.createdAt - a.createdAt || b.restartCount - a.restartCount;
-}
+const newestFirst = newestInstanceFirst;
 
 /** Docker IDs may be stored full or abbreviated (12+ hex digits). */
 function sameId(a: string, b: string): boolean {

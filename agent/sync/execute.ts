@@ -7,7 +7,7 @@
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../log/logger.js';
 import type { DesiredPod } from '../core/types.js';
-import type { ContainerSpec, KillReason, MountSpec, ObservedContainer, ObservedPod, PodAction, PodPlan } from '../core/runtime-types.js';
+import { newestInstanceFirst, type ContainerSpec, type KillReason, type MountSpec, type ObservedContainer, type ObservedPod, type PodAction, type PodPlan } from '../core/runtime-types.js';
 import { dirname } from 'node:path';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import type { HostFs } from '../runtime/host-fs.js';
@@ -32,6 +32,7 @@ export interface ExecuteDeps {
   readonly translate: TranslateContext;
   readonly events: EventStore;
   readonly logger: Logger;
+  /** Monotonic milliseconds (clock.monotonic()): start-failure times and hook durations only. */
   readonly now: () => number;
   /** Sleeps of `sleep` lifecycle hooks; the system clock when not given. */
   readonly clock?: Pick<Clock, 'sleep'>;
@@ -42,6 +43,7 @@ export interface ExecuteDeps {
 export interface StartFailure {
   readonly reason: string;
   readonly message: string;
+  /** ExecuteDeps.now() of the failure: the start of its back-off window. */
   readonly at: number;
 }
 
@@ -58,6 +60,14 @@ export function recordBackOff(events: EventStore, pod: { namespace: string; name
   events.record(involvedPod(pod, container), 'Warning', 'BackOff', `Back-off restarting failed container ${container} in pod ${formatPod(pod)}`);
 }
 
+/**
+ * Start failures whose reason status keeps while the retry waits (kubelet reports what
+ * EnsureImageExists returned: nothing ran, so it is no CrashLoopBackOff and no BackOff event).
+ */
+export function isImageSpecFailure(reason: string | undefined): boolean {
+  return reason === 'InvalidImageName' || reason === 'ErrImageNeverPull';
+}
+
 /** The init or app container `name` of the pod's spec. */
 export function findContainer(desired: DesiredPod | undefined, name: string): Container | undefined {
   const spec = desired?.pod.spec;
@@ -65,7 +75,7 @@ export function findContainer(desired: DesiredPod | undefined, name: string): Co
 }
 
 function latestInstance(observed: ObservedPod | undefined, name: string): ObservedContainer | undefined {
-  return observed?.containers.filter((c) => c.name === name).sort((a, b) => b.createdAt - a.createdAt)[0];
+  return observed?.containers.filter((c) => c.name === name).sort(newestInstanceFirst)[0];
 }
 
 function isLive(c: ObservedContainer): boolean {
@@ -79,7 +89,7 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
   if (!podRef) return { started, startFailures };
   const log = deps.logger.child({ pod: `${podRef.namespace}/${podRef.name}`, uid: podRef.uid });
   const involved = (container?: string, role?: string): InvolvedObject => involvedPod(podRef, container, role);
-  let sandboxId = observed?.sandboxes.filter((s) => s.state === 'running').sort((a, b) => b.createdAt - a.createdAt)[0]?.id;
+  let sandboxId = observed?.sandboxes.filter((s) => s.state === 'running').sort(newestInstanceFirst)[0]?.id;
 
   for (const action of plan.actions) {
     switch (action.type) {
@@ -175,7 +185,11 @@ async function startContainer(
   } catch (err) {
     const reason = (err as { reason?: string }).reason ?? 'ErrImagePull';
     const message = errorMessage(err);
-    deps.events.record(ref, 'Warning', 'Failed', reason === 'ErrImageNeverPull' ? message : `Failed to pull image "${image}": ${message}`);
+    // image_manager.go EnsureImageExists: an unparsable name is InspectFailed (message "Failed to
+    // apply default image tag ..."), Never with no image ErrImageNeverPull, a pull Failed.
+    if (reason === 'InvalidImageName') deps.events.record(ref, 'Warning', 'InspectFailed', message);
+    else if (reason === 'ErrImageNeverPull') deps.events.record(ref, 'Warning', 'ErrImageNeverPull', message);
+    else deps.events.record(ref, 'Warning', 'Failed', `Failed to pull image "${image}": ${message}`);
     deps.events.record(ref, 'Warning', 'Failed', `Error: ${reason}`);
     log.warn({ container: container.name, image, reason, err: message }, 'image not available');
     return { reason, message, at: deps.now() };

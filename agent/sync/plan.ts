@@ -6,7 +6,7 @@
 //  1. No desired pod (removed, orphan): if anything of the pod still runs, killPod(PodRemoved,
 //     grace from the containers' labels or 30 s) then cleanupPod; if nothing runs, cleanupPod
 //     alone. Nothing observed: no actions.
-//  2. Sandbox: the latest sandbox (newest createdAt, then highest attempt) must be running and
+//  2. Sandbox: the latest sandbox (highest attempt, then newest createdAt) must be running and
 //     be the only running one. Otherwise killPod(SandboxChanged) of what runs, prepareVolumes,
 //     createSandbox(attempt = highest + 1, or 0) and start from the first init container (or
 //     all app containers when there are none) in the same pass. As upstream, the sandbox is
@@ -23,8 +23,9 @@
 //  4. App containers once initialised: ShouldContainerBeRestarted (never started: yes;
 //     running: no; created/unknown: yes, killing the stuck instance first; exited: Never no,
 //     OnFailure + exit 0 no, else yes) subject to CrashLoopBackOff, keyed by name + expected
-//     hash, measured from the finishedAt of the latest exited instance. A container with no
-//     instance in the current sandbox is judged on its newest instance in older sandboxes.
+//     hash, measured from the exit of the latest exited instance (ctx.exitedAt, else its
+//     finishedAt). A container with no instance in the current sandbox is judged on its
+//     newest instance in older sandboxes.
 //  5. Definition change: a running container whose hash differs from containerSpecHash of
 //     its spec is killed (SpecChanged, `Container <name> definition changed, will be
 //     restarted`) and started in the same plan without back-off. A live container that is not
@@ -45,7 +46,7 @@
 // Grace periods: terminationGracePeriodSeconds (default 30), never below kubelet's 2 s.
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { DesiredPod } from '../core/types.js';
-import type { ContainerRole, KillReason, ObservedContainer, ObservedPod, PodAction, PodPlan } from '../core/runtime-types.js';
+import { newestInstanceFirst, type ContainerRole, type KillReason, type ObservedContainer, type ObservedPod, type PodAction, type PodPlan } from '../core/runtime-types.js';
 import { LABELS } from '../core/labels.js';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../manifest/defaults.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS } from '../lifecycle/hooks.js';
@@ -57,7 +58,14 @@ import { computeInitActions, isSidecar, type ContainerKill, type ProbeFailure } 
 export type { ProbeFailure } from './init-containers.js';
 
 export interface PlanContext {
+  /** The agent passes clock.monotonic(): back-off windows must not follow wall-clock steps. */
   readonly now: number;
+  /**
+   * Exit times by container ID on the same clock as `now` (sync/exit-times.ts). An exited
+   * instance not in it is measured from its finishedAt, which is only right when `now` is
+   * wall time too (tests that need no clock steps).
+   */
+  readonly exitedAt?: ReadonlyMap<string, number>;
   /** Back-off entries of this pod keyed by backoffKey(containerName, specHash); the worker owns the map. */
   readonly backoff: ReadonlyMap<string, BackoffEntry>;
   readonly backoffPolicy: BackoffPolicy;
@@ -79,10 +87,7 @@ export function computePodActions(desired: DesiredPod | undefined, observed: Obs
 // ---------------------------------------------------------------------------------------------
 // Observed instances
 
-/** Newest first: creation time, then attempt number. */
-function newestFirst(a: ObservedContainer, b: ObservedContainer): number {
-  return b.createdAt - a.createdAt || b.restartCount - a.restartCount;
-}
+const newestFirst = newestInstanceFirst;
 
 function isRunning(c: ObservedContainer): boolean {
   // Unknown may well be running: kill it rather than leave it behind.
@@ -410,7 +415,7 @@ class PodPlanner {
     const { now, backoff, backoffPolicy } = this.#ctx;
     const hash = containerSpecHash(request.container);
     const lastExit = request.definitionChanged ? undefined : request.history.find((i) => i.state === 'exited');
-    const crashAt = lastExit && lastExit.specHash === hash ? (lastExit.finishedAt ?? lastExit.startedAt ?? lastExit.createdAt) : undefined;
+    const crashAt = lastExit && lastExit.specHash === hash ? (this.#ctx.exitedAt?.get(lastExit.id) ?? lastExit.finishedAt ?? lastExit.startedAt ?? lastExit.createdAt) : undefined;
     const failedAt = this.#ctx.startFailures?.get(request.container.name)?.at;
     if (crashAt === undefined && failedAt === undefined) return undefined;
     const eventTime = Math.max(crashAt ?? -Infinity, failedAt ?? -Infinity);

@@ -8,7 +8,7 @@ import type { Clock } from '../core/clock.js';
 export interface PodWorkersDeps {
   readonly parallelism: number;
   readonly clock: Clock;
-  /** One pass for a pod. Resolves with the time the pod wants to be looked at again, if any. */
+  /** One pass for a pod. Resolves with the time (clock.monotonic()) the pod wants to be looked at again, if any. */
   readonly sync: (uid: string) => Promise<{ requeueAt?: number }>;
   readonly onError: (uid: string, err: unknown) => void;
   /** Delay before retrying a pass that threw. */
@@ -49,11 +49,14 @@ export class PodWorkers {
     this.#pump();
   }
 
-  /** Ask for a pass of `uid` at time `at` (keeps the earliest pending request). */
+  /**
+   * Ask for a pass of `uid` at monotonic time `at` (keeps the earliest pending request). Never
+   * wall time: a wall clock stepped back an hour would hold the pass back for an hour.
+   */
   enqueueAt(uid: string, at: number): void {
     if (this.#stopped) return;
     const w = this.#state(uid);
-    const delay = at - this.#deps.clock.now();
+    const delay = at - this.#deps.clock.monotonic();
     if (delay <= 0) {
       this.enqueue(uid);
       return;
@@ -66,6 +69,11 @@ export class PodWorkers {
       w.timerAt = undefined;
       this.enqueue(uid);
     }, delay);
+  }
+
+  /** A worker exists for `uid`: a pass runs, is queued or has a timer, or it was not forgotten yet. */
+  has(uid: string): boolean {
+    return this.#workers.has(uid);
   }
 
   /** Forget a pod's worker once it has nothing left (its timers are cancelled). */
@@ -124,7 +132,7 @@ export class PodWorkers {
       if (requeueAt !== undefined) this.enqueueAt(uid, requeueAt);
     } catch (err) {
       this.#deps.onError(uid, err);
-      this.enqueueAt(uid, this.#deps.clock.now() + (this.#deps.errorBackoffMs ?? 1000));
+      this.enqueueAt(uid, this.#deps.clock.monotonic() + (this.#deps.errorBackoffMs ?? 1000));
     } finally {
       w.running = false;
       this.#active--;

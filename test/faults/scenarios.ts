@@ -199,10 +199,10 @@ export interface AgentChild {
 }
 
 /** `nodelet run` from dist/, as systemd would start it; `gcProbe` preloads test/faults/gc-probe.mjs. */
-export function launchAgent(node: Node, opts: { gcProbe?: boolean } = {}): AgentChild {
+export function launchAgent(node: Node, opts: { gcProbe?: boolean; env?: Readonly<Record<string, string>> } = {}): AgentChild {
   const execArgv = opts.gcProbe ? ['--expose-gc', '--import', pathToFileURL(GC_PROBE).href] : [];
   const child = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...execArgv, BIN, 'run', ...node.args()], {
-    env: process.env,
+    env: { ...process.env, ...(opts.env ?? {}) },
     stdio: opts.gcProbe ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   const lines = collectLogLines(child.stdout);
@@ -285,6 +285,32 @@ interface Seen {
 async function nodeContainers(node: Node): Promise<Seen[]> {
   const list = await node.docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${node.nodeName}`] } });
   return list.map((c) => ({ id: c.Id, pod: c.Labels[LABELS.podName] ?? '?', container: c.Labels[LABELS.containerName] ?? '?', state: c.State }));
+}
+
+/**
+ * Pod directories (<stateDir>/pods/<uid>) and memory-emptyDir volumes of pods that have no
+ * container of this node in Docker: state a killed agent left behind (issue 12 item 7).
+ */
+export async function orphanedPodState(node: Node): Promise<string[]> {
+  const list = await node.docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${node.nodeName}`] } });
+  const live = new Set(list.map((c) => c.Labels[LABELS.podUid] ?? ''));
+  const dirs = await readdir(join(node.stateDir, 'pods')).catch(() => [] as string[]);
+  const volumes = (await node.docker.listVolumes({ filters: { label: [`${LABELS.node}=${node.nodeName}`] } })).Volumes ?? [];
+  return [
+    ...dirs.filter((uid) => !live.has(uid)).map((uid) => `dir ${uid}`),
+    ...volumes.filter((v) => !live.has(v.Labels[LABELS.podUid] ?? '')).map((v) => `volume ${v.Name}`),
+  ];
+}
+
+/** Resolves as soon as Docker holds no container of pod `name` (polled every 10 ms). */
+async function podGoneFromDocker(node: Node, name: string): Promise<void> {
+  const podName = `${name}-${node.nodeName}`;
+  await waitUntil(
+    async () => (await node.docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${node.nodeName}`, `${LABELS.podName}=${podName}`] } })).length === 0,
+    `pod ${podName} gone from Docker`,
+    60_000,
+    10,
+  );
 }
 
 async function markOf(node: Node, id: string): Promise<string | undefined> {
@@ -535,6 +561,26 @@ export async function agentKillScenario(opts: FaultOptions): Promise<Figures> {
         intermediateChecks++;
       }
     }
+    // Kills aimed at a pod's removal (issue 12 item 7): the pod's containers are gone from
+    // Docker, its directory is next. Whatever such a kill leaves, housekeeping must remove.
+    let aimedOrphans = 0;
+    const aimedKills = opts.long ? 6 : 2;
+    for (let k = 0; k < aimedKills; k++) {
+      const agent = launchAgent(node);
+      await agent.waitForLog('initial sync done', 60_000);
+      await converge(node, desired, { daemonSets: daemonSetsWired(agent), timeoutMs: 120_000 });
+      if (desired.pods.size < 2) ops.push(await mutateManifests(node, desired, random, nextId, maxPods, 'start'));
+      const name = pick(random, [...desired.pods.keys()]);
+      const gone = podGoneFromDocker(node, name);
+      desired.pods.delete(name);
+      await unlink(join(node.manifestDir, `${name}.yaml`));
+      ops.push(`delete ${name} (aimed kill)`);
+      await gone;
+      await agent.kill9();
+      aimedOrphans += (await orphanedPodState(node)).length;
+    }
+    // What the kills left: directories and volumes of pods nothing in Docker belongs to.
+    const orphansBefore = await orphanedPodState(node);
     const agent = launchAgent(node);
     const t0 = Date.now();
     await agent.waitForLog('initial sync done', 60_000);
@@ -548,6 +594,14 @@ export async function agentKillScenario(opts: FaultOptions): Promise<Figures> {
     const convergedMs = Date.now() - t0;
     const state = await checkStateFiles(node.stateDir, maxRevision);
     if (state.problems.length > 0) throw new Error(`final state files (seed ${seed}):\n  ${state.problems.join('\n  ')}`);
+    // Housekeeping (at start, then every resync period) leaves no pod directory behind.
+    let orphans: string[] = [];
+    try {
+      await waitUntil(async () => (orphans = await orphanedPodState(node)).length === 0, 'no orphaned pod state', 30_000, 500);
+    } catch {
+      throw new Error(`pod state left after the kills (seed ${seed}): ${orphans.join(', ')}`);
+    }
+    const orphansGoneMs = Date.now() - t0;
     await agent.stop();
     const figures: Figures = {
       seed,
@@ -560,6 +614,11 @@ export async function agentKillScenario(opts: FaultOptions): Promise<Figures> {
       dsRevisions: [...state.maxRevision.values()].join(',') || 'none',
       leftoverTempFiles: Math.max(tempFiles, state.tempFiles.length),
       convergeAfterLastKillMs: convergedMs,
+      aimedKills,
+      orphanedAfterAimedKills: aimedOrphans,
+      orphanedPodStateBeforeLastStart: orphansBefore.length,
+      orphanedPodStateGoneAfterMs: orphansGoneMs,
+      leftoverPodDirs: orphans.length,
     };
     report('agent kill -9', figures);
     return figures;

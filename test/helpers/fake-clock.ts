@@ -1,4 +1,6 @@
 // A deterministic Clock for unit tests: time moves only when the test calls advance().
+// advance() moves both readings; stepWall() moves only the wall clock (an operator or NTP
+// stepping it), which timers, like Node's, ignore.
 import type { Clock } from '../../agent/core/clock.js';
 
 interface Timer {
@@ -11,7 +13,10 @@ interface Timer {
 }
 
 export class FakeClock implements Clock {
+  /** The monotonic reading; timers are due on it. */
   #now: number;
+  /** Wall clock minus monotonic clock: changed only by stepWall(). */
+  #wallOffset = 0;
   #seq = 0;
   #timers: Timer[] = [];
 
@@ -20,7 +25,16 @@ export class FakeClock implements Clock {
   }
 
   now(): number {
+    return this.#now + this.#wallOffset;
+  }
+
+  monotonic(): number {
     return this.#now;
+  }
+
+  /** Steps the wall clock by `ms` (negative: backwards) without moving monotonic time or timers. */
+  stepWall(ms: number): void {
+    this.#wallOffset += ms;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -103,7 +103,7 @@ export function registerRolloutCommands(program: Command, deps: ClientCommandDep
         const name = parseDaemonSetRef(resource, 'rollout status');
         const timeoutMs = parseDuration(opts.timeout);
         if (timeoutMs === undefined) throw new CliError(`error: invalid argument "${opts.timeout}" for "--timeout" flag`);
-        const deadline = timeoutMs > 0 ? ctx.clock.now() + timeoutMs : Infinity;
+        const deadline = timeoutMs > 0 ? ctx.clock.monotonic() + timeoutMs : Infinity;
         let last: string | undefined;
         for (;;) {
           const ds = await ctx.client.getDaemonSet(opts.namespace, name);
@@ -112,8 +112,8 @@ export function registerRolloutCommands(program: Command, deps: ClientCommandDep
           if (status.value.message !== last) ctx.out(`${status.value.message}\n`);
           last = status.value.message;
           if (status.value.done || !opts.watch) return 0;
-          if (ctx.clock.now() >= deadline) throw new CliError('error: timed out waiting for the condition');
-          await ctx.clock.sleep(Math.min(ctx.watchIntervalMs, Math.max(0, deadline - ctx.clock.now())));
+          if (ctx.clock.monotonic() >= deadline) throw new CliError('error: timed out waiting for the condition');
+          await ctx.clock.sleep(Math.min(ctx.watchIntervalMs, Math.max(0, deadline - ctx.clock.monotonic())));
         }
       });
     });

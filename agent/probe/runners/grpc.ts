@@ -156,7 +156,7 @@ function rpcFailure(code: number, message: string, timeoutText: string): ProbeOu
 export async function runGrpcProbe(host: string, port: number, service: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeOutcome> {
   const addr = joinHostPort(host, port);
   const timeoutText = formatGoDuration(timeoutMs);
-  const startedAt = Date.now();
+  const startedAt = performance.now(); // monotonic: the timeout is a duration
   const deadline = AbortSignal.timeout(timeoutMs);
   const abort = signal ? AbortSignal.any([deadline, signal]) : deadline;
   let session: ClientHttp2Session | undefined;
@@ -172,7 +172,7 @@ export async function runGrpcProbe(host: string, port: number, service: string, 
     }
     let call: CallResult;
     try {
-      call = await healthCheck(connected, service, timeoutMs - (Date.now() - startedAt), abort);
+      call = await healthCheck(connected, service, timeoutMs - (performance.now() - startedAt), abort);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       if (deadline.aborted) return rpcFailure(DEADLINE_EXCEEDED, 'context deadline exceeded', timeoutText);

@@ -95,7 +95,7 @@ export async function* dockerEvents(opts: EventStreamOptions): AsyncGenerator<Ru
       logger?.debug({}, 'docker events: reconnected');
       yield { type: 'reconnected' };
     }
-    const connectedAt = Date.now();
+    const connectedAt = performance.now(); // monotonic: a clock step must not fake a healthy stream
     let endError = 'docker event stream ended';
     const onAbort = (): void => {
       stream.destroy();
@@ -115,7 +115,7 @@ export async function* dockerEvents(opts: EventStreamOptions): AsyncGenerator<Ru
     }
     if (signal.aborted) return;
     // A stream that dies right after connecting must not turn into a tight reconnect loop.
-    if (Date.now() - connectedAt >= healthyAfterMs) delayMs = initialMs;
+    if (performance.now() - connectedAt >= healthyAfterMs) delayMs = initialMs;
     logger?.debug({ err: endError, retryInMs: delayMs }, 'docker events: disconnected');
     down = true;
     yield { type: 'disconnected', error: endError };

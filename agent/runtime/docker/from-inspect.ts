@@ -2,7 +2,7 @@
 // Identity comes only from labels (core/labels.ts); state follows cri-dockerd's
 // container_status.go, which decides from the inspect fields rather than the status word.
 import { fromIdentityLabels } from '../../core/labels.js';
-import type { ObservedContainer, ObservedPod, ObservedState } from '../../core/runtime-types.js';
+import { newestInstanceFirst, type ObservedContainer, type ObservedPod, type ObservedState } from '../../core/runtime-types.js';
 
 /** The part of GET /containers/{id}/json that nodelet reads (dockerode's ContainerInspectInfo fits). */
 export interface InspectJson {
@@ -131,7 +131,7 @@ export function groupPods(containers: readonly ObservedContainer[]): ObservedPod
 }
 
 function newestFirst(a: ObservedContainer, b: ObservedContainer): number {
-  return b.createdAt - a.createdAt || b.restartCount - a.restartCount || compare(a.id, b.id);
+  return newestInstanceFirst(a, b) || compare(a.id, b.id);
 }
 
 function compare(a: string, b: string): number {
