@@ -17,7 +17,7 @@ import { StateDirLastValidStore } from './source/last-valid-store.js';
 import { parseManifestFile } from './manifest/parse-file.js';
 import { EventStore } from './events/event-store.js';
 import { Agent } from './agent.js';
-import type { TranslateContext } from './translate/container-spec.js';
+import type { TranslateContext } from './translate/context.js';
 import { AgentApiBackend } from './api-backend.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { createPeerLookup } from './api/peer-credentials.js';

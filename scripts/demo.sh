@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs nodelet in the foreground on the bundled examples (manifests/examples), against the
-# test harness's Docker Engine (an engine that already answers, or a private dockerd with
-# local busybox/pause images; see test/engine/README.md). Ctrl-C stops the agent and, as on
-# a real host, leaves the pods running; `npm run demo -- --clean` removes them afterwards.
+# Runs nodelet in the foreground on a copy of the bundled examples (manifests/examples, copied
+# once to .cache/demo/manifests, which is the demo's manifest directory: add, edit or remove
+# manifests there; `rollout undo`, `set image`... rewrite those copies, never the tracked
+# examples), against the test harness's Docker Engine (an engine that already answers, or a
+# private dockerd with local busybox/pause images; see test/engine/README.md). Ctrl-C stops
+# the agent and, as on a real host, leaves the pods running; `npm run demo -- --clean`
+# removes them, the state and the copy (the next demo starts from the examples again).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,10 +24,19 @@ fi
 [[ -f dist/agent/cli/bin.js ]] || npm run build
 eval "$(bash test/engine/engine.sh up)"
 mkdir -p "$state"
-echo "nodelet demo: manifests from manifests/examples, Docker at $DOCKER_HOST" >&2
+manifests="$state/manifests"
+if [[ ! -d "$manifests" ]]; then
+  # Mode 0755/0644, owned by whoever runs the demo: the agent refuses group- or
+  # other-writable manifests (sshd's StrictModes). Only top-level files: the directory is
+  # read non-recursively, as kubelet reads it.
+  mkdir -m 0755 "$manifests.tmp.$$"
+  find manifests/examples -maxdepth 1 -type f -name '*.yaml' -exec install -m 0644 -t "$manifests.tmp.$$" {} +
+  mv "$manifests.tmp.$$" "$manifests"
+fi
+echo "nodelet demo: manifests in $manifests (a copy of manifests/examples), Docker at $DOCKER_HOST" >&2
 echo "in another shell: node dist/agent/cli/bin.js --api-socket $state/nodelet.sock get pods" >&2
 exec node --max-semi-space-size=4 dist/agent/cli/bin.js run \
-  --manifest-dir manifests/examples \
+  --manifest-dir "$manifests" \
   --state-dir "$state/state" \
   --api-socket "$state/nodelet.sock" \
   --node-name "$node_name" \

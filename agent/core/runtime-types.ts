@@ -72,6 +72,9 @@ export interface ResourceSpec {
   readonly cpuShares?: number;
 }
 
+/** SecuritySpec.seccomp value of a Localhost profile: `localhost/<absolute path>`; the Docker adapter reads the file. */
+export const LOCALHOST_SECCOMP_PREFIX = 'localhost/';
+
 export interface SecuritySpec {
   readonly privileged: boolean;
   readonly user?: string;

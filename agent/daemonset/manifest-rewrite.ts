@@ -3,13 +3,17 @@
 // the user's: comments, key order, quoting and the other documents are kept. The manifest
 // file is nodelet's source of truth, so these commands rewrite it instead of patching state.
 //
-// How: js-yaml (with the manifest schema) parses the file with a node listener, which gives
-// the source span of every node; each edit replaces, inserts or deletes text at those spans
-// and the file is parsed again before the next edit. The result is checked by decoding it
-// and comparing with the intended object; when the text surgery cannot express an edit
-// (anchors, flow style in the way...) the one document is re-serialised instead and
-// `commentsPreserved` is false. Pure: text in, text out.
+// How: the `yaml` library's concrete syntax tree (CST), which keeps every character of the file
+// (comments, blank lines, quoting, indentation) and prints it back unchanged. Each edit changes
+// the tokens of one value (CST.setScalarValue for a scalar, keeping its quoting and trailing
+// comment) or puts in or takes out the tokens of one entry, which `yaml` writes at the place's
+// indentation; the file is parsed again before the next edit. The result is then decoded with
+// the manifest decoder's schema and compared with the intended object; when the in-place
+// edit does not give that object (an anchor other nodes alias, a layout the tokens cannot
+// express) the one document is written again instead and `commentsPreserved` is false.
+// Pure: text in, text out.
 import yaml from 'js-yaml';
+import { CST, Parser, parse as parseYaml, stringify as stringifyYaml, type ScalarTag, type CollectionTag, type TagId } from 'yaml';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { canonicalJson } from '../core/hash.js';
 import { KUBERNETES_YAML_SCHEMA } from '../manifest/decode.js';
@@ -73,11 +77,12 @@ export function rewriteDaemonSetManifest(text: string, target: RewriteTarget, ed
   }
   if (canonicalJson(expected) === canonicalJson(original)) return { ok: true, text, changed: false, commentsPreserved: true };
 
-  const root = parsed.roots[index];
-  if (root && isFlowAt(text, root)) {
+  const root = parsed.tokens[index];
+  if (root?.value?.type === 'flow-collection') {
     // A JSON manifest stays JSON.
-    const span = contentSpan(text, root);
-    return { ok: true, text: splice(text, span.start, span.end, JSON.stringify(expected, null, 2)), changed: true, commentsPreserved: true };
+    const start = root.value.offset;
+    const end = start + CST.stringify(root.value).trimEnd().length;
+    return { ok: true, text: text.slice(0, start) + JSON.stringify(expected, null, 2) + text.slice(end), changed: true, commentsPreserved: true };
   }
 
   let out = text;
@@ -87,17 +92,18 @@ export function rewriteDaemonSetManifest(text: string, target: RewriteTarget, ed
   } catch (e) {
     if (!(e instanceof Unsupported)) throw e;
   }
-  // Fallback: the document alone is written again from the intended object.
+  // Fallback: the document's content alone is written again from the intended object; what
+  // comes before it (comments, `---`) and after it (`...`) stays.
   if (!root) return { ok: false, error: 'cannot locate the DaemonSet document' };
-  const span = rawSpan(text, root);
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const dumped = dumpBlock(expected, 0, detectNoArrayIndent(text, root), eol);
-  return { ok: true, text: splice(text, span.start, span.end, dumped), changed: true, commentsPreserved: false };
+  const style = fileStyle(text, parsed.tokens);
+  root.value = snippetDocument(render(expected, style), style.eol).value;
+  return { ok: true, text: parsed.print(), changed: true, commentsPreserved: false };
 }
 
-// --- the intended object and the text operations ----------------------------------------------
+// --- the intended object and the edits ----------------------------------------------
 
 type Step = string | number;
+/** An edit of the text of document `doc`: parse, change the tokens, print. */
 type Op = (text: string, doc: number) => string;
 
 function planEdit(doc: Record<string, unknown>, edit: ManifestEdit, ops: Op[], target: RewriteTarget): string | undefined {
@@ -218,7 +224,7 @@ function replaceEntries(obj: Record<string, unknown>, entries: readonly [string,
   for (const [k, v] of entries) obj[k] = v;
 }
 
-/** Smallest set of text edits turning `before` into `after` at `path`. */
+/** Smallest set of edits turning `before` into `after` at `path`. */
 function applyDiff(text: string, doc: number, path: readonly Step[], before: unknown, after: unknown): string {
   if (canonicalJson(before) === canonicalJson(after)) return text;
   if (isRecord(before) && isRecord(after) && Object.keys(before).length > 0 && Object.keys(after).length > 0) {
@@ -239,49 +245,37 @@ function applyDiff(text: string, doc: number, path: readonly Step[], before: unk
   return setValue(text, doc, path, after);
 }
 
-// --- source tree ------------------------------------------------------------------------------
+// --- the file as tokens -------------------------------------------------------------------------
 
 class Unsupported extends Error {}
 
-interface RawNode {
-  readonly start: number;
-  end: number;
-  kind: string | null;
-  result: unknown;
-  readonly children: RawNode[];
-}
-
 interface ParsedFile {
+  /** Each document as the agent decodes it (the manifest schema). */
   readonly docs: unknown[];
-  readonly roots: RawNode[];
+  /** The CST document tokens, one per decoded document. */
+  readonly tokens: CST.Document[];
+  /** The whole file again, from all its tokens (with the changes made to them). */
+  readonly print: () => string;
 }
 
-/** Parses with the manifest schema, recording each node's source span (js-yaml's listener). */
+/** Decodes with the manifest schema and parses the same text into `yaml`'s lossless tokens. */
 function parseFile(text: string): ParsedFile {
-  const roots: RawNode[] = [];
-  const stack: RawNode[] = [];
-  // js-yaml drops a leading BOM before parsing: shift its positions back.
-  const shift = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  const docs = yaml.loadAll(text, undefined, {
-    schema: KUBERNETES_YAML_SCHEMA,
-    listener(event, state) {
-      if (event === 'open') {
-        const node: RawNode = { start: state.position + shift, end: state.position + shift, kind: null, result: null, children: [] };
-        const parent = stack[stack.length - 1];
-        if (parent) parent.children.push(node);
-        else roots.push(node);
-        stack.push(node);
-      } else {
-        const node = stack.pop();
-        if (!node) return;
-        node.end = Math.min(state.position + shift, text.length);
-        node.kind = state.kind;
-        node.result = state.result;
-      }
-    },
-  });
-  if (roots.length !== docs.length) throw new Unsupported('document count mismatch');
-  return { docs, roots };
+  const docs = yaml.loadAll(text, undefined, { schema: KUBERNETES_YAML_SCHEMA });
+  const all = [...new Parser().parse(text)];
+  const error = all.find((t) => t.type === 'error');
+  if (error) throw new Unsupported(error.message);
+  const tokens = all.filter((t): t is CST.Document => t.type === 'document');
+  if (tokens.length !== docs.length) throw new Unsupported('document count mismatch');
+  return { docs, tokens, print: () => all.map((t) => CST.stringify(t)).join('') };
+}
+
+/** Parses `text`, lets `edit` change document `doc`'s tokens, prints the file again. */
+function editTokens(text: string, doc: number, edit: (root: CST.Document, style: Style) => void): string {
+  const parsed = parseFile(text);
+  const root = parsed.tokens[doc];
+  if (!root) throw new Unsupported('document not found');
+  edit(root, fileStyle(text, parsed.tokens));
+  return parsed.print();
 }
 
 function findDaemonSet(docs: readonly unknown[], target: RewriteTarget): number {
@@ -294,224 +288,248 @@ function findDaemonSet(docs: readonly unknown[], target: RewriteTarget): number 
   });
 }
 
-interface Entry {
-  readonly key: string;
-  readonly keyNode: RawNode;
-  /** Position of the `:` after the key. */
-  readonly colon: number;
-  /** The value node; kind null for an empty value. */
-  readonly value: RawNode;
-}
-
-type View =
-  | { readonly type: 'map'; readonly node: RawNode; readonly flow: false; readonly entries: readonly Entry[] }
-  | { readonly type: 'seq'; readonly node: RawNode; readonly flow: false; readonly items: readonly RawNode[] }
-  | { readonly type: 'other'; readonly node: RawNode };
-
-/** The structure of a node: block mapping entries, block sequence items, or opaque. */
-function viewOf(text: string, node: RawNode): View {
-  if (node.kind === 'mapping' && !isFlowAt(text, node)) {
-    const entries: Entry[] = [];
-    for (const child of node.children) {
-      if (child.kind !== 'scalar') continue;
-      let p = child.end;
-      while (text[p] === ' ' || text[p] === '\t') p++;
-      if (text[p] !== ':') continue;
-      const value = node.children.find((c) => c.start === p + 1) ?? { start: p + 1, end: p + 1, kind: null, result: null, children: [] };
-      entries.push({ key: String(child.result), keyNode: child, colon: p, value });
-    }
-    if (!isRecord(node.result) || entries.length !== Object.keys(node.result).length) return { type: 'other', node };
-    return { type: 'map', node, flow: false, entries };
-  }
-  if (node.kind === 'sequence' && !isFlowAt(text, node)) {
-    const items = node.children.filter((c) => prevNonSpace(text, c.start) === '-');
-    if (!Array.isArray(node.result) || items.length !== node.result.length) return { type: 'other', node };
-    return { type: 'seq', node, flow: false, items };
-  }
-  return { type: 'other', node };
-}
-
-/** Where a node's value sits: the entry it is the value of, or the sequence item it is. */
-type Slot = { readonly kind: 'entry'; readonly entry: Entry } | { readonly kind: 'item'; readonly node: RawNode } | { readonly kind: 'root'; readonly node: RawNode };
+/** What holds a value: a document, a map entry (`key: value`) or a list item (`- value`). */
+type Holder = CST.Document | CST.CollectionItem;
 
 interface Located {
-  /** The deepest existing node on the path and the slot holding it. */
-  readonly slot: Slot;
-  readonly view: View;
+  /** The deepest existing value on the path: its holder, and its indentation. */
+  readonly holder: Holder;
+  readonly indent: number;
+  /** Inside a flow collection (`{...}`, `[...]`): only a scalar can be written there. */
+  readonly inFlow: boolean;
   /** Path steps not found below it. */
   readonly rest: readonly Step[];
 }
 
-function locate(text: string, doc: number, path: readonly Step[]): Located {
-  const root = parseFile(text).roots[doc];
-  if (!root) throw new Unsupported('document not found');
-  let slot: Slot = { kind: 'root', node: root };
-  let view = viewOf(text, root);
+function keyOf(item: CST.CollectionItem): string | undefined {
+  if (!item.key || !CST.isScalar(item.key)) return undefined;
+  return CST.resolveAsScalar(item.key)?.value;
+}
+
+/** Follows `path` through maps and lists, block or flow; stops at anything else. */
+function locate(root: CST.Document, path: readonly Step[]): Located {
+  let holder: Holder = root;
+  let indent = 0;
+  let inFlow = false;
   for (let i = 0; i < path.length; i++) {
     const step = path[i] as Step;
-    if (view.type === 'map' && typeof step === 'string') {
-      const entry = view.entries.find((e) => e.key === step);
-      if (!entry) return { slot, view, rest: path.slice(i) };
-      slot = { kind: 'entry', entry };
-      view = viewOf(text, entry.value);
-    } else if (view.type === 'seq' && typeof step === 'number') {
-      const item = view.items[step];
+    const value: CST.Token | undefined = holder.value;
+    const isMap = value?.type === 'block-map' || (value?.type === 'flow-collection' && value.start.source === '{');
+    const isSeq = value?.type === 'block-seq' || (value?.type === 'flow-collection' && value.start.source === '[');
+    if (value && 'items' in value && isMap && typeof step === 'string') {
+      const item = value.items.find((it) => keyOf(it) === step);
+      if (!item) return { holder, indent, inFlow, rest: path.slice(i) };
+      holder = item;
+    } else if (value && 'items' in value && isSeq && typeof step === 'number') {
+      const item = value.items[step];
       if (!item) throw new Unsupported('no such item');
-      slot = { kind: 'item', node: item };
-      view = viewOf(text, item);
+      holder = item;
     } else {
-      return { slot, view, rest: path.slice(i) };
+      return { holder, indent, inFlow, rest: path.slice(i) };
     }
+    inFlow ||= value.type === 'flow-collection';
+    if (value.type !== 'flow-collection') indent = value.indent;
   }
-  return { slot, view, rest: [] };
+  return { holder, indent, inFlow, rest: [] };
 }
 
-/** Sets the value at `path`, creating missing mappings on the way. */
+/** Sets the value at `path`, creating missing map entries on the way. */
 function setValue(text: string, doc: number, path: readonly Step[], value: unknown): string {
-  const { slot, view, rest } = locate(text, doc, path);
-  if (rest.length === 0) return replaceSlot(text, slot, value);
-  const [first, ...more] = rest;
-  if (view.type === 'map' && typeof first === 'string') return insertEntry(text, view, first, nest(more, value));
-  // Something else is in the way (a scalar, an empty value, a flow collection): replace it whole.
-  const current = structuredClone(nodeValue(view.node)) as unknown;
-  const replaced = isRecord(current) || Array.isArray(current) ? current : {};
-  setIn(replaced, rest, value);
-  return replaceSlot(text, slot, replaced);
+  return editTokens(text, doc, (root, style) => {
+    const { holder, indent, inFlow, rest } = locate(root, path);
+    const [first, ...more] = rest;
+    if (inFlow && (rest.length > 0 || isRecord(value) || Array.isArray(value))) throw new Unsupported('a collection inside a flow collection');
+    if (first === undefined) return replaceValue(holder, indent, value, style, inFlow);
+    if (holder.value?.type === 'block-map' && typeof first === 'string') return insertEntry(holder.value, first, nest(more, value), style);
+    // Something else is in the way (a scalar, an empty value, a flow collection, an alias):
+    // it is replaced whole by what it decodes to, with the change made.
+    const current = structuredClone(getIn(parseFile(text).docs[doc], path.slice(0, path.length - rest.length))) as unknown;
+    const replaced = isRecord(current) || Array.isArray(current) ? current : {};
+    setIn(replaced, rest, value);
+    replaceValue(holder, indent, replaced, style);
+  });
 }
 
-/** Removes the entry at `path` (its parent must be a block mapping). */
+/** Removes the entry at `path` (its parent must be a block map). */
 function deleteValue(text: string, doc: number, path: readonly Step[]): string {
-  const parentPath = path.slice(0, -1);
-  const key = path[path.length - 1];
-  const { slot, view, rest } = locate(text, doc, parentPath);
-  if (rest.length > 0 || view.type !== 'map' || typeof key !== 'string') throw new Unsupported('cannot delete here');
-  const at = view.entries.findIndex((e) => e.key === key);
-  const entry = view.entries[at];
-  if (!entry) return text;
-  if (view.entries.length === 1) return replaceSlot(text, slot, {});
-  const next = view.entries[at + 1];
-  if (next) {
-    const start = isFirstOnLine(text, entry.keyNode.start) ? lineStart(text, entry.keyNode.start) : entry.keyNode.start;
-    const end = isFirstOnLine(text, next.keyNode.start) && start === lineStart(text, start) ? lineStart(text, next.keyNode.start) : next.keyNode.start;
-    return splice(text, start, end, '');
+  return editTokens(text, doc, (root, style) => {
+    const key = path[path.length - 1];
+    const { holder, indent, rest } = locate(root, path.slice(0, -1));
+    const map = holder.value;
+    if (rest.length > 0 || map?.type !== 'block-map' || typeof key !== 'string') throw new Unsupported('cannot delete here');
+    const at = map.items.findIndex((it) => keyOf(it) === key);
+    if (at < 0) return;
+    if (map.items.length === 1) return replaceValue(holder, indent, {}, style);
+    const [removed] = map.items.splice(at, 1);
+    const next = map.items[at];
+    // The first entry's indentation is in its parent's tokens; the next one's becomes redundant.
+    if (at === 0 && removed && next && removed.start.every((t) => t.type !== 'space') && next.start[0]?.type === 'space') next.start.shift();
+  });
+}
+
+/** Replaces the value `holder` holds (at `indent`, the indentation of its key or `-`). */
+function replaceValue(holder: Holder, indent: number, value: unknown, style: Style, inFlow = false): void {
+  const old = holder.value;
+  const isBlock = (isRecord(value) && Object.keys(value).length > 0) || (Array.isArray(value) && value.length > 0);
+  if (!isBlock && old && CST.isScalar(old) && !isRecord(value) && !Array.isArray(value)) {
+    // In place, keeping the old quoting where it can hold the new value, and what follows.
+    CST.setScalarValue(old, scalarText(value), { type: scalarType(value, old.type), afterKey: 'key' in holder && holder.key !== undefined, inFlow });
+    return;
   }
-  const prev = view.entries[at - 1] as Entry;
-  return splice(text, lineEnd(text, entryEnd(text, prev)), lineEnd(text, entryEnd(text, entry)), '');
-}
-
-/** Replaces the value held by `slot`. */
-function replaceSlot(text: string, slot: Slot, value: unknown): string {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const node = slot.kind === 'entry' ? slot.entry.value : slot.node;
-  const isBlockValue = (isRecord(value) && Object.keys(value).length > 0) || (Array.isArray(value) && value.length > 0);
-  const noArrayIndent = detectNoArrayIndent(text);
-
-  if (!isBlockValue) {
-    // An alias (`*name`) has no kind but has text: it is replaced like a scalar.
-    const inline = node.kind === 'scalar' || (node.kind === null && hasText(text, node));
-    const scalar = formatScalar(value, inline ? text.slice(contentStart(text, node), contentEnd(text, node)) : undefined);
-    if (inline) return splice(text, contentStart(text, node), contentEnd(text, node), scalar);
-    if (slot.kind === 'entry') return splice(text, slot.entry.colon + 1, entryEnd(text, slot.entry), ` ${scalar}`);
-    if (node.kind === null) throw new Unsupported('empty item');
-    return splice(text, contentStart(text, node), contentEnd(text, node), scalar);
+  const comment = trailingComment(old);
+  if ('key' in holder && holder.key) {
+    // `key: value` rewritten by `yaml` at the key's column; what precedes the key stays.
+    const key = CST.resolveAsScalar(holder.key)?.value ?? '';
+    const fresh = snippetItem({ [key]: value }, indent, style, 'block-map');
+    const keepSep = old !== undefined && isBlockCollection(old) && isBlock && sameShape(old, value);
+    if (!keepSep) holder.sep = fresh.sep ?? [];
+    holder.value = fresh.value;
+  } else if ('start' in holder && holder.start.some((t) => t.type === 'seq-item-ind')) {
+    holder.value = snippetItem([value], indent, style, 'block-seq').value;
+  } else {
+    holder.value = snippetDocument(render(value, style), style.eol).value;
   }
-
-  const sameShape = (node.kind === 'mapping' && isRecord(value)) || (node.kind === 'sequence' && Array.isArray(value));
-  if (sameShape && !isFlowAt(text, node)) {
-    const start = contentStart(text, node);
-    return splice(text, start, contentEnd(text, node), blockAt(text, start, value, noArrayIndent, eol));
-  }
-  if (slot.kind === 'entry') {
-    const keyIndent = column(text, slot.entry.keyNode.start);
-    const indent = Array.isArray(value) && noArrayIndent ? keyIndent : keyIndent + 2;
-    return splice(text, slot.entry.colon + 1, entryEnd(text, slot.entry), eol + dumpBlock(value, indent, noArrayIndent, eol));
-  }
-  if (node.kind === null) throw new Unsupported('empty item');
-  const start = contentStart(text, node);
-  return splice(text, start, contentEnd(text, node), blockAt(text, start, value, noArrayIndent, eol));
+  if (comment) appendComment(holder.value, comment, style.eol);
 }
 
-/** Adds `key: value` as the last entry of a block mapping. */
-function insertEntry(text: string, view: Extract<View, { type: 'map' }>, key: string, value: unknown): string {
-  const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  const first = view.entries[0];
-  const last = view.entries[view.entries.length - 1];
-  if (!first || !last) throw new Unsupported('empty mapping');
-  const indent = column(text, first.keyNode.start);
-  const noArrayIndent = detectNoArrayIndent(text);
-  const keyText = formatKey(key);
-  const isBlockValue = (isRecord(value) && Object.keys(value).length > 0) || (Array.isArray(value) && value.length > 0);
-  const body = isBlockValue
-    ? `${keyText}:${eol}${dumpBlock(value, Array.isArray(value) && noArrayIndent ? indent : indent + 2, noArrayIndent, eol)}`
-    : `${keyText}: ${formatScalar(value)}`;
-  const at = lineEnd(text, entryEnd(text, last));
-  return splice(text, at, at, `${eol}${' '.repeat(indent)}${body}`);
+/** Adds `key: value` as the last entry of a block map. */
+function insertEntry(map: CST.BlockMap, key: string, value: unknown, style: Style): void {
+  const item = snippetItem({ [key]: value }, map.indent, style, 'block-map');
+  item.start = map.indent > 0 ? [{ type: 'space', offset: 0, indent: 0, source: ' '.repeat(map.indent) }] : [];
+  const last = lastToken(map);
+  if (last && !(last.end ?? []).some((t) => t.type === 'newline')) (last.end ??= []).push({ type: 'newline', offset: 0, indent: 0, source: style.eol });
+  map.items.push(item as CST.BlockMap['items'][number]);
 }
 
-/** A block value written from `start`: indented from the line start, or after `- ` when compact. */
-function blockAt(text: string, start: number, value: unknown, noArrayIndent: boolean, eol: string): string {
-  const col = column(text, start);
-  const dumped = dumpBlock(value, col, noArrayIndent, eol);
-  // The text before `start` on its line (indentation or `- `) stays, so the first line loses its indent.
-  return dumped.slice(col);
+// --- new tokens, written by `yaml` --------------------------------------------------------------
+
+interface Style {
+  /** `- ` at the column of its key (kubectl's layout) rather than indented below it. */
+  readonly noArrayIndent: boolean;
+  readonly eol: string;
 }
 
-/** js-yaml block output, every non-empty line indented by `indent`, without the final newline. */
-function dumpBlock(value: unknown, indent: number, noArrayIndent: boolean, eol: string): string {
-  const dumped = yaml.dump(value, { schema: KUBERNETES_YAML_SCHEMA, noRefs: true, lineWidth: -1, noArrayIndent, indent: 2 }).replace(/\n$/, '');
-  return dumped
-    .split('\n')
-    .map((line) => (line === '' ? line : ' '.repeat(indent) + line))
-    .join(eol);
+/**
+ * The manifest decoder's scalar types (go-yaml v2: YAML 1.1 booleans, numbers and null, no
+ * timestamps or other 1.1 extras), so that `yaml` quotes exactly the strings the agent would
+ * read as something else.
+ */
+function manifestTags(tags: (ScalarTag | CollectionTag | TagId)[]): (ScalarTag | CollectionTag | TagId)[] {
+  return tags.filter((t) => typeof t === 'string' || (!/:(timestamp|binary|omap|pairs|set)$/.test(t.tag) && t.format !== 'TIME'));
 }
 
-/** A scalar, in the quoting style the old value used where that style can hold it. */
-function formatScalar(value: unknown, previous?: string): string {
-  if (isRecord(value)) return '{}';
-  if (Array.isArray(value)) return '[]';
-  if (typeof value !== 'string') return yaml.dump(value, { schema: KUBERNETES_YAML_SCHEMA }).trimEnd();
-  if (previous?.startsWith('"')) return JSON.stringify(value);
-  if (previous?.startsWith("'") && !value.includes('\n')) return `'${value.replaceAll("'", "''")}'`;
-  const dumped = yaml.dump(value, { schema: KUBERNETES_YAML_SCHEMA, lineWidth: -1 }).trimEnd();
-  return dumped.includes('\n') ? JSON.stringify(value) : dumped;
+/** `value` as block YAML at column 0, without the final line end, in the file's line ends. */
+function render(value: unknown, style: Style): string {
+  const text = stringifyYaml(value, { version: '1.1', customTags: manifestTags, indentSeq: !style.noArrayIndent, lineWidth: 0, aliasDuplicateObjects: false });
+  return text.replace(/\n$/, '').replaceAll('\n', style.eol);
 }
 
-function formatKey(key: string): string {
-  return formatScalar(key);
+/** The tokens of one document parsed from `source`. */
+function snippetDocument(source: string, eol: string): CST.Document {
+  const doc = [...new Parser().parse(`${source}${eol}`)].find((t): t is CST.Document => t.type === 'document');
+  if (!doc) throw new Unsupported('cannot write the value');
+  return doc;
 }
 
-/** The list style of the file: `- ` at the column of its key (kubectl's) or indented below it. */
-function detectNoArrayIndent(text: string, within?: RawNode): boolean {
-  const roots = within ? [within] : safeRoots(text);
-  const walk = (node: RawNode): boolean | undefined => {
-    const view = viewOf(text, node);
-    if (view.type === 'map') {
-      for (const e of view.entries) {
-        if (e.value.kind === 'sequence' && !isFlowAt(text, e.value)) return column(text, contentStart(text, e.value)) === column(text, e.keyNode.start);
-        const inner = walk(e.value);
-        if (inner !== undefined) return inner;
-      }
-    } else if (view.type === 'seq') {
-      for (const item of view.items) {
-        const inner = walk(item);
-        if (inner !== undefined) return inner;
-      }
-    }
-    return undefined;
-  };
-  for (const r of roots) {
-    const found = walk(r);
-    if (found !== undefined) return found;
-  }
-  return true;
+/** The one item of `container` (a one-entry map or one-item list) written at column `indent`. */
+function snippetItem(container: unknown, indent: number, style: Style, type: 'block-map' | 'block-seq'): CST.CollectionItem {
+  const pad = ' '.repeat(indent);
+  const lines = render(container, style).split(style.eol);
+  const doc = snippetDocument(lines.map((l) => (l === '' ? l : pad + l)).join(style.eol), style.eol);
+  const item = doc.value?.type === type ? doc.value.items[0] : undefined;
+  if (!item) throw new Unsupported('cannot write the value');
+  return item;
 }
 
-function safeRoots(text: string): RawNode[] {
+/** The text of a scalar value for CST.setScalarValue. */
+function scalarText(value: unknown): string {
+  return typeof value === 'string' ? value : value === null || value === undefined ? 'null' : String(value);
+}
+
+/**
+ * The scalar style: a quoted value keeps its quotes (single ones only for one line); a plain
+ * string the manifest schema would read as another type (`yes`, `1.0`, `null`) is quoted.
+ */
+function scalarType(value: unknown, previous: CST.Token['type']): 'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE' {
+  if (typeof value !== 'string') return 'PLAIN';
+  if (previous === 'double-quoted-scalar') return 'QUOTE_DOUBLE';
+  const oneLine = !value.includes('\n');
+  if (previous === 'single-quoted-scalar' && oneLine) return 'QUOTE_SINGLE';
+  if (readsAsString(value)) return 'PLAIN';
+  return oneLine ? 'QUOTE_SINGLE' : 'QUOTE_DOUBLE';
+}
+
+function readsAsString(plain: string): boolean {
   try {
-    return parseFile(text).roots;
+    return parseYaml(plain, { version: '1.1', customTags: manifestTags }) === plain;
   } catch {
-    return [];
+    return false;
   }
+}
+
+// --- token helpers ------------------------------------------------------------------------------
+
+function isBlockCollection(token: CST.Token): token is CST.BlockMap | CST.BlockSequence {
+  return token.type === 'block-map' || token.type === 'block-seq';
+}
+
+function sameShape(token: CST.Token, value: unknown): boolean {
+  return (token.type === 'block-map' && isRecord(value)) || (token.type === 'block-seq' && Array.isArray(value));
+}
+
+/** The innermost last token of a value: the one whose `end` holds the value's line end. */
+function lastToken(token: CST.Token | undefined): { end?: CST.SourceToken[] } | undefined {
+  if (!token) return undefined;
+  if (isBlockCollection(token)) {
+    const item = token.items[token.items.length - 1];
+    return item ? (lastToken(item.value) ?? lastOf(item.sep ?? item.start)) : undefined;
+  }
+  return 'end' in token ? (token as { end?: CST.SourceToken[] }) : undefined;
+}
+
+/** A holder of source tokens with nothing after them: `key:` with an empty value. */
+function lastOf(tokens: CST.SourceToken[]): { end?: CST.SourceToken[] } {
+  return { end: tokens };
+}
+
+/** The `  # comment` on the old value's own line (a scalar's or a flow collection's). */
+function trailingComment(token: CST.Token | undefined): CST.SourceToken[] | undefined {
+  if (!token || isBlockCollection(token) || !('end' in token) || !Array.isArray(token.end)) return undefined;
+  const end = token.end as CST.SourceToken[];
+  const at = end.findIndex((t) => t.type === 'comment');
+  if (at < 0 || end.slice(0, at).some((t) => t.type === 'newline')) return undefined;
+  const space = end[at - 1]?.type === 'space' ? [end[at - 1] as CST.SourceToken] : [];
+  return [...space, end[at] as CST.SourceToken];
+}
+
+/** Puts a trailing comment back at the end of the new value's last line. */
+function appendComment(token: CST.Token | undefined, comment: CST.SourceToken[], eol: string): void {
+  const last = lastToken(token);
+  if (!last) return;
+  const end = (last.end ??= []);
+  const newline = end.findIndex((t) => t.type === 'newline');
+  if (newline < 0) end.push(...comment, { type: 'newline', offset: 0, indent: 0, source: eol });
+  else end.splice(newline, 0, ...comment);
+}
+
+/** The list style and line ends of the file: `- ` at its key's column, or indented below it. */
+function fileStyle(text: string, docs: readonly CST.Document[]): Style {
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
+  let found: boolean | undefined;
+  const visit = (token: CST.Token | undefined, keyIndent: number | undefined): void => {
+    if (!token || found !== undefined) return;
+    if (token.type === 'block-seq') {
+      if (keyIndent !== undefined) {
+        found = token.indent === keyIndent;
+        return;
+      }
+      for (const item of token.items) visit(item.value, undefined);
+    } else if (token.type === 'block-map') {
+      for (const item of token.items) visit(item.value, token.indent);
+    }
+  };
+  for (const doc of docs) visit(doc.value, undefined);
+  return { noArrayIndent: found ?? true, eol };
 }
 
 function verify(out: string, originalDocs: readonly unknown[], index: number, expected: unknown): boolean {
@@ -523,100 +541,6 @@ function verify(out: string, originalDocs: readonly unknown[], index: number, ex
   }
   if (docs.length !== originalDocs.length) return false;
   return docs.every((d, i) => canonicalJson(d) === canonicalJson(i === index ? expected : originalDocs[i]));
-}
-
-// --- spans --------------------------------------------------------------------------------------
-
-function nodeValue(node: RawNode): unknown {
-  return node.result;
-}
-
-/** First character of the node's content: whitespace and comment lines before it skipped. */
-function contentStart(text: string, node: RawNode): number {
-  let p = node.start;
-  for (;;) {
-    while (p < node.end && /[ \t\r\n]/.test(text[p] ?? '')) p++;
-    // No scalar starts with `#`: this is a comment line between the key and the content.
-    if (text[p] === '#') {
-      p = lineEnd(text, p);
-      continue;
-    }
-    return p;
-  }
-}
-
-/** End of the node's content: trailing blanks, and for block collections trailing comments, excluded. */
-function contentEnd(text: string, node: RawNode): number {
-  if ((node.kind === 'mapping' || node.kind === 'sequence') && !isFlowAt(text, node)) {
-    const view = viewOf(text, node);
-    if (view.type === 'map') {
-      const last = view.entries[view.entries.length - 1];
-      if (last) return entryEnd(text, last);
-    } else if (view.type === 'seq') {
-      const last = view.items[view.items.length - 1];
-      if (last) return contentEnd(text, last);
-    }
-    throw new Unsupported('unknown block collection shape');
-  }
-  let e = node.end;
-  while (e > node.start && /[ \t\r\n]/.test(text[e - 1] ?? '')) e--;
-  return e;
-}
-
-function entryEnd(text: string, entry: Entry): number {
-  return entry.value.kind === null && !hasText(text, entry.value) ? entry.colon + 1 : contentEnd(text, entry.value);
-}
-
-/** A node with no content of its own (an empty value) has none; an alias has some. */
-function hasText(text: string, node: RawNode): boolean {
-  const start = contentStart(text, node);
-  let end = node.end;
-  while (end > start && /[ \t\r\n]/.test(text[end - 1] ?? '')) end--;
-  return end > start;
-}
-
-function contentSpan(text: string, node: RawNode): { start: number; end: number } {
-  return { start: contentStart(text, node), end: contentEnd(text, node) };
-}
-
-/** The parser's span, blanks trimmed: good for any node shape (may include trailing comments). */
-function rawSpan(text: string, node: RawNode): { start: number; end: number } {
-  let end = node.end;
-  while (end > node.start && /[ \t\r\n]/.test(text[end - 1] ?? '')) end--;
-  return { start: contentStart(text, node), end };
-}
-
-function isFlowAt(text: string, node: RawNode): boolean {
-  const c = text[contentStart(text, node)];
-  return c === '{' || c === '[';
-}
-
-function prevNonSpace(text: string, pos: number): string | undefined {
-  let p = pos - 1;
-  while (p >= 0 && /[ \t\r\n]/.test(text[p] ?? '')) p--;
-  return text[p];
-}
-
-function lineStart(text: string, pos: number): number {
-  return text.lastIndexOf('\n', pos - 1) + 1;
-}
-
-function lineEnd(text: string, pos: number): number {
-  const i = text.indexOf('\n', pos);
-  const end = i < 0 ? text.length : i;
-  return end > 0 && text[end - 1] === '\r' ? end - 1 : end;
-}
-
-function column(text: string, pos: number): number {
-  return pos - lineStart(text, pos);
-}
-
-function isFirstOnLine(text: string, pos: number): boolean {
-  return /^[ \t]*$/.test(text.slice(lineStart(text, pos), pos));
-}
-
-function splice(text: string, start: number, end: number, insert: string): string {
-  return text.slice(0, start) + insert + text.slice(end);
 }
 
 // --- plain object helpers --------------------------------------------------------------------------

@@ -16,12 +16,15 @@ import { subPathFailureMessage } from '../translate/subpath.js';
 import { involvedPod, type EventStore, type InvolvedObject } from '../events/event-store.js';
 import { LABELS } from '../core/labels.js';
 import { errorMessage } from '../core/errors.js';
-import { stopTimeoutSeconds, toContainerSpec, toSandboxSpec, type TranslateContext } from '../translate/container-spec.js';
+import { stopTimeoutSeconds, toContainerSpec } from '../translate/container-spec.js';
+import { toSandboxSpec } from '../translate/sandbox-spec.js';
+import type { TranslateContext } from '../translate/context.js';
 import { SANDBOX_STOP_TIMEOUT_SECONDS } from '../translate/sandbox-spec.js';
 import { planVolumes, podDir, TERMINATION_LOG_MODE } from '../translate/volumes.js';
 import { containerSpecHash } from '../translate/spec-hash.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { MINIMUM_GRACE_PERIOD_SECONDS, preStopFromLabels, runLifecycleHandler, runPreStopHook, type HookDeps, type HookTarget } from '../lifecycle/hooks.js';
+import { MINIMUM_GRACE_PERIOD_SECONDS, preStopFromLabels } from '../core/termination.js';
+import { runLifecycleHandler, runPreStopHook, type HookDeps, type HookTarget } from '../lifecycle/hooks.js';
 import { defaultPodHost, formatPod } from '../probe/target.js';
 
 export interface ExecuteDeps {

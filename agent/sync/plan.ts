@@ -49,10 +49,11 @@ import type { DesiredPod } from '../core/types.js';
 import { newestInstanceFirst, type ContainerRole, type KillReason, type ObservedContainer, type ObservedPod, type PodAction, type PodPlan } from '../core/runtime-types.js';
 import { LABELS } from '../core/labels.js';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../manifest/defaults.js';
-import { MINIMUM_GRACE_PERIOD_SECONDS } from '../lifecycle/hooks.js';
+import { MINIMUM_GRACE_PERIOD_SECONDS } from '../core/termination.js';
 import { formatPod } from '../probe/target.js';
 import { containerSpecHash } from '../translate/spec-hash.js';
-import { formatGoDuration, isInBackoffSince, type BackoffEntry, type BackoffPolicy } from './backoff.js';
+import { formatGoDuration } from '../core/go-duration.js';
+import { isInBackoffSince, type BackoffEntry, type BackoffPolicy } from './backoff.js';
 import { computeInitActions, isSidecar, type ContainerKill, type ProbeFailure } from './init-containers.js';
 
 export type { ProbeFailure } from './init-containers.js';

@@ -7,39 +7,17 @@ import type { DesiredPod } from '../core/types.js';
 import type { ContainerRole, ContainerSpec, NamespaceSpec } from '../core/runtime-types.js';
 import { dockerContainerName, LABELS, toIdentityLabels } from '../core/labels.js';
 import { containerSpecHash } from './spec-hash.js';
-import { MINIMUM_GRACE_PERIOD_SECONDS, preStopLabels } from '../lifecycle/hooks.js';
+import { MINIMUM_GRACE_PERIOD_SECONDS, preStopLabels } from '../core/termination.js';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, DEFAULT_TERMINATION_MESSAGE_PATH } from '../manifest/defaults.js';
-import { computeEnv, toDockerEnv, type NodeAllocatable } from './env.js';
+import { computeEnv, toDockerEnv } from './env.js';
 import { expandVars } from './expand.js';
 import { toResourceSpec } from './resources.js';
 import { toContainerSecurity, verifyRunAsNonRoot } from './security.js';
 import { toMounts } from './volumes.js';
-import type { DnsSettings } from './sandbox-spec.js';
+import type { TranslateContext } from './context.js';
 
-export { toSandboxSpec } from './sandbox-spec.js';
+// The executor's one entry point into translate/: the context and both translations.
 export type { NodeAllocatable } from './env.js';
-
-export interface TranslateContext {
-  readonly nodeName: string;
-  /** Node IPs (status.hostIP(s)). */
-  readonly hostIPs: readonly string[];
-  /** Pod IPs ([] when unknown, e.g. network none); hostNetwork pods fall back to hostIPs. */
-  readonly podIPs: readonly string[];
-  /** emptyDirs live under <stateDir>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>. */
-  readonly stateDir: string;
-  /** Docker network of non-hostNetwork sandboxes: 'bridge' | 'none' | a network name. */
-  readonly podNetwork: string;
-  /** e.g. registry.k8s.io/pause:3.10 */
-  readonly podInfraImage: string;
-  /** For resourceFieldRef `limits.*` without a limit, and emptyDir medium Memory sizing. */
-  readonly nodeAllocatable: NodeAllocatable;
-  /** Cluster domain of pod subdomains and ClusterFirst searches; default cluster.local. */
-  readonly clusterDomain?: string;
-  /** Cluster DNS servers; without them ClusterFirst behaves like Default, as in kubelet. */
-  readonly clusterDns?: readonly string[];
-  /** The host's resolv.conf when known; otherwise `Default` DNS is left to Docker (which copies it). */
-  readonly hostDns?: DnsSettings;
-}
 
 export interface TranslateOptions {
   /**

@@ -9,7 +9,7 @@ import { dockerContainerName, SANDBOX_CONTAINER_NAME, toIdentityLabels } from '.
 import { hashObject } from '../core/hash.js';
 import { MIN_CPU_SHARES } from './resources.js';
 import { toSandboxSecurity } from './security.js';
-import type { TranslateContext } from './container-spec.js';
+import type { DnsSettings, TranslateContext } from './context.js';
 
 /** cri-dockerd defaultSandboxGracePeriod. */
 export const SANDBOX_STOP_TIMEOUT_SECONDS = 10;
@@ -25,11 +25,6 @@ const MAX_DNS_SEARCH_PATHS = 32;
 const MAX_DNS_SEARCH_LIST_CHARS = 2048;
 const DNS1123_SUBDOMAIN_MAX_LENGTH = 253;
 
-export interface DnsSettings {
-  readonly servers: readonly string[];
-  readonly searches: readonly string[];
-  readonly options: readonly string[];
-}
 
 /** truncatePodHostnameIfNeeded: 63 characters, without a trailing '-' or '.'. */
 export function truncateHostname(hostname: string): string {

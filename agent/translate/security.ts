@@ -4,15 +4,12 @@
 // and as cri-dockerd hands them to Docker (core/security_context.go modifyContainerConfig /
 // modifyHostConfig, core/security_context_linux.go getSandBoxSecurityOpts).
 import type { Container, Pod, PodSecurityContext, SeccompProfile, SecurityContext } from 'kubernetes-types/core/v1.js';
-import type { SecuritySpec } from '../core/runtime-types.js';
+import { LOCALHOST_SECCOMP_PREFIX, type SecuritySpec } from '../core/runtime-types.js';
 
 /** Where Localhost seccomp profiles live: kubelet's `<root-dir>/seccomp`, here `<stateDir>/seccomp`. */
 export function seccompProfileRoot(stateDir: string): string {
   return `${stateDir}/seccomp`;
 }
-
-/** SecuritySpec.seccomp value of a Localhost profile: `localhost/<absolute path>`; the Docker adapter reads the file. */
-export const LOCALHOST_SECCOMP_PREFIX = 'localhost/';
 
 export type SecurityResult = { readonly ok: true; readonly security: SecuritySpec } | { readonly ok: false; readonly message: string };
 

@@ -7,6 +7,9 @@
 #                                last lease goes and a test run (not a person) started it
 #   engine.sh down [--force]     stop the private engine (never an engine we did not start;
 #                                without --force, not while a test run holds a lease)
+#   engine.sh restart --lease PID  restart the private engine under a test run's pods, only
+#                                when a test run started it and PID's run is its only user;
+#                                otherwise exit 3 and touch nothing (a person's engine stays up)
 #   engine.sh env                print `export DOCKER_HOST=...` for the engine `up` would use
 #   engine.sh status             human-readable state
 #
@@ -368,6 +371,33 @@ cmd_down() {
   log "private engine stopped"
 }
 
+# For the test of nodelet surviving a dockerd restart. An engine a person started (no
+# auto-stop marker: `engine.sh up`, `npm run demo`) or one another test run uses is never
+# stopped: exit 3, nothing touched. The restarted engine keeps the marker and PID's lease, so
+# it still stops when that run releases it.
+cmd_restart() {
+  local lease=
+  case ${1:-} in
+    --lease) lease=${2:?--lease needs a pid} ;;
+    *) die "usage: $0 restart --lease PID" ;;
+  esac
+  refuse() { log "not restarting: $*"; exit 3; }
+  [[ -d $ENGINE_DIR ]] || refuse "no private engine"
+  with_lock
+  private_pid >/dev/null || refuse "the private engine is not running"
+  [[ -f $AUTO_STOP_MARKER ]] || refuse "a person started the private engine (no $AUTO_STOP_MARKER); only an engine a test run started is restarted"
+  local others
+  others=$(live_leases | grep -vxF -- "$lease" | tr '\n' ' ' || true)
+  [[ -z $others ]] || refuse "other test runs (pids ${others% }) use the private engine"
+  stop_private
+  start_private
+  # stop_private dropped the marker and the leases; this run still holds its lease.
+  mkdir -p "$LEASE_DIR"
+  : >"$LEASE_DIR/$lease"
+  : >"$AUTO_STOP_MARKER"
+  log "private engine restarted"
+}
+
 cmd_env() {
   if private_pid >/dev/null 2>&1 && engine_answers "$PRIVATE_HOST"; then
     print_env "$PRIVATE_HOST" private
@@ -406,9 +436,10 @@ main() {
     up) cmd_up "$@" ;;
     release) cmd_release "$@" ;;
     down) cmd_down "$@" ;;
+    restart) cmd_restart "$@" ;;
     env) cmd_env ;;
     status) cmd_status ;;
-    *) die "usage: $0 up [--lease PID] | release PID | down [--force] | env | status" ;;
+    *) die "usage: $0 up [--lease PID] | release PID | down [--force] | restart --lease PID | env | status" ;;
   esac
 }
 

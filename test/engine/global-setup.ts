@@ -49,6 +49,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const kind = vars.get('NODELET_ENGINE_KIND') ?? 'external';
   process.env.DOCKER_HOST = dockerHost;
   process.env.NODELET_ENGINE_KIND = kind;
+  // The run's lease, for `engine.sh restart --lease` (test/e2e/agent-restart.test.ts).
+  process.env.NODELET_ENGINE_LEASE = lease;
 
   const privileged = await probePrivileged();
   process.env[PRIVILEGED_ENV] = privileged.ok ? '1' : '0';

@@ -7,7 +7,8 @@ import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js'
 import { ApiStatusError } from '../../api/client.js';
 import { parseDuration } from '../../config/duration.js';
 import { daemonSetCells, formatLabels } from '../../daemonset/status.js';
-import { rolloutHistory, rolloutStatus } from '../../daemonset/rollout-messages.js';
+import { rolloutStatus } from '../../daemonset/rollout-messages.js';
+import { rolloutHistory } from '../printers/rollout.js';
 import { nodeNotFoundError, splitLabelCommandArgs, splitTaintCommandArgs } from '../../node/node-model.js';
 import { timestampSince } from '../printers/duration.js';
 import { printTable } from '../printers/table.js';

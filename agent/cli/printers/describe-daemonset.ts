@@ -3,7 +3,7 @@
 // DescribePodTemplate, DescribeEvents), aligned by Go's tabwriter as tabbedString does. Pure.
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { describePodTemplate } from '../../daemonset/rollout-messages.js';
+import { describePodTemplate } from './rollout.js';
 import { formatLabels, formatLabelSelector } from '../../daemonset/status.js';
 import type { NodeletEvent } from '../../events/event-store.js';
 import { labelSelectorMatches } from '../../manifest/validate-meta.js';

@@ -4,7 +4,7 @@
 // connection and the call, as in kubelet; every problem is a failure (never an error), and
 // only SERVING is healthy.
 import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
-import { formatGoDuration } from '../../sync/backoff.js';
+import { formatGoDuration } from '../../core/go-duration.js';
 import { dialErrorMessage, joinHostPort, kubeUserAgent, type ProbeOutcome } from '../target.js';
 
 const HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';

@@ -5,9 +5,8 @@
 // (BindOptions.CreateMountpoint does not exist there; Binds create a missing source
 // directory, which is what kubelet relies on for hostPath without a type).
 import type Docker from 'dockerode';
-import type { ContainerSpec, MountSpec } from '../../core/runtime-types.js';
+import { LOCALHOST_SECCOMP_PREFIX, type ContainerSpec, type MountSpec } from '../../core/runtime-types.js';
 import { LABELS } from '../../core/labels.js';
-import { LOCALHOST_SECCOMP_PREFIX } from '../../translate/security.js';
 
 export interface CreateContext {
   /** The pod's sandbox, for containers whose namespaces are 'sandbox'. */

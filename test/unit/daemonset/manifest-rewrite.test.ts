@@ -209,12 +209,89 @@ describe('files and documents', () => {
   });
 
   it('falls back to writing the document again when the text cannot be edited in place', () => {
-    // An empty list item has no node of its own: the list cannot be mapped to its text.
-    const before = '# header\nkind: DaemonSet\nmetadata:\n  name: a  # comment\nspec:\n  template:\n    spec:\n      containers:\n      -\n      - name: d\n        image: x\n';
-    const out = rewrite(before, [{ kind: 'setImage', container: 'd', image: 'y2' }], { namespace: 'default', name: 'a' });
+    // The anchored image is also container d's (an alias): changing it in place would change d.
+    const before = '# header\nkind: DaemonSet\nmetadata:\n  name: a  # comment\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: &img x\n      - name: d\n        image: *img\n';
+    const out = rewrite(before, [{ kind: 'setImage', container: 'c', image: 'y2' }], { namespace: 'default', name: 'a' });
     expect(out.commentsPreserved).toBe(false);
     expect(out.text.startsWith('# header\n')).toBe(true);
-    expect(load(out.text)[0]?.spec?.template.spec?.containers).toEqual([null, { name: 'd', image: 'y2' }]);
+    expect(load(out.text)[0]?.spec?.template.spec?.containers).toEqual([
+      { name: 'c', image: 'y2' },
+      { name: 'd', image: 'x' },
+    ]);
+  });
+
+  it('edits a list with an empty item in place', () => {
+    const before = '# header\nkind: DaemonSet\nmetadata:\n  name: a  # comment\nspec:\n  template:\n    spec:\n      containers:\n      -\n      - name: d\n        image: x\n';
+    const out = rewrite(before, [{ kind: 'setImage', container: 'd', image: 'y2' }], { namespace: 'default', name: 'a' });
+    expect(out).toMatchObject({ text: before.replace('image: x', 'image: y2'), commentsPreserved: true });
+  });
+
+  it('keeps comments around the entries it adds, changes and removes', () => {
+    const before = [
+      '# the DaemonSet',
+      'kind: DaemonSet',
+      'metadata:',
+      '  name: a',
+      '  # no annotations yet',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '      # the one container',
+      '      - name: c  # its name',
+      '        # the image, pinned',
+      '        image: x:1  # pinned',
+      '        # limits, to go',
+      '        resources:',
+      '          limits: {memory: 1Gi}  # too small',
+      '        # the command',
+      '        command: [sh]',
+      '',
+    ].join('\n');
+    const target = { namespace: 'default', name: 'a' };
+    const template = { spec: { containers: [{ name: 'c', image: 'x:2', command: ['sh'] }] } };
+    const out = rewrite(before, [{ kind: 'replaceTemplate', template }, changeCauseEdit('why')], target);
+    expect(out.commentsPreserved).toBe(true);
+    expect(out.text).toBe(
+      before
+        // After the comment that ends metadata's entries: an added entry comes last.
+        .replace('  # no annotations yet\n', '  # no annotations yet\n  annotations:\n    kubernetes.io/change-cause: why\n')
+        .replace('image: x:1  # pinned', 'image: x:2  # pinned')
+        // The comment above a removed entry is its own and goes with it.
+        .replace('        # limits, to go\n        resources:\n          limits: {memory: 1Gi}  # too small\n', ''),
+    );
+  });
+
+  it('edits inside flow collections, and writes a block where a flow map must grow', () => {
+    const before = 'kind: DaemonSet\nmetadata: {name: a, labels: {app: a}}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: "x:1"}, {name: d, image: y}]  # two\n';
+    const target = { namespace: 'default', name: 'a' };
+    const image = rewrite(before, [{ kind: 'setImage', container: '*', image: 'z:2' }], target);
+    expect(image).toMatchObject({ text: before.replace('"x:1"', '"z:2"').replace('image: y}', 'image: z:2}'), commentsPreserved: true });
+    const cause = rewrite(before, [changeCauseEdit('why')], target);
+    expect(cause.commentsPreserved).toBe(true);
+    expect(cause.text).toBe(before.replace('metadata: {name: a, labels: {app: a}}\n', 'metadata:\n  name: a\n  labels:\n    app: a\n  annotations:\n    kubernetes.io/change-cause: why\n'));
+  });
+
+  it('edits one DaemonSet among several documents, with comments, `---` and `...` markers kept', () => {
+    const other = 'apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: other\nspec:\n  template:\n    spec:\n      containers:\n      - name: c\n        image: x\n';
+    const mine = other.replace('name: other', 'name: mine');
+    const before = `# file header\n---\n${other}...\n---  # second\n# before mine\n${mine}---\n# only a comment\n`;
+    const out = rewrite(before, [restartEdit('t'), { kind: 'setImage', container: 'c', image: 'y2' }], { namespace: 'default', name: 'mine' });
+    // An added entry comes last in its map.
+    const edited = `${mine.replace('image: x', 'image: y2')}    metadata:\n      annotations:\n        kubectl.kubernetes.io/restartedAt: t\n`;
+    expect(out).toMatchObject({ text: `# file header\n---\n${other}...\n---  # second\n# before mine\n${edited}---\n# only a comment\n`, commentsPreserved: true });
+  });
+
+  it('edits a value that holds an anchor, and one that an anchored map is merged into', () => {
+    const before = 'kind: DaemonSet\nmetadata:\n  name: a\nspec:\n  template:\n    spec:\n      containers:\n      - &base\n        name: c\n        image: x\n        env: &env [{name: A, value: "1"}]\n      - <<: *base\n        name: d\n        image: x\n';
+    const target = { namespace: 'default', name: 'a' };
+    // d has its own image: c's changes alone; the anchor stays on c.
+    const c = rewrite(before, [{ kind: 'setImage', container: 'c', image: 'y2' }], target);
+    expect(c).toMatchObject({ text: before.replace('name: c\n        image: x', 'name: c\n        image: y2'), commentsPreserved: true });
+    expect(load(c.text)[0]?.spec?.template.spec?.containers?.map((x) => [x.name, x.image, x.env])).toEqual([
+      ['c', 'y2', [{ name: 'A', value: '1' }]],
+      ['d', 'x', [{ name: 'A', value: '1' }]],
+    ]);
   });
 
   it('reports YAML it cannot parse', () => {

@@ -1,15 +1,8 @@
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import { describe, expect, it } from 'vitest';
 import { CHANGE_CAUSE_ANNOTATION, computeRevisions, type DaemonSetRevision } from '../../../agent/daemonset/revisions.js';
-import {
-  controllerRevisionCells,
-  describePodTemplate,
-  imageUpdatedMessage,
-  planUndo,
-  restartedMessage,
-  rolloutHistory,
-  rolloutStatus,
-} from '../../../agent/daemonset/rollout-messages.js';
+import { controllerRevisionCells, imageUpdatedMessage, planUndo, restartedMessage, rolloutStatus } from '../../../agent/daemonset/rollout-messages.js';
+import { describePodTemplate, rolloutHistory, undoDryRun } from '../../../agent/cli/printers/rollout.js';
 import { FLUENTD_V1, FLUENTD_V2, daemonSet, seedDaemonSet } from './fixtures.js';
 
 const T0 = Date.parse('2024-05-01T10:00:00Z');
@@ -156,7 +149,8 @@ describe('rollout undo', () => {
   });
 
   it('--dry-run prints the template it would roll back to', () => {
-    const r = planUndo(v2, history, 0, { dryRun: true });
+    const r = undoDryRun(v2, history, 0);
+    expect(undoDryRun(v2, history, 5)).toEqual({ kind: 'error', error: 'unable to find specified revision 5 in history' });
     expect(r.kind).toBe('dryRun');
     if (r.kind === 'dryRun') {
       expect(r.output.startsWith('daemonset.apps/fluentd-elasticsearch will roll back to Pod Template:\n  Labels:\tname=fluentd-elasticsearch\n')).toBe(true);

@@ -4,16 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  graceAfterPreStop,
-  preStopFromLabels,
-  preStopLabels,
-  runLifecycleHandler,
-  runPreStopHook,
-  PRE_STOP_HANDLER_LABEL,
-  type HookDeps,
-  type HookTarget,
-} from '../../../agent/lifecycle/hooks.js';
+import { graceAfterPreStop, runLifecycleHandler, runPreStopHook, type HookDeps, type HookTarget } from '../../../agent/lifecycle/hooks.js';
+import { preStopFromLabels, preStopLabels, PRE_STOP_HANDLER_LABEL } from '../../../agent/core/termination.js';
 
 const target: HookTarget = {
   pod: { name: 'web-node1', namespace: 'default', uid: 'u1' },

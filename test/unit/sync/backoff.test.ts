@@ -1,13 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import {
   DEFAULT_BACKOFF,
-  formatGoDuration,
   isBackoffEntryStale,
   isInBackoffSince,
   nextBackoff,
   pruneBackoff,
   type BackoffEntry,
 } from '../../../agent/sync/backoff.js';
+import { formatGoDuration } from '../../../agent/core/go-duration.js';
 
 const S = 1000;
 const T = 1_000_000_000;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { DesiredPod } from '../../../agent/core/types.js';
-import { stopTimeoutSeconds, toContainerSpec, type TranslateContext } from '../../../agent/translate/container-spec.js';
+import { stopTimeoutSeconds, toContainerSpec } from '../../../agent/translate/container-spec.js';
+import type { TranslateContext } from '../../../agent/translate/context.js';
 import { containerSpecHash } from '../../../agent/translate/spec-hash.js';
 import { LABELS } from '../../../agent/core/labels.js';
 import { terminationLogPath } from '../../../agent/translate/volumes.js';

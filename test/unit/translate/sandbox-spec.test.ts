@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { DesiredPod } from '../../../agent/core/types.js';
-import type { TranslateContext } from '../../../agent/translate/container-spec.js';
-import { toSandboxSpec } from '../../../agent/translate/container-spec.js';
+import type { TranslateContext } from '../../../agent/translate/context.js';
+import { toSandboxSpec } from '../../../agent/translate/sandbox-spec.js';
 import { extraHosts, podDns, podHostnameAndDomain, podPortBindings, truncateHostname } from '../../../agent/translate/sandbox-spec.js';
 import { LABELS } from '../../../agent/core/labels.js';
 
