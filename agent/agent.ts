@@ -1,33 +1,32 @@
-// The agent: manifests in, containers out. It owns the desired-pod map, one serial worker per
-// pod (sync/pod-workers.ts), the Docker events stream and the periodic relist. Every pass is
-// observe (Docker labels) → plan (pure) → execute → observe. All I/O goes through the ports
-// it is given; main.ts builds the real ones.
+// The agent: manifests in, containers out. It owns the desired-pod map and composes the rest:
+// one serial worker per pod UID with its lifecycle (sync/pod-workers.ts: syncing → terminating
+// → terminated), one pass of a pod (sync/pod-sync.ts: observe → plan → execute → observe),
+// the per-pod memory (sync/pod-memory.ts), the Docker events stream and the periodic relist.
+// All I/O goes through the ports it is given; main.ts builds the real ones.
 import type { Logger } from './log/logger.js';
 import type { Clock } from './core/clock.js';
 import type { AgentConfig } from './config/config.js';
 import type { DesiredPod, FileStatus, ManifestObject, SourceUpdate } from './core/types.js';
 import { formatObjectKey } from './core/types.js';
-import type { ObservedPod, PodAction } from './core/runtime-types.js';
+import type { ObservedPod } from './core/runtime-types.js';
 import type { PodRuntime } from './runtime/pod-runtime.js';
 import type { HostFs } from './runtime/host-fs.js';
 import type { SubPather } from './runtime/subpath.js';
 import { involvedPod, type EventStore } from './events/event-store.js';
-import { stopTimeoutSeconds } from './translate/container-spec.js';
 import type { TranslateContext } from './translate/context.js';
 import { errorMessage, isNodeletError, RuntimeError } from './core/errors.js';
-import { PodWorkers } from './sync/pod-workers.js';
-import { computePodActions, backoffKey } from './sync/plan.js';
-import { nextBackoff, type BackoffEntry, type BackoffPolicy } from './sync/backoff.js';
-import { executePlan, findContainer, isImageSpecFailure, recordBackOff, type StartFailure } from './sync/execute.js';
-import { trackExitTimes } from './sync/exit-times.js';
+import { PodWorkers, type PodIdentity, type PodLifecycle, type LifecycleInfo } from './sync/pod-workers.js';
+import type { BackoffPolicy } from './sync/backoff.js';
+import { PodMemoryStore, type PodMemory } from './sync/pod-memory.js';
+import { PodSync } from './sync/pod-sync.js';
 import { Housekeeping } from './lifecycle/housekeeping.js';
-import { containerTransitions, diffPods } from './lifecycle/relist.js';
+import { diffPods } from './lifecycle/relist.js';
 import { toStaticPod } from './manifest/identity.js';
 import { apiTime, podWithStatus } from './status/generate.js';
 import type { NodeletMetrics } from './api/metrics.js';
 import { ProbeManager } from './probe/prober.js';
-import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
-import { containerSpecHash } from './translate/spec-hash.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from './manifest/defaults.js';
 import { DaemonSetController } from './daemonset/controller.js';
 import { DAEMONSETS_DIR, DaemonSetStateStore } from './daemonset/revision-store.js';
 import { join } from 'node:path';
@@ -64,35 +63,16 @@ export interface AgentDeps {
   readonly arch?: string;
 }
 
-/** Per-pod memory that may be lost on restart (kubelet keeps backoff in memory too). */
-interface PodMemory {
-  readonly backoff: Map<string, BackoffEntry>;
-  readonly startFailures: Map<string, StartFailure>;
-  /** Monotonic exit times by container ID (sync/exit-times.ts); undefined before the first pass. */
-  exitTimes?: Map<string, number>;
-  lastObserved?: ObservedPod;
-  blockedStreak: number;
-  lastError?: string;
-  /** kubelet's "reason cache": why a container is not running now (CrashLoopBackOff, ErrImagePull...). */
-  waiting: Map<string, { reason: string; message: string }>;
-  /** Last generated status, so conditions keep their lastTransitionTime. */
-  status?: PodStatus;
-  /** The pod-start latency was observed once. */
-  startRecorded?: boolean;
-  /** The start-after-daemonsets gate's last "waiting for" list, to log only changes. */
-  gateWaiting?: string;
-}
-
-/** Passes that execute actions loop at most this often before yielding to other work. */
-const MAX_ROUNDS_PER_PASS = 6;
-
 export class Agent {
   readonly #deps: AgentDeps;
   readonly #log: Logger;
   readonly #workers: PodWorkers;
   readonly #desired = new Map<string, DesiredPod>();
   readonly #uidByKey = new Map<string, string>();
-  readonly #memory = new Map<string, PodMemory>();
+  readonly #memory = new PodMemoryStore();
+  readonly #podSync: PodSync;
+  /** The last spec of each UID whose worker terminates: `get pods` shows it as Terminating. */
+  readonly #terminatingSpecs = new Map<string, DesiredPod>();
   #snapshot = new Map<string, ObservedPod>();
   readonly #abort = new AbortController();
   #relistTimer?: { cancel(): void };
@@ -116,9 +96,9 @@ export class Agent {
     this.#workers = new PodWorkers({
       parallelism: deps.config.parallelism,
       clock: deps.clock,
-      sync: async (uid) => {
+      sync: async (uid, work) => {
         try {
-          return await this.#syncPod(uid);
+          return await this.#podSync.run(uid, work);
         } finally {
           // A daemon pod's pass may have changed what its DaemonSet decides (Ready, gone).
           this.#daemonSets.podChanged(uid);
@@ -126,6 +106,7 @@ export class Agent {
       },
       onError: (uid, err) => this.#onPassError(uid, err),
       errorBackoffMs: 1000,
+      onLifecycle: (uid, state, info) => this.#onLifecycle(uid, state, info),
     });
     this.#prober = new ProbeManager({
       runtime: deps.runtime,
@@ -133,19 +114,21 @@ export class Agent {
       events: deps.events,
       logger: deps.logger,
       hostIPs: deps.translate.hostIPs,
-      onChange: (uid) => this.#workers.enqueue(uid),
+      onChange: (uid) => this.#nudge(uid),
       onResult: (type, result) => this.#metrics?.probeResults.inc({ probe_type: type, result }),
     });
     this.#housekeeping = this.#newHousekeeping(deps);
+    this.#podSync = this.#newPodSync(deps);
     this.#daemonSets = new DaemonSetController({
       host: {
         setDesired: (pod) => {
           this.#desired.set(pod.uid, pod);
-          if (this.#runtimeHealthy) this.#workers.enqueue(pod.uid);
+          if (this.#runtimeHealthy) this.#workers.update(pod.uid, identityOf(pod));
         },
         removeDesired: (uid) => {
+          const last = this.#desired.get(uid);
           this.#desired.delete(uid);
-          this.#workers.enqueue(uid);
+          this.#terminate(uid, last);
         },
         podView: (uid) => {
           const d = this.#desired.get(uid);
@@ -180,8 +163,69 @@ export class Agent {
       runtime: deps.runtime,
       logger: deps.logger,
       inUse: (uid) => this.#desired.has(uid) || this.#snapshot.has(uid) || this.#workers.has(uid),
-      enqueue: (uid) => this.#workers.enqueue(uid),
+      enqueue: (uid) => this.#nudge(uid),
     });
+  }
+
+  #newPodSync(deps: AgentDeps): PodSync {
+    return new PodSync({
+      runtime: deps.runtime,
+      hostFs: deps.hostFs,
+      subPaths: deps.subPaths,
+      translate: deps.translate,
+      events: deps.events,
+      logger: deps.logger,
+      clock: deps.clock,
+      backoffPolicy: this.#backoffPolicy,
+      memory: this.#memory,
+      prober: this.#prober,
+      // A pod admission rejected is not run: whatever it had is stopped.
+      desired: (uid) => (this.#rejected.has(uid) ? undefined : this.#desired.get(uid)),
+      isDesired: (uid) => this.#desired.has(uid),
+      observe: (uid) => this.#observe(uid),
+      startGated: (desired, mem) => this.#startGated(desired, mem),
+      removeIfOrphaned: (uid) => this.#housekeeping.removeIfOrphaned(uid),
+      metrics: () => this.#metrics,
+      updateGauges: () => this.#updateGauges(),
+    });
+  }
+
+  /**
+   * A pass of `uid` is wanted (a container event, a probe result, the relist): a desired pod
+   * gets a syncing worker, anything else a terminating one (an orphan of an earlier run).
+   */
+  #nudge(uid: string): void {
+    if (this.#workers.has(uid)) {
+      this.#workers.enqueue(uid);
+      return;
+    }
+    const desired = this.#desired.get(uid);
+    if (desired) {
+      this.#workers.update(uid, identityOf(desired));
+      return;
+    }
+    this.#terminate(uid, undefined);
+  }
+
+  /** The worker of `uid` terminates: preStop, grace period, sidecar order; then it is gone. */
+  #terminate(uid: string, last: DesiredPod | undefined): void {
+    const observed = this.#snapshot.get(uid);
+    if (last) this.#terminatingSpecs.set(uid, last);
+    // An orphan's name comes from its containers' labels; it is taken for a static pod, so a
+    // static pod of that name waits for it (DaemonSet pod names never collide).
+    const identity: PodIdentity = last ? identityOf(last) : { fullName: observed ? `${observed.namespace}/${observed.name}` : '', isStatic: true };
+    this.#workers.terminate(uid, identity);
+  }
+
+  #onLifecycle(uid: string, state: PodLifecycle, info: LifecycleInfo): void {
+    const pod = this.#terminatingSpecs.get(uid) ?? this.#desired.get(uid);
+    const name = pod ? `${pod.namespace}/${pod.name}` : undefined;
+    if (state === 'terminating') this.#log.info({ pod: name, uid }, 'pod terminating');
+    else if (state === 'terminated') {
+      this.#terminatingSpecs.delete(uid);
+      this.#memory.delete(uid);
+      this.#log.info({ pod: name, uid, seconds: info.terminatingSince === undefined ? undefined : (this.#deps.clock.now() - info.terminatingSince) / 1000 }, 'pod terminated');
+    } else this.#log.info({ pod: name, uid }, 'pod starting again after its termination');
   }
 
   /** The DaemonSet controller (views, edits, node labels/taints) for the API. */
@@ -220,7 +264,7 @@ export class Agent {
   }
 
   #admitAll(): void {
-    for (const d of this.#desired.values()) if (this.#admit(d) && this.#runtimeHealthy) this.#workers.enqueue(d.uid);
+    for (const d of this.#desired.values()) if (this.#admit(d) && this.#runtimeHealthy) this.#nudge(d.uid);
   }
 
   /** Desired pods by UID (read-only view for the API). */
@@ -255,8 +299,17 @@ export class Agent {
     m.manifestErrors.set(this.#deps.source.fileStatuses().filter((f) => f.state !== 'ok').length);
   }
 
-  /** v1 Pods with kubelet-style status, for the local API. */
+  /**
+   * v1 Pods with kubelet-style status, for the local API: the desired pods, then the pods whose
+   * worker still terminates (with deletionTimestamp, so `get pods` shows Terminating and the
+   * mirror reporter deletes their mirror only once they are gone).
+   */
   pods(): Pod[] {
+    const terminating = [...this.#terminatingSpecs.values()].filter((d) => !this.#desired.has(d.uid)).map((d) => this.#podView(d));
+    return [...this.#desiredViews(), ...terminating];
+  }
+
+  #desiredViews(): Pod[] {
     return [...this.#desired.values()].map((d) => {
       const rejected = this.#rejected.get(d.uid);
       if (!rejected) return this.#podView(d);
@@ -269,23 +322,56 @@ export class Agent {
     });
   }
 
-  /** Stops every container of the pod; its next pass starts it again from a new sandbox. */
+  /**
+   * `nodelet delete pod`: a DaemonSet pod is deleted for good (its DaemonSet creates the
+   * replacement); a static pod is terminated through its worker (preStop hooks, grace period,
+   * sidecar order, containers removed) and then started afresh, restart counts from 0.
+   */
   async restartPod(uid: string): Promise<boolean> {
-    // A daemon pod is deleted for good; its DaemonSet creates the replacement (OnDelete relies on it).
     if (this.#daemonSets.deletePod(uid)) return true;
-    const observed = await this.#observe(uid);
     const desired = this.#desired.get(uid);
-    if (!desired || !observed) return false;
-    const live = [...observed.containers, ...observed.sandboxes].filter((c) => c.state === 'running' || c.state === 'created');
-    this.#log.info({ uid, containers: live.length }, 'pod deleted through the API; restarting it');
-    await Promise.all(live.filter((c) => c.role !== 'sandbox').map((c) => this.#deps.runtime.stopContainer(c.id, stopTimeoutSeconds(desired))));
-    await Promise.all(live.filter((c) => c.role === 'sandbox').map((c) => this.#deps.runtime.stopContainer(c.id, 2)));
-    this.#workers.enqueue(uid);
+    if (!desired) return false;
+    this.#log.info({ pod: `${desired.namespace}/${desired.name}`, uid }, 'pod deleted through the API; terminating it, then starting it again');
+    this.#terminatingSpecs.set(uid, desired);
+    this.#workers.restart(uid, identityOf(desired));
     return true;
   }
 
-  #podView(desired: DesiredPod): Pod {
-    const mem = this.#memoryOf(desired.uid);
+  /** Alias of restartPod with the API's word for it. */
+  deletePod(uid: string): Promise<boolean> {
+    return this.restartPod(uid);
+  }
+
+  /**
+   * Terminates the worker of `uid` and drops it from the desired pods (for a controller that
+   * replaces a pod by another UID). False when nothing of it is known.
+   */
+  terminatePod(uid: string): boolean {
+    const last = this.#desired.get(uid) ?? this.#terminatingSpecs.get(uid);
+    if (!last && !this.#snapshot.has(uid) && !this.#workers.has(uid)) return false;
+    this.#desired.delete(uid);
+    this.#terminate(uid, last);
+    return true;
+  }
+
+  /** The lifecycle of the pod's worker: syncing, terminating, terminated; undefined when none. */
+  podLifecycle(uid: string): PodLifecycle | undefined {
+    return this.#workers.lifecycle(uid);
+  }
+
+  /** kubectl shows Terminating while metadata.deletionTimestamp is set (printers/pods.ts). */
+  #withDeletion(desired: DesiredPod): DesiredPod {
+    if (this.#workers.lifecycle(desired.uid) !== 'terminating') return desired;
+    const info = this.#workers.info(desired.uid);
+    const since = info?.terminatingSince ?? this.#deps.clock.now();
+    const grace = info?.gracePeriodSeconds ?? desired.pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
+    const metadata = { ...desired.pod.metadata, deletionTimestamp: apiTime(since + grace * 1000), deletionGracePeriodSeconds: grace };
+    return { ...desired, pod: { ...desired.pod, metadata } };
+  }
+
+  #podView(spec: DesiredPod): Pod {
+    const desired = this.#withDeletion(spec);
+    const mem = this.#memory.of(desired.uid);
     const observed = this.#snapshot.get(desired.uid);
     const hostNetwork = desired.pod.spec?.hostNetwork === true;
     const pod = podWithStatus({
@@ -387,10 +473,11 @@ export class Agent {
         if (u.op === 'REMOVE') {
           this.#uidByKey.delete(keyText);
           if (oldUid) {
+            const last = this.#desired.get(oldUid);
             this.#desired.delete(oldUid);
             this.#rejected.delete(oldUid);
             this.#log.info({ object: keyText, uid: oldUid }, 'pod removed from manifests');
-            this.#workers.enqueue(oldUid);
+            this.#terminate(oldUid, last);
           }
           continue;
         }
@@ -400,8 +487,9 @@ export class Agent {
         const desired = toStaticPod(u.object.object, { nodeName: this.#deps.config.nodeName, file: u.object.file, seenAt: now });
         const pod = seen && oldUid === desired.uid ? withSeen(desired, seen) : desired;
         if (oldUid && oldUid !== pod.uid) {
+          // The old UID terminates first; the new one waits for it (same full name).
           this.#desired.delete(oldUid);
-          this.#workers.enqueue(oldUid);
+          this.#terminate(oldUid, prev);
           this.#log.info({ object: keyText, oldUid, uid: pod.uid }, 'pod identity changed; replacing the whole pod');
         }
         this.#uidByKey.set(keyText, pod.uid);
@@ -409,7 +497,7 @@ export class Agent {
         this.#admit(pod);
         if (!prev || oldUid !== pod.uid) this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod added');
         else this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod updated');
-        if (this.#runtimeHealthy) this.#workers.enqueue(pod.uid);
+        if (this.#runtimeHealthy) this.#workers.update(pod.uid, identityOf(pod));
       } catch (err) {
         const file = u.op === 'REMOVE' ? undefined : u.object.file;
         this.#log.error({ object: keyText, op: u.op, file, err: errorMessage(err) }, 'manifest object could not be applied; its previous version stays');
@@ -461,7 +549,10 @@ export class Agent {
       const adopted = [...next.keys()].filter((uid) => this.#desired.has(uid));
       if (adopted.length > 0) this.#log.info({ pods: adopted.length }, 'adopting running pods');
     }
-    for (const uid of toSync) this.#workers.enqueue(uid);
+    // Pods no longer desired first: their workers terminate, and a static pod that replaces one
+    // of them waits for it rather than starting beside it.
+    const ordered = [...toSync].sort((a, b) => Number(this.#desired.has(a)) - Number(this.#desired.has(b)));
+    for (const uid of ordered) this.#nudge(uid);
     this.#updateGauges();
   }
 
@@ -469,7 +560,7 @@ export class Agent {
     try {
       for await (const ev of this.#deps.runtime.events(this.#abort.signal)) {
         if (ev.type === 'container') {
-          this.#workers.enqueue(ev.podUid);
+          this.#nudge(ev.podUid);
         } else if (ev.type === 'disconnected') {
           if (this.#runtimeHealthy) this.#log.warn({ err: ev.error }, 'docker events stream lost; reconnecting');
           this.#runtimeHealthy = false;
@@ -484,110 +575,12 @@ export class Agent {
     }
   }
 
-  #memoryOf(uid: string): PodMemory {
-    let m = this.#memory.get(uid);
-    if (!m) {
-      m = { backoff: new Map(), startFailures: new Map(), blockedStreak: 0, waiting: new Map() };
-      this.#memory.set(uid, m);
-    }
-    return m;
-  }
-
   async #observe(uid: string): Promise<ObservedPod | undefined> {
     const pods = await this.#deps.runtime.listPods({ podUid: uid });
     const pod = pods.find((p) => p.uid === uid);
     if (pod) this.#snapshot.set(uid, pod);
     else this.#snapshot.delete(uid);
     return pod;
-  }
-
-  async #syncPod(uid: string): Promise<{ requeueAt?: number }> {
-    const mem = this.#memoryOf(uid);
-    const { clock } = this.#deps;
-    for (let round = 0; round < MAX_ROUNDS_PER_PASS; round++) {
-      // A pod admission rejected is not run: whatever it had is stopped.
-      const desired = this.#rejected.has(uid) ? undefined : this.#desired.get(uid);
-      const observed = await this.#observe(uid);
-      if (desired && (!observed || observed.sandboxes.length === 0) && this.#startGated(desired, mem)) {
-        return { requeueAt: clock.monotonic() + 1000 };
-      }
-      // Probe workers follow every observation, so a replaced container is never judged by
-      // its predecessor's failed probe.
-      if (desired) this.#prober.syncPod(desired, observed);
-      else this.#prober.removePod(uid);
-      this.#logTransitions(desired, mem.lastObserved, observed);
-      mem.lastObserved = observed;
-      if (!desired && !observed) {
-        if (!this.#desired.has(uid)) await this.#housekeeping.removeIfOrphaned(uid);
-        this.#memory.delete(uid);
-        this.#workers.forget(uid);
-        return {};
-      }
-      // Every delay here is on the monotonic clock (a wall-clock step must not stall back-off).
-      const now = clock.monotonic();
-      mem.exitTimes = trackExitTimes(mem.exitTimes, observed, { wall: clock.now(), monotonic: now });
-      const plan = computePodActions(desired, observed, {
-        now,
-        exitedAt: mem.exitTimes,
-        backoff: mem.backoff,
-        backoffPolicy: this.#backoffPolicy,
-        startFailures: mem.startFailures,
-        unhealthy: this.#prober.unhealthy(uid, observed),
-      });
-      const work = plan.actions.filter((a) => a.type !== 'backoff');
-      mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures);
-      if (work.length === 0) {
-        for (const a of plan.actions) {
-          if (a.type === 'backoff' && desired && !isImageSpecFailure(mem.startFailures.get(a.container)?.reason)) recordBackOff(this.#deps.events, desired, a.container);
-        }
-        mem.blockedStreak = 0;
-        if (desired && observed && !mem.startRecorded && allAppsRunning(desired, observed)) {
-          mem.startRecorded = true;
-          const seen = Date.parse(desired.pod.metadata?.annotations?.['kubernetes.io/config.seen'] ?? '');
-          if (Number.isFinite(seen)) this.#metrics?.podStartDuration.observe(Math.max(0, clock.now() - seen) / 1000);
-          this.#log.info({ pod: `${desired.namespace}/${desired.name}`, uid: desired.uid }, 'pod running');
-        }
-        this.#updateGauges();
-        return { requeueAt: plan.requeueAt };
-      }
-      const result = await executePlan(desired, observed, plan, {
-        runtime: this.#deps.runtime,
-        hostFs: this.#deps.hostFs,
-        subPaths: this.#deps.subPaths,
-        translate: this.#deps.translate,
-        events: this.#deps.events,
-        logger: this.#deps.logger,
-        now: () => clock.monotonic(),
-        clock,
-      });
-      for (const s of result.started) {
-        mem.startFailures.delete(s.container);
-        const replaced = s.replaced;
-        // A crash restart advances CrashLoopBackOff; a definition change does not.
-        if (replaced && replaced.state === 'exited' && replaced.specHash === s.specHash) {
-          const key = backoffKey(s.container, s.specHash);
-          mem.backoff.set(key, nextBackoff(mem.backoff.get(key), mem.exitTimes.get(replaced.id) ?? now, clock.monotonic(), this.#backoffPolicy));
-          if (desired) this.#metrics?.containerRestarts.inc({ namespace: desired.namespace, pod: desired.name, container: s.container });
-        }
-      }
-      for (const [name, failure] of result.startFailures) {
-        mem.startFailures.set(name, failure);
-        // A failed start (image pull, config error) backs off like a crash: 10 s, 20 s, 40 s...
-        const container = findContainer(desired, name);
-        if (container) {
-          const key = backoffKey(name, containerSpecHash(container));
-          mem.backoff.set(key, nextBackoff(mem.backoff.get(key), failure.at, failure.at, this.#backoffPolicy));
-        }
-      }
-      if (result.blocked) {
-        mem.blockedStreak++;
-        const delay = Math.min(1000 * 2 ** Math.min(mem.blockedStreak - 1, 6), 60_000);
-        return { requeueAt: clock.monotonic() + delay };
-      }
-      mem.blockedStreak = 0;
-    }
-    // Still work to do: go round again after other pods had their turn.
-    return { requeueAt: clock.monotonic() };
   }
 
   /**
@@ -611,20 +604,8 @@ export class Agent {
     return true;
   }
 
-  #logTransitions(desired: DesiredPod | undefined, prev: ObservedPod | undefined, next: ObservedPod | undefined): void {
-    for (const t of containerTransitions(prev, next)) {
-      if (t.to !== 'exited' || t.from === 'absent' || t.from === 'exited') continue;
-      const c = t.container;
-      const podName = desired?.name ?? c.podName;
-      this.#log.info(
-        { pod: `${c.podNamespace}/${podName}`, uid: c.podUid, container: c.name, exitCode: c.exitCode, oomKilled: c.oomKilled || undefined },
-        'container exited',
-      );
-    }
-  }
-
   #onPassError(uid: string, err: unknown): void {
-    const mem = this.#memoryOf(uid);
+    const mem = this.#memory.of(uid);
     const message = errorMessage(err);
     const retryable = err instanceof RuntimeError ? err.retryable : !isNodeletError(err);
     if (retryable && !this.#runtimeHealthy) return; // one line for the outage is enough
@@ -635,35 +616,8 @@ export class Agent {
   }
 }
 
-function allAppsRunning(desired: DesiredPod, observed: ObservedPod): boolean {
-  const names = desired.pod.spec?.containers.map((c) => c.name) ?? [];
-  return names.length > 0 && names.every((n) => observed.containers.some((c) => c.name === n && c.state === 'running'));
-}
-
-/** What status shows for containers that are not running: back-off, or the last start failure. */
-function waitingReasons(
-  desired: DesiredPod | undefined,
-  actions: readonly PodAction[],
-  startFailures: ReadonlyMap<string, StartFailure>,
-): Map<string, { reason: string; message: string }> {
-  const out = new Map<string, { reason: string; message: string }>();
-  for (const [name, f] of startFailures) out.set(name, { reason: f.reason, message: f.message });
-  for (const a of actions) {
-    if (a.type !== 'backoff') continue;
-    const failure = startFailures.get(a.container);
-    // A config error (a refused subPath, a missing env source) stays what the container waits
-    // on between retries, as with kubelet: its reason cache keeps the error until the next
-    // attempt, and its doBackOff never says CrashLoopBackOff for a container that never ran.
-    if (failure?.reason === 'CreateContainerConfigError') continue;
-    if (isImageSpecFailure(failure?.reason)) continue; // InvalidImageName, ErrImageNeverPull as they are
-    if (failure && (failure.reason === 'ErrImagePull' || failure.reason === 'ImagePullBackOff')) {
-      const image = findContainer(desired, a.container)?.image ?? '';
-      out.set(a.container, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
-    } else {
-      out.set(a.container, { reason: 'CrashLoopBackOff', message: a.message });
-    }
-  }
-  return out;
+function identityOf(pod: DesiredPod): PodIdentity {
+  return { fullName: `${pod.namespace}/${pod.name}`, isStatic: pod.origin.kind === 'Pod' };
 }
 
 function withSeen(pod: DesiredPod, seen: string): DesiredPod {

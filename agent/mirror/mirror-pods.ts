@@ -27,7 +27,7 @@ export function podKey(namespace: string, name: string): string {
  * remove them later. Other owner references (a DaemonSet) give way to the Node's.
  */
 export function mirrorPodFor(pod: Pod, node: NodeOwner): Pod {
-  const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, finalizers: _f, ownerReferences: _or, managedFields: _mf, generation: _g, ...metadata } = pod.metadata ?? {};
+  const { uid: _uid, resourceVersion: _rv, creationTimestamp: _ct, finalizers: _f, ownerReferences: _or, managedFields: _mf, generation: _g, deletionTimestamp: _dt, deletionGracePeriodSeconds: _dg, ...metadata } = pod.metadata ?? {};
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -98,7 +98,7 @@ export interface MirrorPlanInput {
 export function planMirrors(input: MirrorPlanInput): MirrorAction[] {
   const actions: MirrorAction[] = [];
   const desiredKeys = new Set<string>();
-  for (const pod of input.desired) {
+  for (const pod of runningFirst(input.desired)) {
     const key = podKey(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '');
     desiredKeys.add(key);
     if (input.skip?.has(key)) continue;
@@ -122,6 +122,21 @@ export function planMirrors(input: MirrorPlanInput): MirrorAction[] {
     if (!desiredKeys.has(key) && !input.skip?.has(key)) actions.push({ type: 'delete', key, existing });
   }
   return actions;
+}
+
+/**
+ * One pod per full name: a terminating pod (deletionTimestamp, listed until its containers are
+ * gone so its mirror is deleted only then) gives way to the pod of that name that replaces it,
+ * which the mirror must show (kubelet mirrors the pod its pod manager holds).
+ */
+function runningFirst(pods: readonly Pod[]): Pod[] {
+  const byKey = new Map<string, Pod>();
+  for (const pod of pods) {
+    const key = podKey(pod.metadata?.namespace ?? 'default', pod.metadata?.name ?? '');
+    const seen = byKey.get(key);
+    if (!seen || (seen.metadata?.deletionTimestamp && !pod.metadata?.deletionTimestamp)) byKey.set(key, pod);
+  }
+  return [...byKey.values()];
 }
 
 /** SyncPod: a mirror being deleted, or not a mirror of this pod (IsMirrorPodOf), is replaced. */

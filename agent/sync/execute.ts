@@ -41,6 +41,12 @@ export interface ExecuteDeps {
   readonly clock?: Pick<Clock, 'sleep'>;
   /** The pod's IPs when known, for httpGet hooks without a host (hostNetwork pods use the node's). */
   readonly podIPs?: (podUid: string) => readonly string[];
+  /**
+   * Cancels the pass (a newer spec, or the pod is terminating): no further action starts, and
+   * waits (image pulls, postStart hooks) stop. A Docker call already sent may finish, and a kill
+   * under way completes: its preStop hook is bounded by the grace period, not by this signal.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface StartFailure {
@@ -56,6 +62,8 @@ export interface ExecuteResult {
   readonly startFailures: ReadonlyMap<string, StartFailure>;
   /** A failure that stopped the pass (e.g. FailedMount); the worker retries later. */
   readonly blocked?: { readonly reason: string; readonly message: string };
+  /** deps.signal aborted: the remaining actions were not carried out. */
+  readonly aborted?: boolean;
 }
 
 /** kubelet's BackOff event, recorded on every pass that leaves the container waiting. */
@@ -95,6 +103,10 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
   let sandboxId = observed?.sandboxes.filter((s) => s.state === 'running').sort(newestInstanceFirst)[0]?.id;
 
   for (const action of plan.actions) {
+    if (deps.signal?.aborted) {
+      log.info({ reason: errorMessage(deps.signal.reason) }, 'pod sync cancelled');
+      return { started, startFailures, aborted: true };
+    }
     switch (action.type) {
       case 'killPod':
         await killPod(desired, observed, action, deps, log, involved);
@@ -133,6 +145,7 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
           break;
         }
         const failure = await startContainer(desired, container, action, sandboxId, deps, log, involved);
+        if (failure === 'aborted') continue;
         if (failure) startFailures.set(action.container, failure);
         else started.push({ container: action.container, specHash: containerSpecHash(container), replaced: latestInstance(observed, action.container) });
         break;
@@ -170,19 +183,22 @@ async function startContainer(
   deps: ExecuteDeps,
   log: Logger,
   involved: (c?: string, role?: string) => InvolvedObject,
-): Promise<StartFailure | undefined> {
+): Promise<StartFailure | 'aborted' | undefined> {
   const ref = involved(container.name, action.role);
   const image = container.image ?? '';
   const policy = container.imagePullPolicy === 'Always' || container.imagePullPolicy === 'Never' ? container.imagePullPolicy : 'IfNotPresent';
   try {
     let pulling = false;
-    const result = await deps.runtime.ensureImage(image, policy, (line) => {
+    const pull = deps.runtime.ensureImage(image, policy, (line) => {
       if (!pulling) {
         pulling = true;
         deps.events.record(ref, 'Normal', 'Pulling', `Pulling image "${image}"`);
       }
       log.debug({ image, progress: line }, 'image pull progress');
     });
+    // The pull goes on in dockerd (and is shared with other pulls of the image); only the wait stops.
+    const result = await untilAborted(pull, deps.signal);
+    if (result === 'aborted') return 'aborted';
     if (result.pulled) deps.events.record(ref, 'Normal', 'Pulled', `Successfully pulled image "${image}"`);
     else if (action.restartCount === 0) deps.events.record(ref, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
   } catch (err) {
@@ -214,7 +230,9 @@ async function startContainer(
     deps.events.record(ref, 'Normal', 'Created', `Created container ${container.name}`);
     deps.events.record(ref, 'Normal', 'Started', `Started container ${container.name}`);
     log.info({ container: container.name, role: action.role, restartCount: action.restartCount, id: id.slice(0, 12) }, 'container started');
-    return await runPostStart(desired, container, { id, name: container.name, role: action.role, state: 'running', labels: {} }, deps, log, involved);
+    // A cancelled postStart leaves a started container: the pass ends at the next action.
+    const post = await runPostStart(desired, container, { id, name: container.name, role: action.role, state: 'running', labels: {} }, deps, log, involved);
+    return post === 'aborted' ? undefined : post;
   } catch (err) {
     const message = errorMessage(err);
     deps.events.record(ref, 'Warning', 'Failed', `Error: ${message}`);
@@ -297,11 +315,14 @@ async function runPostStart(
   deps: ExecuteDeps,
   log: Logger,
   involved: (c?: string, role?: string) => InvolvedObject,
-): Promise<StartFailure | undefined> {
+): Promise<StartFailure | 'aborted' | undefined> {
   const postStart = container.lifecycle?.postStart;
   if (!postStart) return undefined;
   const target: HookTarget = { pod: desired, container, containerId: instance.id, podHost: hookHost(desired, desired.uid, deps) };
-  const hook = await runLifecycleHandler(postStart, target, hookDeps(deps));
+  const hook = await runLifecycleHandler(postStart, target, hookDeps(deps), deps.signal);
+  // Cancelled, not failed: the container stays as it is and the next pass decides (a newer
+  // spec replaces it, a terminating pod kills it); no PostStartHookError, no back-off.
+  if (!hook.ok && deps.signal?.aborted) return 'aborted';
   if (hook.ok) return undefined;
   const ref = involved(container.name, instance.role);
   deps.events.record(ref, 'Warning', 'FailedPostStartHook', 'PostStartHook failed');
@@ -379,6 +400,27 @@ export async function prepareSubPathMounts(mounts: readonly MountSpec[], subPath
     log.debug({ ...fields, target: m.source, ms: Math.round((performance.now() - started) * 100) / 100 }, 'subPath bound');
   }
   return undefined;
+}
+
+/** Resolves with the promise's value, or 'aborted' as soon as `signal` aborts (the promise runs on). */
+async function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | 'aborted'> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return 'aborted';
+  }
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const winner = await Promise.race([promise, aborted]);
+    if (winner === 'aborted') promise.catch(() => undefined);
+    return winner;
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** App containers in parallel, then sidecars in reverse order, then whatever else, then the sandbox. */

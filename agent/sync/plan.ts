@@ -31,7 +31,8 @@
 //     restarted`) and started in the same plan without back-off. A live container that is not
 //     in the spec any more is killed and removed.
 //  6. ctx.unhealthy (liveness/startup probe failure): killContainer(LivenessProbe|StartupProbe,
-//     probe's terminationGracePeriodSeconds or the pod's), restarted unless restartPolicy Never.
+//     probe's terminationGracePeriodSeconds or the pod's), restarted unless restartPolicy Never,
+//     subject to CrashLoopBackOff measured from the kill (the worker advances the entry).
 //  7. Completion: no app container running and none to start (Never/OnFailure, all
 //     terminated for good) → killPod(PodCompleted) stops sidecars and the sandbox; exited
 //     containers stay for status; later passes start nothing.
@@ -156,6 +157,8 @@ interface StartRequest {
   readonly history: readonly ObservedContainer[];
   /** A definition change is not a crash: no back-off. */
   readonly definitionChanged?: boolean;
+  /** Restarted right after a liveness/startup kill in this plan: backed off like any exit. */
+  readonly probeKill?: boolean;
 }
 
 class PodPlanner {
@@ -284,7 +287,8 @@ class PodPlanner {
       const container = this.#initContainers[index];
       if (!container) return [];
       const history = this.#instances(container.name).filter((i) => i.sandboxId === sandbox.id);
-      return [{ container, role: isSidecar(container) ? 'sidecar' : 'init', history } satisfies StartRequest];
+      const probeKill = init.toKill.some((k) => k.instance.name === container.name && (k.reason === 'LivenessProbe' || k.reason === 'StartupProbe'));
+      return [{ container, role: isSidecar(container) ? 'sidecar' : 'init', history, probeKill } satisfies StartRequest];
     });
     const initKills: PlannedKill[] = init.toKill.map((k) => ({ kill: k, grace: this.#killGrace(k) }));
 
@@ -373,7 +377,7 @@ class PodPlanner {
         const message = `Container ${container.name} failed ${what} probe${restart ? ', will be restarted' : ''}`;
         const kill: ContainerKill = { instance, reason: probe, message };
         kills.push({ kill, grace: this.#killGrace(kill) });
-        if (restart) starts.push({ container, role: 'app', history });
+        if (restart) starts.push({ container, role: 'app', history, probeKill: true });
         continue;
       }
       keepRunning++;
@@ -415,6 +419,13 @@ class PodPlanner {
   #backoffWindow(request: StartRequest): { until: number; delayMs: number } | undefined {
     const { now, backoff, backoffPolicy } = this.#ctx;
     const hash = containerSpecHash(request.container);
+    if (request.probeKill) {
+      // kubelet backs off every restart of an exited container, liveness kills included: the
+      // kill in this plan is the exit, now. The first kill restarts at once (no entry yet); the
+      // worker then advances the entry as for a crash, so kills space out 10 s, 20 s, 40 s...
+      const entry = backoff.get(backoffKey(request.container.name, hash));
+      return entry && isInBackoffSince(entry, now, now, backoffPolicy) ? { until: now + entry.delayMs, delayMs: entry.delayMs } : undefined;
+    }
     const lastExit = request.definitionChanged ? undefined : request.history.find((i) => i.state === 'exited');
     const crashAt = lastExit && lastExit.specHash === hash ? (this.#ctx.exitedAt?.get(lastExit.id) ?? lastExit.finishedAt ?? lastExit.startedAt ?? lastExit.createdAt) : undefined;
     const failedAt = this.#ctx.startFailures?.get(request.container.name)?.at;

@@ -593,6 +593,14 @@ describe('probes (ctx.unhealthy)', () => {
     expect(summary(plan.actions)).toEqual(['kill web-sb-0-0 LivenessProbe', 'start web#1']);
   });
 
+  it('a liveness kill is backed off like an exit: with a back-off entry the restart waits its window from the kill', () => {
+    const c = ctx();
+    const key = backoffKey('web', containerSpecHash(pod.pod.spec?.containers[0] ?? container('web')));
+    const plan = computePodActions(pod, observed, { ...c, unhealthy: new Map([['web', 'LivenessProbe']]), backoff: new Map([[key, { delayMs: 20_000, lastUpdate: c.now - 5_000 }]]) });
+    expect(summary(plan.actions)).toEqual(['kill web-sb-0-0 LivenessProbe', 'backoff web']);
+    expect(plan.requeueAt).toBe(c.now + 20_000);
+  });
+
   it('startup failure without a probe grace period: pod grace period', () => {
     const plan = computePodActions(pod, observed, ctx({ unhealthy: new Map([['db', 'StartupProbe']]) }));
     expect(find(plan, 'killContainer')[0]).toMatchObject({ reason: 'StartupProbe', message: 'Container db failed startup probe, will be restarted', graceSeconds: 60 });

@@ -1,0 +1,228 @@
+// One pod worker pass (kubelet's SyncPod / SyncTerminatingPod / SyncTerminatedPod in one loop):
+// observe (Docker labels) → plan (pure) → execute → observe again, a few rounds at most.
+// A 'sync' pass brings the pod to its desired state; a 'terminate' pass plans as for a pod
+// that is not desired (killPod with preStop hooks, the grace period and sidecar order, then
+// cleanupPod) and reports the UID terminated once Docker holds nothing of it. The pass's
+// AbortSignal (pod-workers.ts) ends it between actions when a newer spec or a termination
+// arrives.
+import type { Logger } from '../log/logger.js';
+import type { Clock } from '../core/clock.js';
+import type { DesiredPod } from '../core/types.js';
+import type { ObservedPod, PodAction } from '../core/runtime-types.js';
+import type { PodRuntime } from '../runtime/pod-runtime.js';
+import type { HostFs } from '../runtime/host-fs.js';
+import type { SubPather } from '../runtime/subpath.js';
+import type { TranslateContext } from '../translate/context.js';
+import type { EventStore } from '../events/event-store.js';
+import type { NodeletMetrics } from '../api/metrics.js';
+import type { UnhealthyReason } from '../probe/prober.js';
+import { containerSpecHash } from '../translate/spec-hash.js';
+import { containerTransitions } from '../lifecycle/relist.js';
+import { computePodActions, backoffKey } from './plan.js';
+import { nextBackoff, type BackoffPolicy } from './backoff.js';
+import { executePlan, findContainer, isImageSpecFailure, recordBackOff, type StartFailure } from './execute.js';
+import { trackExitTimes } from './exit-times.js';
+import type { PodMemory, PodMemoryStore } from './pod-memory.js';
+import type { PassResult, PodWork } from './pod-workers.js';
+
+/** Passes that execute actions loop at most this often before yielding to other work. */
+const MAX_ROUNDS_PER_PASS = 6;
+
+export interface PodSyncDeps {
+  readonly runtime: PodRuntime;
+  readonly hostFs: HostFs;
+  readonly subPaths: SubPather;
+  readonly translate: TranslateContext;
+  readonly events: EventStore;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly backoffPolicy: BackoffPolicy;
+  readonly memory: PodMemoryStore;
+  readonly prober: {
+    syncPod(desired: DesiredPod, observed: ObservedPod | undefined): void;
+    removePod(uid: string): void;
+    unhealthy(uid: string, observed?: ObservedPod): ReadonlyMap<string, UnhealthyReason>;
+  };
+  /** The pod to run, or undefined when it is not to run (removed, or rejected by admission). */
+  readonly desired: (uid: string) => DesiredPod | undefined;
+  /** The UID is in the desired set (rejected or not): its directory is not an orphan's. */
+  readonly isDesired: (uid: string) => boolean;
+  /** Lists the pod in Docker and keeps the agent's snapshot current. */
+  readonly observe: (uid: string) => Promise<ObservedPod | undefined>;
+  /** True while the pod must wait before its sandbox is created (start-after-daemonsets). */
+  readonly startGated: (desired: DesiredPod, mem: PodMemory) => boolean;
+  readonly removeIfOrphaned: (uid: string) => Promise<void>;
+  readonly metrics: () => NodeletMetrics | undefined;
+  readonly updateGauges: () => void;
+}
+
+export class PodSync {
+  readonly #d: PodSyncDeps;
+  readonly #log: Logger;
+
+  constructor(deps: PodSyncDeps) {
+    this.#d = deps;
+    this.#log = deps.logger.child({ component: 'agent' });
+  }
+
+  async run(uid: string, work: PodWork): Promise<PassResult> {
+    const { clock, memory } = this.#d;
+    const terminating = work.phase === 'terminate';
+    // Probes stop as soon as the pod terminates (kubelet stops liveness and startup probes in
+    // SyncTerminatingPod): no probe result may restart anything of it.
+    if (terminating) this.#d.prober.removePod(uid);
+    const mem = memory.of(uid);
+    for (let round = 0; round < MAX_ROUNDS_PER_PASS; round++) {
+      if (work.signal.aborted) return {};
+      const desired = terminating ? undefined : this.#d.desired(uid);
+      const observed = await this.#d.observe(uid);
+      if (desired && (!observed || observed.sandboxes.length === 0) && this.#d.startGated(desired, mem)) {
+        return { requeueAt: clock.monotonic() + 1000 };
+      }
+      // Probe workers follow every observation, so a replaced container is never judged by
+      // its predecessor's failed probe.
+      if (desired) this.#d.prober.syncPod(desired, observed);
+      else this.#d.prober.removePod(uid);
+      this.#logTransitions(desired, mem.lastObserved, observed);
+      mem.lastObserved = observed;
+      if (!desired && !observed) {
+        if (!this.#d.isDesired(uid)) await this.#d.removeIfOrphaned(uid);
+        if (!terminating) return {}; // a rejected pod: nothing of it runs
+        memory.delete(uid);
+        return { terminated: true };
+      }
+      // Every delay here is on the monotonic clock (a wall-clock step must not stall back-off).
+      const now = clock.monotonic();
+      mem.exitTimes = trackExitTimes(mem.exitTimes, observed, { wall: clock.now(), monotonic: now });
+      const plan = computePodActions(desired, observed, {
+        now,
+        exitedAt: mem.exitTimes,
+        backoff: mem.backoff,
+        backoffPolicy: this.#d.backoffPolicy,
+        startFailures: mem.startFailures,
+        unhealthy: this.#d.prober.unhealthy(uid, observed),
+      });
+      const toDo = plan.actions.filter((a) => a.type !== 'backoff');
+      mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures);
+      if (toDo.length === 0) {
+        this.#settled(desired, observed, plan.actions, mem);
+        return { requeueAt: plan.requeueAt };
+      }
+      const result = await executePlan(desired, observed, plan, {
+        runtime: this.#d.runtime,
+        hostFs: this.#d.hostFs,
+        subPaths: this.#d.subPaths,
+        translate: this.#d.translate,
+        events: this.#d.events,
+        logger: this.#d.logger,
+        now: () => clock.monotonic(),
+        clock,
+        // A terminate pass is never cancelled by later updates: it must finish its kills.
+        signal: work.signal,
+      });
+      this.#recordStarts(desired, plan.actions, result, mem, now);
+      if (result.aborted) return {};
+      if (result.blocked) {
+        mem.blockedStreak++;
+        const delay = Math.min(1000 * 2 ** Math.min(mem.blockedStreak - 1, 6), 60_000);
+        return { requeueAt: clock.monotonic() + delay };
+      }
+      mem.blockedStreak = 0;
+    }
+    // Still work to do: go round again after other pods had their turn.
+    return { requeueAt: clock.monotonic() };
+  }
+
+  /** Nothing to do this round: BackOff events, the pod-start latency, the gauges. */
+  #settled(desired: DesiredPod | undefined, observed: ObservedPod | undefined, actions: readonly PodAction[], mem: PodMemory): void {
+    for (const a of actions) {
+      if (a.type === 'backoff' && desired && !isImageSpecFailure(mem.startFailures.get(a.container)?.reason)) recordBackOff(this.#d.events, desired, a.container);
+    }
+    mem.blockedStreak = 0;
+    if (desired && observed && !mem.startRecorded && allAppsRunning(desired, observed)) {
+      mem.startRecorded = true;
+      const seen = Date.parse(desired.pod.metadata?.annotations?.['kubernetes.io/config.seen'] ?? '');
+      if (Number.isFinite(seen)) this.#d.metrics()?.podStartDuration.observe(Math.max(0, this.#d.clock.now() - seen) / 1000);
+      this.#log.info({ pod: `${desired.namespace}/${desired.name}`, uid: desired.uid }, 'pod running');
+    }
+    this.#d.updateGauges();
+  }
+
+  /**
+   * CrashLoopBackOff bookkeeping after a pass: a restart of an exited container, or of one a
+   * liveness/startup probe killed in this plan, advances its entry (kubelet doBackOff backs
+   * off both); a definition change does not. A failed start backs off like a crash.
+   */
+  #recordStarts(
+    desired: DesiredPod | undefined,
+    actions: readonly PodAction[],
+    result: Awaited<ReturnType<typeof executePlan>>,
+    mem: PodMemory,
+    planNow: number,
+  ): void {
+    const { clock } = this.#d;
+    const probeKilled = new Set(actions.flatMap((a) => (a.type === 'killContainer' && (a.reason === 'LivenessProbe' || a.reason === 'StartupProbe') ? [a.containerId] : [])));
+    for (const s of result.started) {
+      mem.startFailures.delete(s.container);
+      const replaced = s.replaced;
+      if (!replaced || replaced.specHash !== s.specHash) continue;
+      if (replaced.state !== 'exited' && !probeKilled.has(replaced.id)) continue;
+      const key = backoffKey(s.container, s.specHash);
+      const exitedAt = mem.exitTimes?.get(replaced.id) ?? planNow;
+      mem.backoff.set(key, nextBackoff(mem.backoff.get(key), exitedAt, clock.monotonic(), this.#d.backoffPolicy));
+      if (desired) this.#d.metrics()?.containerRestarts.inc({ namespace: desired.namespace, pod: desired.name, container: s.container });
+    }
+    for (const [name, failure] of result.startFailures) {
+      mem.startFailures.set(name, failure);
+      // A failed start (image pull, config error) backs off like a crash: 10 s, 20 s, 40 s...
+      const container = findContainer(desired, name);
+      if (container) {
+        const key = backoffKey(name, containerSpecHash(container));
+        mem.backoff.set(key, nextBackoff(mem.backoff.get(key), failure.at, failure.at, this.#d.backoffPolicy));
+      }
+    }
+  }
+
+  #logTransitions(desired: DesiredPod | undefined, prev: ObservedPod | undefined, next: ObservedPod | undefined): void {
+    for (const t of containerTransitions(prev, next)) {
+      if (t.to !== 'exited' || t.from === 'absent' || t.from === 'exited') continue;
+      const c = t.container;
+      const podName = desired?.name ?? c.podName;
+      this.#log.info(
+        { pod: `${c.podNamespace}/${podName}`, uid: c.podUid, container: c.name, exitCode: c.exitCode, oomKilled: c.oomKilled || undefined },
+        'container exited',
+      );
+    }
+  }
+}
+
+function allAppsRunning(desired: DesiredPod, observed: ObservedPod): boolean {
+  const names = desired.pod.spec?.containers.map((c) => c.name) ?? [];
+  return names.length > 0 && names.every((n) => observed.containers.some((c) => c.name === n && c.state === 'running'));
+}
+
+/** What status shows for containers that are not running: back-off, or the last start failure. */
+function waitingReasons(
+  desired: DesiredPod | undefined,
+  actions: readonly PodAction[],
+  startFailures: ReadonlyMap<string, StartFailure>,
+): Map<string, { reason: string; message: string }> {
+  const out = new Map<string, { reason: string; message: string }>();
+  for (const [name, f] of startFailures) out.set(name, { reason: f.reason, message: f.message });
+  for (const a of actions) {
+    if (a.type !== 'backoff') continue;
+    const failure = startFailures.get(a.container);
+    // A config error (a refused subPath, a missing env source) stays what the container waits
+    // on between retries, as with kubelet: its reason cache keeps the error until the next
+    // attempt, and its doBackOff never says CrashLoopBackOff for a container that never ran.
+    if (failure?.reason === 'CreateContainerConfigError') continue;
+    if (isImageSpecFailure(failure?.reason)) continue; // InvalidImageName, ErrImageNeverPull as they are
+    if (failure && (failure.reason === 'ErrImagePull' || failure.reason === 'ImagePullBackOff')) {
+      const image = findContainer(desired, a.container)?.image ?? '';
+      out.set(a.container, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
+    } else {
+      out.set(a.container, { reason: 'CrashLoopBackOff', message: a.message });
+    }
+  }
+  return out;
+}
