@@ -23,10 +23,11 @@ import { trackExitTimes } from './sync/exit-times.js';
 import { Housekeeping } from './lifecycle/housekeeping.js';
 import { containerTransitions, diffPods } from './lifecycle/relist.js';
 import { toStaticPod } from './manifest/identity.js';
-import { apiTime, podWithStatus } from './status/generate.js';
+import { apiTime } from './status/generate.js';
+import { StatusManager } from './status/status-manager.js';
 import type { NodeletMetrics } from './api/metrics.js';
 import { ProbeManager } from './probe/prober.js';
-import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { containerSpecHash } from './translate/spec-hash.js';
 import { DaemonSetController } from './daemonset/controller.js';
 import { DAEMONSETS_DIR, DaemonSetStateStore } from './daemonset/revision-store.js';
@@ -75,8 +76,6 @@ interface PodMemory {
   lastError?: string;
   /** kubelet's "reason cache": why a container is not running now (CrashLoopBackOff, ErrImagePull...). */
   waiting: Map<string, { reason: string; message: string }>;
-  /** Last generated status, so conditions keep their lastTransitionTime. */
-  status?: PodStatus;
   /** The pod-start latency was observed once. */
   startRecorded?: boolean;
   /** The start-after-daemonsets gate's last "waiting for" list, to log only changes. */
@@ -93,6 +92,8 @@ export class Agent {
   readonly #desired = new Map<string, DesiredPod>();
   readonly #uidByKey = new Map<string, string>();
   readonly #memory = new Map<string, PodMemory>();
+  /** Each pod's status: written by the sync pass and probe results, read by every view. */
+  readonly #status: StatusManager;
   #snapshot = new Map<string, ObservedPod>();
   readonly #abort = new AbortController();
   #relistTimer?: { cancel(): void };
@@ -112,6 +113,7 @@ export class Agent {
   constructor(deps: AgentDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'agent' });
+    this.#status = new StatusManager(deps.clock);
     this.#backoffPolicy = { initialMs: deps.config.crashLoopBackOff.initialMs, maxMs: deps.config.crashLoopBackOff.maxMs };
     this.#workers = new PodWorkers({
       parallelism: deps.config.parallelism,
@@ -120,6 +122,7 @@ export class Agent {
         try {
           return await this.#syncPod(uid);
         } finally {
+          this.#recordStatus(uid);
           // A daemon pod's pass may have changed what its DaemonSet decides (Ready, gone).
           this.#daemonSets.podChanged(uid);
         }
@@ -133,7 +136,11 @@ export class Agent {
       events: deps.events,
       logger: deps.logger,
       hostIPs: deps.translate.hostIPs,
-      onChange: (uid) => this.#workers.enqueue(uid),
+      onChange: (uid) => {
+        // A probe result is the status manager's other writer: readiness changes now, at the result.
+        this.#status.setProbeStates(uid, this.#prober.states(uid));
+        this.#workers.enqueue(uid);
+      },
       onResult: (type, result) => this.#metrics?.probeResults.inc({ probe_type: type, result }),
     });
     this.#housekeeping = this.#newHousekeeping(deps);
@@ -257,16 +264,24 @@ export class Agent {
 
   /** v1 Pods with kubelet-style status, for the local API. */
   pods(): Pod[] {
-    return [...this.#desired.values()].map((d) => {
-      const rejected = this.#rejected.get(d.uid);
-      if (!rejected) return this.#podView(d);
-      const seen = d.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
-      return {
-        ...d.pod,
-        metadata: { ...d.pod.metadata, ...(seen && Number.isFinite(Date.parse(seen)) ? { creationTimestamp: apiTime(Date.parse(seen)) } : {}) },
-        status: { phase: 'Failed', reason: rejected.reason, message: `Pod was rejected: ${rejected.message}` },
-      };
-    });
+    return [...this.#desired.values()].map((d) => this.#apiView(d));
+  }
+
+  #apiView(d: DesiredPod): Pod {
+    const rejected = this.#rejected.get(d.uid);
+    if (!rejected) return this.#podView(d);
+    const seen = d.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
+    return {
+      ...d.pod,
+      metadata: { ...d.pod.metadata, ...(seen && Number.isFinite(Date.parse(seen)) ? { creationTimestamp: apiTime(Date.parse(seen)) } : {}) },
+      status: { phase: 'Failed', reason: rejected.reason, message: `Pod was rejected: ${rejected.message}` },
+    };
+  }
+
+  /** One pod with its stored status, by UID (logs and exec look at one pod, not all). */
+  pod(uid: string): Pod | undefined {
+    const d = this.#desired.get(uid);
+    return d ? this.#apiView(d) : undefined;
   }
 
   /** Stops every container of the pod; its next pass starts it again from a new sandbox. */
@@ -284,22 +299,27 @@ export class Agent {
     return true;
   }
 
+  /** The pod with its stored status: a read, never a write. */
   #podView(desired: DesiredPod): Pod {
-    const mem = this.#memoryOf(desired.uid);
-    const observed = this.#snapshot.get(desired.uid);
-    const hostNetwork = desired.pod.spec?.hostNetwork === true;
-    const pod = podWithStatus({
+    return this.#status.podView(desired);
+  }
+
+  /** The pass's observation to the status manager (the sync is one of its two writers). */
+  #recordStatus(uid: string): void {
+    const desired = this.#rejected.has(uid) ? undefined : this.#desired.get(uid);
+    if (!desired) {
+      this.#status.removePod(uid);
+      return;
+    }
+    const hostIPs = this.#deps.translate.hostIPs;
+    this.#status.setPodStatus({
       desired,
-      observed,
-      now: this.#deps.clock.now(),
-      waiting: mem.waiting,
-      probes: this.#prober.states(desired.uid),
-      hostIPs: this.#deps.translate.hostIPs,
-      podIPs: hostNetwork ? this.#deps.translate.hostIPs : [],
-      previous: mem.status,
+      observed: this.#snapshot.get(uid),
+      waiting: this.#memory.get(uid)?.waiting ?? new Map(),
+      probes: this.#prober.states(uid),
+      hostIPs,
+      podIPs: desired.pod.spec?.hostNetwork === true ? hostIPs : [],
     });
-    mem.status = pod.status;
-    return pod;
   }
 
   get runtimeHealthy(): boolean {

@@ -131,7 +131,7 @@ export class AgentApiBackend implements ApiBackend {
   /** Which container instance logs/exec address, with kubelet's rules (validateContainerLogStatus). */
   #container(namespace: string, pod: string, container: string, previous: boolean): ObservedContainer {
     const uid = this.#uid(namespace, pod);
-    const view = this.#d.agent.pods().find((p) => p.metadata?.uid === uid);
+    const view = this.#d.agent.pod(uid);
     const statuses = [...(view?.status?.initContainerStatuses ?? []), ...(view?.status?.containerStatuses ?? [])];
     const status = statuses.find((s) => s.name === container);
     const last = status?.lastState?.terminated?.containerID;
