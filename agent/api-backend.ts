@@ -1,11 +1,11 @@
 // The agent's side of the local API: views built from the agent's state, and the log/exec
 // streams through the Docker adapter. The API server (api/server.ts) only sees this port.
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, NodeCondition, Pod } from 'kubernetes-types/core/v1.js';
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { DaemonSetEditRequest } from './daemonset/controller.js';
 import type { DaemonSetRevision } from './daemonset/revisions.js';
 import { toNodeObject } from './node/node-model.js';
-import { manifestHealth, nodeStatus } from './mirror/node-status.js';
+import { nodeStatusWith } from './mirror/node-status.js';
 import { reportingAnnotations, type ReportingState } from './mirror/reporting-state.js';
 import type { HostFacts } from './mirror/host-facts.js';
 import { ApiError, type ApiBackend, type ExecOptions, type ExecSession, type LogOptions } from './api/backend.js';
@@ -27,6 +27,8 @@ export interface BackendDeps {
   readonly host: HostFacts;
   /** Whether and how the Node is reported to an API server. */
   readonly reporting: () => ReportingState;
+  /** The node's conditions as the node status tick stored them (mirror/node-conditions.ts). */
+  readonly nodeConditions: () => readonly NodeCondition[];
   readonly startedAt: number;
 }
 
@@ -54,14 +56,13 @@ export class AgentApiBackend implements ApiBackend {
   }
 
   node(): Node {
-    const now = Date.now();
-    const health = { runtimeReady: this.#d.agent.runtimeHealthy, ...this.#d.host.pressure(), manifests: manifestHealth(this.#d.agent.fileStatuses()) };
     // Labels and taints: automatic, config, then `nodelet label|taint node` (the agent's node identity).
-    // The status is built exactly as the reporter builds the one it sends to an API server.
+    // The status is built as the reporter builds the one it sends to an API server; the conditions
+    // are the stored ones, so their transition times are those of the changes, not of this read.
     return toNodeObject(this.#d.agent.nodeIdentity(), {
       creationTimestamp: apiTime(this.#d.startedAt),
       annotations: reportingAnnotations(this.#d.reporting()),
-      status: nodeStatus(this.#d.host.facts(), health, now),
+      status: nodeStatusWith(this.#d.host.facts(), [...this.#d.nodeConditions()]),
     });
   }
 
