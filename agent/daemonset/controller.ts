@@ -80,6 +80,8 @@ export interface DaemonSetControllerDeps {
 interface DaemonPodRecord {
   readonly desired: DesiredPod;
   readonly createdAt: number;
+  /** The identity ordinal (expand.ts) the pod was built with. */
+  readonly ordinal: number;
   terminating: boolean;
   /** The Ready condition's lastTransitionTime, converted to monotonic time once when first seen. */
   readySince?: { readonly transition: string; readonly monotonic: number };
@@ -243,11 +245,11 @@ export class DaemonSetController {
     for (const pod of observed) {
       if (pod.namespace !== entry.object.key.namespace) continue;
       for (const rev of state.revisions) {
-        const ordinal = findDaemonPodOrdinal(dsName, state.uid, this.#node.name, rev.hash, pod.uid, 8);
+        const ordinal = findDaemonPodOrdinal(dsName, state.uid, this.#node.name, rev.hash, pod.uid, (state.nextPodOrdinal ?? 0) + 8);
         if (ordinal === undefined) continue;
         const created = Math.min(...[...pod.sandboxes, ...pod.containers].map((c) => c.createdAt), this.#d.clock.now());
         const desired = expandDaemonPod({ ds, dsUid: state.uid, revision: rev, node: this.#node, file: entry.object.file, ordinal, creationTimestamp: apiTime(created) });
-        entry.pods.set(desired.uid, { desired, createdAt: created, terminating: false });
+        entry.pods.set(desired.uid, { desired, createdAt: created, ordinal, terminating: false });
         this.#owners.set(desired.uid, entry.key);
         this.#d.host.setDesired(desired);
         this.#log.info({ pod: `${desired.namespace}/${desired.name}`, revision: rev.revision }, 'adopting running daemon pod');
@@ -488,7 +490,13 @@ export class DaemonSetController {
       ...(prev.failedPodBackoff ? { failedPodBackoff: prev.failedPodBackoff } : {}),
       progress,
       history: revisions.history,
+      minOrdinal: prev.nextPodOrdinal ?? 0,
     });
+    // Ordinals of the pods this pass creates are used up before the pods exist (stored below), and
+    // so are those of pods adopted from an agent that did not store them.
+    const used = [...entry.pods.values()].map((p) => p.ordinal + 1);
+    const created = plan.actions.flatMap((a) => (a.kind === 'createPod' ? [a.ordinal + 1] : []));
+    const nextPodOrdinal = Math.max(prev.nextPodOrdinal ?? 0, ...used, ...created);
     const collisionCount = revisions.collisionCount ?? prev.collisionCount;
     const next: DaemonSetState = {
       ...prev,
@@ -498,6 +506,7 @@ export class DaemonSetController {
       progress,
       ...(collisionCount !== undefined ? { collisionCount } : {}),
       ...(plan.failedPodBackoff ? { failedPodBackoff: plan.failedPodBackoff } : {}),
+      ...(nextPodOrdinal > 0 ? { nextPodOrdinal } : {}),
     };
     // The revision is stored before any pod of it exists.
     if (JSON.stringify(next) !== JSON.stringify(prev)) await this.#d.store.save(next);
@@ -520,7 +529,7 @@ export class DaemonSetController {
     for (const a of plan.actions) {
       if (a.kind === 'createPod') {
         const desired = expandDaemonPod({ ds, dsUid: prev.uid, revision: current, node: this.#node, file: entry.object.file, ordinal: a.ordinal, creationTimestamp: apiTime(wallNow) });
-        entry.pods.set(desired.uid, { desired, createdAt: wallNow, terminating: false });
+        entry.pods.set(desired.uid, { desired, createdAt: wallNow, ordinal: a.ordinal, terminating: false });
         this.#owners.set(desired.uid, entry.key);
         this.#d.host.setDesired(desired);
         this.#d.events.record(involved, 'Normal', 'SuccessfulCreate', `Created pod: ${desired.name}`);
