@@ -35,6 +35,7 @@ import { join } from 'node:path';
 import { NodeStore } from './node/node-store.js';
 import { admitStaticPod, type AdmitResult } from './daemonset/eligibility.js';
 import type { NodeIdentity } from './node/node-model.js';
+import { NodeIdentityManager } from './node/node-identity.js';
 
 /** What the agent needs from the manifest source (source/file-source.ts). */
 export interface ManifestSourcePort {
@@ -105,6 +106,7 @@ export class Agent {
   #metrics?: NodeletMetrics;
   readonly #prober: ProbeManager;
   readonly #daemonSets: DaemonSetController;
+  readonly #node: NodeIdentityManager;
   readonly #housekeeping: Housekeeping;
   #housekeepingTimer?: { cancel(): void };
   /** Manifest pods kubelet admission rejected on this node (they show as Failed and do not run). */
@@ -144,6 +146,15 @@ export class Agent {
       onResult: (type, result) => this.#metrics?.probeResults.inc({ probe_type: type, result }),
     });
     this.#housekeeping = this.#newHousekeeping(deps);
+    this.#node = new NodeIdentityManager({
+      name: deps.config.nodeName,
+      platform: deps.platform ?? process.platform,
+      arch: deps.arch ?? process.arch,
+      labels: deps.config.nodeLabels,
+      taints: deps.config.nodeTaints,
+      store: deps.nodeStore ?? new NodeStore(deps.config.stateDir, deps.hostFs),
+      logger: deps.logger,
+    });
     this.#daemonSets = new DaemonSetController({
       host: {
         setDesired: (pod) => {
@@ -159,21 +170,18 @@ export class Agent {
           return d ? this.#podView(d) : undefined;
         },
         observed: (uid) => this.#snapshot.get(uid),
-        nodeChanged: () => this.#admitAll(),
       },
       store: deps.daemonSetStore ?? new DaemonSetStateStore(deps.config.stateDir, deps.hostFs),
-      nodeStore: deps.nodeStore ?? new NodeStore(deps.config.stateDir, deps.hostFs),
+      node: this.#node,
       hostFs: deps.hostFs,
       clock: deps.clock,
       logger: deps.logger,
       events: deps.events,
-      node: {
-        name: deps.config.nodeName,
-        platform: deps.platform ?? process.platform,
-        arch: deps.arch ?? process.arch,
-        labels: deps.config.nodeLabels,
-        taints: deps.config.nodeTaints,
-      },
+    });
+    // Labels or taints changed: manifest Pods are admitted again and DaemonSets judged again.
+    this.#node.onChange(() => {
+      this.#admitAll();
+      this.#daemonSets.nodeChanged();
     });
   }
 
@@ -191,25 +199,30 @@ export class Agent {
     });
   }
 
-  /** The DaemonSet controller (views, edits, node labels/taints) for the API. */
+  /** The DaemonSet controller (views, edits) for the API. */
   get daemonSets(): DaemonSetController {
     return this.#daemonSets;
   }
 
   /** The node as eligibility and admission see it: automatic, config and runtime labels, taints. */
   nodeIdentity(): NodeIdentity {
-    return this.#daemonSets.node();
+    return this.#node.current();
+  }
+
+  /** The node identity (`nodelet label|taint node`) for the API. */
+  get node(): NodeIdentityManager {
+    return this.#node;
   }
 
   /** SIGHUP reload: new config labels/taints; DaemonSets and manifest Pods are judged again. */
   setConfigNode(labels: Readonly<Record<string, string>>, taints: AgentConfig['nodeTaints']): void {
-    this.#daemonSets.setConfigNode(labels, taints);
+    this.#node.setConfig(labels, taints);
   }
 
   /** kubelet's admission of a manifest Pod (canAdmitPod); re-run whenever node labels change. */
   #admit(desired: DesiredPod): boolean {
     if (desired.origin.kind !== 'Pod') return true;
-    const result = admitStaticPod(desired.pod, this.#daemonSets.node());
+    const result = admitStaticPod(desired.pod, this.#node.current());
     const before = this.#rejected.get(desired.uid);
     if (result.admit) {
       if (before) {
@@ -336,7 +349,7 @@ export class Agent {
     if (this.#started) return;
     this.#started = true;
     await this.#removeStaleTempFiles();
-    await this.#daemonSets.loadNode();
+    await this.#node.load();
     this.#deps.source.onUpdate((updates) => this.#onSourceUpdates(updates));
     await this.#deps.source.start();
     await this.#deps.source.ready;

@@ -87,13 +87,13 @@ export class AgentApiBackend implements ApiBackend {
   }
 
   async labelNode(specs: readonly string[], overwrite: boolean): Promise<{ message: string; notices: readonly string[] }> {
-    const out = await this.#d.agent.daemonSets.labelNode(specs, overwrite);
+    const out = await this.#d.agent.node.label(specs, overwrite);
     if (!out.ok) throw new ApiError(400, out.error);
     return { message: out.message, notices: out.notices };
   }
 
   async taintNode(specs: readonly string[], overwrite: boolean): Promise<{ message: string }> {
-    const out = await this.#d.agent.daemonSets.taintNode(specs, overwrite);
+    const out = await this.#d.agent.node.taint(specs, overwrite);
     if (!out.ok) throw new ApiError(400, out.error);
     return { message: out.message };
   }
