@@ -101,10 +101,22 @@ remove_program() {
   fi
 }
 
+# Unmounts everything mounted at or below $1, deepest first: nodelet bind-mounts every subPath
+# under <stateDir>/pods/<uid>/volume-subpaths, and such a bind may show a hostPath's data.
+unmount_below() {
+  local dir=$1 target
+  while IFS= read -r target; do
+    [[ -n $target ]] || continue
+    umount "$target" 2>/dev/null || umount --lazy "$target" 2>/dev/null || log "could not unmount $target"
+  done < <(awk -v d="$dir" '{ t = $5; if (t == d || index(t, d "/") == 1) print t }' /proc/self/mountinfo | sort -r)
+}
+
 remove_dirs() {
   rm -rf "$RUNTIME_DIR"
   if ((PURGE)) && [[ -d $STATE_DIR ]]; then
-    rm -rf "$STATE_DIR"
+    unmount_below "$STATE_DIR"
+    # --one-file-system: never delete through a mount that could not be undone.
+    rm -rf --one-file-system "$STATE_DIR"
     log "removed $STATE_DIR"
   fi
   if [[ -d $MANIFEST_DIR ]]; then
@@ -141,12 +153,13 @@ main() {
   # The example to compare config.yaml with lives in $LIB_DIR: config first, program after.
   remove_config
   remove_program
-  remove_dirs
+  # Containers first: their state (emptyDirs, subPath binds) goes with --purge after them.
   if ((PURGE_CONTAINERS)); then
     purge_containers
   else
     log "pod containers were left running (--purge-containers removes them)"
   fi
+  remove_dirs
   log "done"
 }
 

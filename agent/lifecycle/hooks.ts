@@ -7,7 +7,8 @@ import type { Container, LifecycleHandler } from 'kubernetes-types/core/v1.js';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import { errorMessage } from '../core/errors.js';
 import { buildHttpGetRequest, httpGet } from '../probe/runners/http.js';
-import { formatPod, goQuote } from '../probe/target.js';
+import { formatPod } from '../probe/target.js';
+import { goQuote } from '../manifest/field-issue.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS } from '../core/termination.js';
 
 /** setTimeout's ceiling: an exec hook without a deadline waits this long at most (~24.8 days). */

@@ -136,3 +136,29 @@ export function staticPodNameIssues(pod: Pod, nodeName: string): FieldIssue[] {
   const full = staticPodName(name, nodeName);
   return isDNS1123Subdomain(full).map((msg) => invalid('metadata.name', full, msg));
 }
+
+/**
+ * A UID a manifest sets itself names the pod's directory on the host (`<stateDir>/pods/<uid>`,
+ * removed with everything in it when the pod goes) and is part of every Docker container name,
+ * so it must be one plain path component in Docker's name alphabet. The API server would accept
+ * any string (it never sees a static pod's UID); `metadata: {uid: "../../../etc"}` would make the
+ * pod's clean-up delete a host directory.
+ */
+const SAFE_UID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+export function isSafePodUid(uid: string): boolean {
+  return SAFE_UID.test(uid);
+}
+
+export function podUidIssues(pod: Pod): FieldIssue[] {
+  const uid = pod.metadata?.uid;
+  if (uid === undefined || uid === '' || isSafePodUid(uid)) return [];
+  return [
+    invalid(
+      'metadata.uid',
+      uid,
+      "nodelet uses the UID as a directory and container name: at most 128 alphanumeric characters, '-', '_' or '.', starting with an alphanumeric character (or leave it out: nodelet derives one)",
+    ),
+  ];
+}
+

@@ -10,7 +10,7 @@ import { decodeManifest, type DecodedDocument, type DecodeProblem } from './deco
 import { errorMessage } from '../core/errors.js';
 import { defaultDaemonSet, defaultPod } from './defaults.js';
 import { forbiddenHostPathIssues } from './forbidden-host-paths.js';
-import { staticPodNameIssues } from './identity.js';
+import { podUidIssues, staticPodNameIssues } from './identity.js';
 import type { FieldIssue } from './field-issue.js';
 import { unimplementedFieldWarnings } from './implemented-fields.js';
 import { validateSchema, withoutFields } from './schema-validate.js';
@@ -140,6 +140,7 @@ function finish(
     // kubelet renames a static pod (`<name>-<node>`) before it validates it; a name already
     // refused as written is not reported twice.
     if (nodeName !== undefined && !errors.some((e) => e.field === 'metadata.name')) errors.push(...staticPodNameIssues(pod, nodeName));
+    errors.push(...podUidIssues(pod));
     object = { kind, key: keyOf(kind, pod), file, document, object: pod };
   } else {
     const daemonSet = defaultDaemonSet(spec as DaemonSet);

@@ -102,7 +102,3 @@ export function formatPod(pod: { readonly name: string; readonly namespace: stri
   return `${pod.name}_${pod.namespace}(${pod.uid})`;
 }
 
-/** Go's %q of a string, close enough for messages (JSON escapes are Go escapes for ASCII). */
-export function goQuote(text: string): string {
-  return JSON.stringify(text);
-}

@@ -12,6 +12,7 @@ import { expandWith } from './expand.js';
 import { metadataFieldValue, volumeResourceValue, type EnvVar, type NodeAllocatable } from './env.js';
 import { podMemoryLimitBytes, toExact, wholeValue } from './resources.js';
 import { DEFAULT_TERMINATION_MESSAGE_PATH, DEFAULT_VOLUME_MODE } from '../manifest/defaults.js';
+import { isSafePodUid } from '../manifest/identity.js';
 import { cleanPath } from '../core/paths.js';
 import { subPathBindTarget } from './subpath.js';
 
@@ -19,6 +20,9 @@ import { subPathBindTarget } from './subpath.js';
 export const TERMINATION_LOG_MODE = 0o666;
 
 export function podDir(stateDir: string, podUid: string): string {
+  // Validation refuses such UIDs (podUidIssues); this keeps a path outside the pods directory
+  // from ever being created or removed should one come from anywhere else.
+  if (!isSafePodUid(podUid)) throw new Error(`refusing the pod UID ${JSON.stringify(podUid)}: it is not one plain path component`);
   return `${stateDir}/pods/${podUid}`;
 }
 

@@ -137,7 +137,12 @@ spec:
     command: ["sh", "-c", "trap 'exit 0' TERM; while true; do date > /data/last; sleep 1; done"]
     volumeMounts:
     - { name: data, mountPath: /data }
+    # A subPath is bound by nodelet itself (mount --bind of a safely opened descriptor): this
+    # checks the unit's SystemCallFilter lets its mount(8) children do it.
+    - { name: scratch, mountPath: /scratch, subPath: sub }
   volumes:
+  - name: scratch
+    emptyDir: {}
   # Outside every directory systemd gives the unit: the sandboxing must let nodelet create it.
   - name: data
     hostPath: { path: /opt/nodelet-e2e/data, type: DirectoryOrCreate }
@@ -236,6 +241,18 @@ describe.skipIf(skipReason !== undefined)('nodelet as a systemd service in a con
     expect(status.stdout).toMatch(/Active: active \(running\)/);
     expect(status.stdout).toContain('Status: "1 pod, 1 running"');
     await checkWithCli();
+  });
+
+  it('under the unit: subPath binds are mounted, and API writes are audited with the caller', async () => {
+    const binds = await vmOk('findmnt -rn -o TARGET | grep /volume-subpaths/scratch/app/ || true');
+    expect(binds.trim(), 'the subPath bind of web/app').not.toBe('');
+    expect(await vmOk('journalctl -u nodelet --no-pager -o cat')).not.toMatch(/subPath preparation failed/);
+    await vmOk('nodelet label node vm-audit=yes');
+    await waitUntil(async () => {
+      const audit = (await journal()).filter((l) => l.audit === true);
+      return audit.some((l) => (l.caller as { uid?: number } | undefined)?.uid === 0 && String(l.path).includes('node'));
+    }, 'an audit line with the caller uid 0 for the label', 10_000, 250);
+    await vmOk('nodelet label node vm-audit-');
   });
 
   it('pings the watchdog, and systemd restarts a hung nodelet without touching pods', async () => {
@@ -363,6 +380,8 @@ describe.skipIf(skipReason !== undefined)('nodelet as a systemd service in a con
     expect(purge.code, purge.stderr).toBe(0);
     expect(await containers()).toEqual(new Map());
     expect(await vm('test -e /etc/nodelet || test -e /var/lib/nodelet')).toMatchObject({ code: 1 });
+    // The subPath binds under the state dir were unmounted, not deleted through.
+    expect((await vmOk('findmnt -rn -o TARGET | grep -c ^/var/lib/nodelet || true')).trim()).toBe('0');
   });
 });
 

@@ -2,6 +2,7 @@
 // reference grammar of github.com/distribution/reference (regexp.go, normalize.go,
 // reference.go) and go-digest's validation, so an unusable `image` gets kubelet's
 // InvalidImageName message before anything is asked of the engine.
+import { goQuote } from '../../manifest/field-issue.js';
 
 const alphanumeric = '[a-z0-9]+';
 const separator = '(?:[._]|__|[-]+)';
@@ -98,7 +99,3 @@ function splitDockerDomain(name: string): { domain: string; remainder: string } 
   return { domain, remainder };
 }
 
-/** Go's %q for the strings kubelet quotes (printable ASCII; escapes backslash and quote). */
-function goQuote(s: string): string {
-  return JSON.stringify(s);
-}

@@ -278,3 +278,21 @@ describe('format-diagnostics', () => {
     expect(formatDiagnostic({ severity: 'warning', file: 'a.yaml', field: 'spec.x', message: 'unknown field "spec.x"' })).toBe('Warning: a.yaml: unknown field "spec.x"');
   });
 });
+
+describe('parseManifestFile: a UID the manifest sets', () => {
+  const withUid = (uid: string): string =>
+    `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  uid: ${JSON.stringify(uid)}\nspec:\n  containers:\n  - name: c\n    image: busybox:1.37\n`;
+
+  it.each(['../../../etc', '/etc', 'a/b', '..', '.hidden', 'x'.repeat(129), 'a b', 'a\nb'])('refuses %j: it would name a path outside the pod directory', (uid) => {
+    const r = parseManifestFile(withUid(uid), '/m/web.yaml');
+    expect(r.objects).toEqual([]);
+    expect(r.errors.map((e) => e.field)).toContain('metadata.uid');
+    expect(formatErrors(r)).toMatch(/metadata\.uid: Invalid value: .*nodelet uses the UID as a directory and container name/);
+  });
+
+  it.each(['6f1a3b7c-0d2e-4f5a-9b8c-7d6e5f4a3b2c', '0123456789abcdef0123456789abcdef', 'my-pod.v1_x'])('keeps %j', (uid) => {
+    const r = parseManifestFile(withUid(uid), '/m/web.yaml');
+    expect(r.errors).toEqual([]);
+    expect(r.objects[0]?.object.metadata?.uid).toBe(uid);
+  });
+});

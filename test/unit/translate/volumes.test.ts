@@ -7,6 +7,7 @@ import {
   emptyDirPath,
   memoryVolumeName,
   planVolumes,
+  podDir,
   terminationLogPath,
   toMounts,
 } from '../../../agent/translate/volumes.js';
@@ -247,5 +248,12 @@ describe('toMounts', () => {
     ['unsupported volume kind', { name: 'secret', mountPath: '/d' }, 'volume "secret" of container "app": only hostPath, emptyDir and downwardAPI volumes are supported'],
   ])('fails: %s', (_name, mount, message) => {
     expect(mounts([mount])).toEqual({ ok: false, message });
+  });
+});
+
+describe('podDir', () => {
+  it('never builds a path outside <stateDir>/pods from a UID', () => {
+    expect(podDir('/var/lib/nodelet', '0123456789abcdef0123456789abcdef')).toBe('/var/lib/nodelet/pods/0123456789abcdef0123456789abcdef');
+    for (const uid of ['../../../etc', '..', '', 'a/b']) expect(() => podDir('/var/lib/nodelet', uid)).toThrow(/refusing the pod UID/);
   });
 });
