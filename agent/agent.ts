@@ -22,7 +22,8 @@ import { PodSync } from './sync/pod-sync.js';
 import { Housekeeping } from './lifecycle/housekeeping.js';
 import { diffPods } from './lifecycle/relist.js';
 import { toStaticPod } from './manifest/identity.js';
-import { apiTime, podWithStatus } from './status/generate.js';
+import { apiTime } from './status/generate.js';
+import { StatusManager } from './status/status-manager.js';
 import type { NodeletMetrics } from './api/metrics.js';
 import { ProbeManager } from './probe/prober.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -33,6 +34,7 @@ import { join } from 'node:path';
 import { NodeStore } from './node/node-store.js';
 import { admitStaticPod, type AdmitResult } from './daemonset/eligibility.js';
 import type { NodeIdentity } from './node/node-model.js';
+import { NodeIdentityManager } from './node/node-identity.js';
 
 /** What the agent needs from the manifest source (source/file-source.ts). */
 export interface ManifestSourcePort {
@@ -73,6 +75,8 @@ export class Agent {
   readonly #podSync: PodSync;
   /** The last spec of each UID whose worker terminates: `get pods` shows it as Terminating. */
   readonly #terminatingSpecs = new Map<string, DesiredPod>();
+  /** Each pod's status: written by the sync pass and probe results, read by every view. */
+  readonly #status: StatusManager;
   #snapshot = new Map<string, ObservedPod>();
   readonly #abort = new AbortController();
   #relistTimer?: { cancel(): void };
@@ -84,6 +88,7 @@ export class Agent {
   #metrics?: NodeletMetrics;
   readonly #prober: ProbeManager;
   readonly #daemonSets: DaemonSetController;
+  readonly #node: NodeIdentityManager;
   readonly #housekeeping: Housekeeping;
   #housekeepingTimer?: { cancel(): void };
   /** Manifest pods kubelet admission rejected on this node (they show as Failed and do not run). */
@@ -92,6 +97,7 @@ export class Agent {
   constructor(deps: AgentDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'agent' });
+    this.#status = new StatusManager(deps.clock);
     this.#backoffPolicy = { initialMs: deps.config.crashLoopBackOff.initialMs, maxMs: deps.config.crashLoopBackOff.maxMs };
     this.#workers = new PodWorkers({
       parallelism: deps.config.parallelism,
@@ -100,6 +106,7 @@ export class Agent {
         try {
           return await this.#podSync.run(uid, work);
         } finally {
+          this.#recordStatus(uid);
           // A daemon pod's pass may have changed what its DaemonSet decides (Ready, gone).
           this.#daemonSets.podChanged(uid);
         }
@@ -114,11 +121,24 @@ export class Agent {
       events: deps.events,
       logger: deps.logger,
       hostIPs: deps.translate.hostIPs,
-      onChange: (uid) => this.#nudge(uid),
+      onChange: (uid) => {
+        // A probe result is the status manager's other writer: readiness changes now, at the result.
+        this.#status.setProbeStates(uid, this.#prober.states(uid));
+        this.#nudge(uid);
+      },
       onResult: (type, result) => this.#metrics?.probeResults.inc({ probe_type: type, result }),
     });
     this.#housekeeping = this.#newHousekeeping(deps);
     this.#podSync = this.#newPodSync(deps);
+    this.#node = new NodeIdentityManager({
+      name: deps.config.nodeName,
+      platform: deps.platform ?? process.platform,
+      arch: deps.arch ?? process.arch,
+      labels: deps.config.nodeLabels,
+      taints: deps.config.nodeTaints,
+      store: deps.nodeStore ?? new NodeStore(deps.config.stateDir, deps.hostFs),
+      logger: deps.logger,
+    });
     this.#daemonSets = new DaemonSetController({
       host: {
         setDesired: (pod) => {
@@ -135,21 +155,18 @@ export class Agent {
           return d ? this.#podView(d) : undefined;
         },
         observed: (uid) => this.#snapshot.get(uid),
-        nodeChanged: () => this.#admitAll(),
       },
       store: deps.daemonSetStore ?? new DaemonSetStateStore(deps.config.stateDir, deps.hostFs),
-      nodeStore: deps.nodeStore ?? new NodeStore(deps.config.stateDir, deps.hostFs),
+      node: this.#node,
       hostFs: deps.hostFs,
       clock: deps.clock,
       logger: deps.logger,
       events: deps.events,
-      node: {
-        name: deps.config.nodeName,
-        platform: deps.platform ?? process.platform,
-        arch: deps.arch ?? process.arch,
-        labels: deps.config.nodeLabels,
-        taints: deps.config.nodeTaints,
-      },
+    });
+    // Labels or taints changed: manifest Pods are admitted again and DaemonSets judged again.
+    this.#node.onChange(() => {
+      this.#admitAll();
+      this.#daemonSets.nodeChanged();
     });
   }
 
@@ -224,29 +241,35 @@ export class Agent {
     else if (state === 'terminated') {
       this.#terminatingSpecs.delete(uid);
       this.#memory.delete(uid);
+      if (!this.#desired.has(uid)) this.#status.removePod(uid);
       this.#log.info({ pod: name, uid, seconds: info.terminatingSince === undefined ? undefined : (this.#deps.clock.now() - info.terminatingSince) / 1000 }, 'pod terminated');
     } else this.#log.info({ pod: name, uid }, 'pod starting again after its termination');
   }
 
-  /** The DaemonSet controller (views, edits, node labels/taints) for the API. */
+  /** The DaemonSet controller (views, edits) for the API. */
   get daemonSets(): DaemonSetController {
     return this.#daemonSets;
   }
 
   /** The node as eligibility and admission see it: automatic, config and runtime labels, taints. */
   nodeIdentity(): NodeIdentity {
-    return this.#daemonSets.node();
+    return this.#node.current();
+  }
+
+  /** The node identity (`nodelet label|taint node`) for the API. */
+  get node(): NodeIdentityManager {
+    return this.#node;
   }
 
   /** SIGHUP reload: new config labels/taints; DaemonSets and manifest Pods are judged again. */
   setConfigNode(labels: Readonly<Record<string, string>>, taints: AgentConfig['nodeTaints']): void {
-    this.#daemonSets.setConfigNode(labels, taints);
+    this.#node.setConfig(labels, taints);
   }
 
   /** kubelet's admission of a manifest Pod (canAdmitPod); re-run whenever node labels change. */
   #admit(desired: DesiredPod): boolean {
     if (desired.origin.kind !== 'Pod') return true;
-    const result = admitStaticPod(desired.pod, this.#daemonSets.node());
+    const result = admitStaticPod(desired.pod, this.#node.current());
     const before = this.#rejected.get(desired.uid);
     if (result.admit) {
       if (before) {
@@ -306,20 +329,26 @@ export class Agent {
    */
   pods(): Pod[] {
     const terminating = [...this.#terminatingSpecs.values()].filter((d) => !this.#desired.has(d.uid)).map((d) => this.#podView(d));
-    return [...this.#desiredViews(), ...terminating];
+    return [...[...this.#desired.values()].map((d) => this.#apiView(d)), ...terminating];
   }
 
-  #desiredViews(): Pod[] {
-    return [...this.#desired.values()].map((d) => {
-      const rejected = this.#rejected.get(d.uid);
-      if (!rejected) return this.#podView(d);
-      const seen = d.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
-      return {
-        ...d.pod,
-        metadata: { ...d.pod.metadata, ...(seen && Number.isFinite(Date.parse(seen)) ? { creationTimestamp: apiTime(Date.parse(seen)) } : {}) },
-        status: { phase: 'Failed', reason: rejected.reason, message: `Pod was rejected: ${rejected.message}` },
-      };
-    });
+  #apiView(d: DesiredPod): Pod {
+    const rejected = this.#rejected.get(d.uid);
+    if (!rejected) return this.#podView(d);
+    const seen = d.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
+    return {
+      ...d.pod,
+      metadata: { ...d.pod.metadata, ...(seen && Number.isFinite(Date.parse(seen)) ? { creationTimestamp: apiTime(Date.parse(seen)) } : {}) },
+      status: { phase: 'Failed', reason: rejected.reason, message: `Pod was rejected: ${rejected.message}` },
+    };
+  }
+
+  /** One pod with its stored status, by UID (logs and exec look at one pod, not all). */
+  pod(uid: string): Pod | undefined {
+    const d = this.#desired.get(uid);
+    if (d) return this.#apiView(d);
+    const terminating = this.#terminatingSpecs.get(uid);
+    return terminating ? this.#podView(terminating) : undefined;
   }
 
   /**
@@ -369,23 +398,30 @@ export class Agent {
     return { ...desired, pod: { ...desired.pod, metadata } };
   }
 
+  /** The pod with its stored status (and deletionTimestamp while it terminates): a read, never a write. */
   #podView(spec: DesiredPod): Pod {
-    const desired = this.#withDeletion(spec);
-    const mem = this.#memory.of(desired.uid);
-    const observed = this.#snapshot.get(desired.uid);
-    const hostNetwork = desired.pod.spec?.hostNetwork === true;
-    const pod = podWithStatus({
+    return this.#status.podView(this.#withDeletion(spec));
+  }
+
+  /**
+   * The pass's observation to the status manager (the sync is one of its two writers). A pod
+   * whose worker terminates keeps being written until it has terminated (#onLifecycle).
+   */
+  #recordStatus(uid: string): void {
+    const desired = this.#rejected.has(uid) ? undefined : (this.#desired.get(uid) ?? this.#terminatingSpecs.get(uid));
+    if (!desired) {
+      this.#status.removePod(uid);
+      return;
+    }
+    const hostIPs = this.#deps.translate.hostIPs;
+    this.#status.setPodStatus({
       desired,
-      observed,
-      now: this.#deps.clock.now(),
-      waiting: mem.waiting,
-      probes: this.#prober.states(desired.uid),
-      hostIPs: this.#deps.translate.hostIPs,
-      podIPs: hostNetwork ? this.#deps.translate.hostIPs : [],
-      previous: mem.status,
+      observed: this.#snapshot.get(uid),
+      waiting: this.#memory.of(uid).waiting,
+      probes: this.#prober.states(uid),
+      hostIPs,
+      podIPs: desired.pod.spec?.hostNetwork === true ? hostIPs : [],
     });
-    mem.status = pod.status;
-    return pod;
   }
 
   get runtimeHealthy(): boolean {
@@ -402,7 +438,7 @@ export class Agent {
     if (this.#started) return;
     this.#started = true;
     await this.#removeStaleTempFiles();
-    await this.#daemonSets.loadNode();
+    await this.#node.load();
     this.#deps.source.onUpdate((updates) => this.#onSourceUpdates(updates));
     await this.#deps.source.start();
     await this.#deps.source.ready;

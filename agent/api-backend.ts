@@ -1,11 +1,11 @@
 // The agent's side of the local API: views built from the agent's state, and the log/exec
 // streams through the Docker adapter. The API server (api/server.ts) only sees this port.
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, NodeCondition, Pod } from 'kubernetes-types/core/v1.js';
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { DaemonSetEditRequest } from './daemonset/controller.js';
 import type { DaemonSetRevision } from './daemonset/revisions.js';
 import { toNodeObject } from './node/node-model.js';
-import { manifestHealth, nodeStatus } from './mirror/node-status.js';
+import { nodeStatusWith } from './mirror/node-status.js';
 import { reportingAnnotations, type ReportingState } from './mirror/reporting-state.js';
 import type { HostFacts } from './mirror/host-facts.js';
 import { ApiError, type ApiBackend, type ExecOptions, type ExecSession, type LogOptions } from './api/backend.js';
@@ -27,6 +27,8 @@ export interface BackendDeps {
   readonly host: HostFacts;
   /** Whether and how the Node is reported to an API server. */
   readonly reporting: () => ReportingState;
+  /** The node's conditions as the node status tick stored them (mirror/node-conditions.ts). */
+  readonly nodeConditions: () => readonly NodeCondition[];
   readonly startedAt: number;
 }
 
@@ -54,14 +56,13 @@ export class AgentApiBackend implements ApiBackend {
   }
 
   node(): Node {
-    const now = Date.now();
-    const health = { runtimeReady: this.#d.agent.runtimeHealthy, ...this.#d.host.pressure(), manifests: manifestHealth(this.#d.agent.fileStatuses()) };
     // Labels and taints: automatic, config, then `nodelet label|taint node` (the agent's node identity).
-    // The status is built exactly as the reporter builds the one it sends to an API server.
+    // The status is built as the reporter builds the one it sends to an API server; the conditions
+    // are the stored ones, so their transition times are those of the changes, not of this read.
     return toNodeObject(this.#d.agent.nodeIdentity(), {
       creationTimestamp: apiTime(this.#d.startedAt),
       annotations: reportingAnnotations(this.#d.reporting()),
-      status: nodeStatus(this.#d.host.facts(), health, now),
+      status: nodeStatusWith(this.#d.host.facts(), [...this.#d.nodeConditions()]),
     });
   }
 
@@ -86,13 +87,13 @@ export class AgentApiBackend implements ApiBackend {
   }
 
   async labelNode(specs: readonly string[], overwrite: boolean): Promise<{ message: string; notices: readonly string[] }> {
-    const out = await this.#d.agent.daemonSets.labelNode(specs, overwrite);
+    const out = await this.#d.agent.node.label(specs, overwrite);
     if (!out.ok) throw new ApiError(400, out.error);
     return { message: out.message, notices: out.notices };
   }
 
   async taintNode(specs: readonly string[], overwrite: boolean): Promise<{ message: string }> {
-    const out = await this.#d.agent.daemonSets.taintNode(specs, overwrite);
+    const out = await this.#d.agent.node.taint(specs, overwrite);
     if (!out.ok) throw new ApiError(400, out.error);
     return { message: out.message };
   }
@@ -131,7 +132,7 @@ export class AgentApiBackend implements ApiBackend {
   /** Which container instance logs/exec address, with kubelet's rules (validateContainerLogStatus). */
   #container(namespace: string, pod: string, container: string, previous: boolean): ObservedContainer {
     const uid = this.#uid(namespace, pod);
-    const view = this.#d.agent.pods().find((p) => p.metadata?.uid === uid);
+    const view = this.#d.agent.pod(uid);
     const statuses = [...(view?.status?.initContainerStatuses ?? []), ...(view?.status?.containerStatuses ?? [])];
     const status = statuses.find((s) => s.name === container);
     const last = status?.lastState?.terminated?.containerID;

@@ -13,6 +13,7 @@ import { NodeHostFs } from './runtime/host-fs.js';
 import { NodeSubPather } from './runtime/subpath.js';
 import { FileSource } from './source/file-source.js';
 import { manifestHealth } from './mirror/node-status.js';
+import { NodeConditionTracker } from './mirror/node-conditions.js';
 import { StateDirLastValidStore } from './source/last-valid-store.js';
 import { parseManifestFile } from './manifest/parse-file.js';
 import { EventStore } from './events/event-store.js';
@@ -142,6 +143,12 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const host = hostFacts({ kubeletVersion: `nodelet/v${NODELET_VERSION}`, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir });
   // The reporter starts once the agent has started; until then `get node` says reporting is off.
   const reporting: { reporter?: Reporter } = {};
+  // The node's conditions: sampled on a tick and stored, read by `get node`.
+  const nodeConditions = new NodeConditionTracker(
+    () => ({ runtimeReady: agent.runtimeHealthy, ...host.pressure(), manifests: manifestHealth(agent.fileStatuses()) }),
+    clock,
+  );
+  nodeConditions.start();
   const backend = new AgentApiBackend({
     agent,
     events,
@@ -151,6 +158,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     host,
     reporting: () => reporting.reporter?.reportingState() ?? DISABLED_REPORTING,
     startedAt,
+    nodeConditions: () => nodeConditions.conditions(),
   });
   const metrics = createMetrics({ defaultMetrics: true });
   // The API sockets come up first, so `nodelet get pods` answers while the first sync runs.
@@ -199,6 +207,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
       return change;
     },
     stop: async () => {
+      nodeConditions.stop();
       await reporter?.stop();
       await agent.stop();
       await Promise.all(apis.map((api) => api.close()));

@@ -1,5 +1,5 @@
-// The DaemonSet controller of the one node nodelet runs on, and the node identity it judges
-// eligibility against. It drives the pure stages (revisions, eligibility, rollout planner,
+// The DaemonSet controller of the one node nodelet runs on. It judges eligibility against the
+// node identity it is given (node/node-identity.ts owns labels and taints) and drives the pure stages (revisions, eligibility, rollout planner,
 // status) and carries out their actions through the agent: a daemon pod to run is put in the
 // agent's desired map (the normal pod workers run it), a pod to stop is taken out of it (the
 // worker kills it with preStop and grace). Revisions and bookkeeping are persisted in the state
@@ -17,20 +17,7 @@ import type { Logger } from '../log/logger.js';
 import type { EventStore, InvolvedObject } from '../events/event-store.js';
 import type { HostFs } from '../runtime/host-fs.js';
 import { apiTime } from '../status/generate.js';
-import {
-  applyLabelArgs,
-  applyTaintArgs,
-  baseNodeIdentity,
-  applyOverlay,
-  diffOverlay,
-  EMPTY_OVERLAY,
-  parseLabelArgs,
-  parseTaintArgs,
-  type NodeIdentity,
-  type NodeOverlay,
-  type NodeTaint,
-} from '../node/node-model.js';
-import type { NodeStore } from '../node/node-store.js';
+import type { NodeIdentityView } from '../node/node-identity.js';
 import { nodeShouldRunDaemonPod, type Eligibility } from './eligibility.js';
 import { expandDaemonPod, findDaemonPodOrdinal } from './expand.js';
 import {
@@ -62,24 +49,24 @@ export interface DaemonSetHost {
   podView(uid: string): Pod | undefined;
   /** What Docker holds for the pod, as last observed. */
   observed(uid: string): ObservedPod | undefined;
-  /** Node labels or taints changed (manifest Pods are admitted again). */
-  nodeChanged(): void;
 }
 
 export interface DaemonSetControllerDeps {
   readonly host: DaemonSetHost;
   readonly store: DaemonSetStateStore;
-  readonly nodeStore: NodeStore;
+  /** The node's name, labels and taints (asked on every pass; nodeChanged() says when they change). */
+  readonly node: NodeIdentityView;
   readonly hostFs: Pick<HostFs, 'writeFileAtomic'>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly events: EventStore;
-  readonly node: { readonly name: string; readonly platform: string; readonly arch: string; readonly labels: Readonly<Record<string, string>>; readonly taints: readonly NodeTaint[] };
 }
 
 interface DaemonPodRecord {
   readonly desired: DesiredPod;
   readonly createdAt: number;
+  /** The identity ordinal (expand.ts) the pod was built with. */
+  readonly ordinal: number;
   terminating: boolean;
   /** The Ready condition's lastTransitionTime, converted to monotonic time once when first seen. */
   readySince?: { readonly transition: string; readonly monotonic: number };
@@ -120,9 +107,6 @@ export class DaemonSetController {
   readonly #entries = new Map<string, Entry>();
   /** Daemon pod uid → DaemonSet key. */
   readonly #owners = new Map<string, string>();
-  #base: NodeIdentity;
-  #overlay: NodeOverlay = EMPTY_OVERLAY;
-  #node: NodeIdentity;
   readonly #dirty = new Set<string>();
   #running?: Promise<void>;
   #ready = false;
@@ -131,65 +115,10 @@ export class DaemonSetController {
   constructor(deps: DaemonSetControllerDeps) {
     this.#d = deps;
     this.#log = deps.logger.child({ component: 'daemonset' });
-    this.#base = baseNodeIdentity({ name: deps.node.name, platform: deps.node.platform, arch: deps.node.arch, configLabels: deps.node.labels, configTaints: deps.node.taints });
-    this.#node = this.#base;
   }
 
-  // --- node identity ------------------------------------------------------------------------
-
-  /** Reads the persisted label/taint overlay. */
-  async loadNode(): Promise<void> {
-    try {
-      this.#overlay = await this.#d.nodeStore.load();
-    } catch (err) {
-      this.#log.error({ err: errorMessage(err) }, 'cannot read the stored node labels and taints; using the config only');
-    }
-    this.#node = applyOverlay(this.#base, this.#overlay);
-  }
-
-  node(): NodeIdentity {
-    return this.#node;
-  }
-
-  /** The config's labels and taints changed (SIGHUP): the overlay stays on top. */
-  setConfigNode(labels: Readonly<Record<string, string>>, taints: readonly NodeTaint[]): void {
-    this.#base = baseNodeIdentity({ name: this.#d.node.name, platform: this.#d.node.platform, arch: this.#d.node.arch, configLabels: labels, configTaints: taints });
-    this.#setNode(applyOverlay(this.#base, this.#overlay));
-  }
-
-  /** `nodelet label node ...`: kubectl's rules and messages. */
-  async labelNode(specs: readonly string[], overwrite: boolean): Promise<{ ok: true; message: string; notices: readonly string[] } | { ok: false; error: string }> {
-    const args = parseLabelArgs(specs);
-    if (!args.ok) return args;
-    const out = applyLabelArgs(this.#node, args.value, { overwrite });
-    if (!out.ok) return out;
-    if (out.value.changed) await this.#saveNode(out.value.node);
-    return { ok: true, message: out.value.message, notices: out.value.notices };
-  }
-
-  /** `nodelet taint node ...`. */
-  async taintNode(specs: readonly string[], overwrite: boolean): Promise<{ ok: true; message: string } | { ok: false; error: string }> {
-    const args = parseTaintArgs(specs);
-    if (!args.ok) return args;
-    const out = applyTaintArgs(this.#node, args.value, { overwrite });
-    if (!out.ok) return out;
-    if (out.value.changed) await this.#saveNode(out.value.node);
-    return { ok: true, message: out.value.message };
-  }
-
-  async #saveNode(next: NodeIdentity): Promise<void> {
-    const overlay = diffOverlay(this.#base, next);
-    await this.#d.nodeStore.save(overlay);
-    this.#overlay = overlay;
-    this.#setNode(applyOverlay(this.#base, overlay));
-  }
-
-  #setNode(next: NodeIdentity): void {
-    const before = JSON.stringify(this.#node);
-    this.#node = next;
-    if (JSON.stringify(next) === before) return;
-    this.#log.info({ labels: next.labels, taints: next.taints }, 'node labels/taints changed; re-evaluating DaemonSets and manifest pods');
-    this.#d.host.nodeChanged();
+  /** The node's labels or taints changed: every DaemonSet is judged again. */
+  nodeChanged(): void {
     for (const key of this.#entries.keys()) this.#kick(key);
   }
 
@@ -243,11 +172,11 @@ export class DaemonSetController {
     for (const pod of observed) {
       if (pod.namespace !== entry.object.key.namespace) continue;
       for (const rev of state.revisions) {
-        const ordinal = findDaemonPodOrdinal(dsName, state.uid, this.#node.name, rev.hash, pod.uid, 8);
+        const ordinal = findDaemonPodOrdinal(dsName, state.uid, this.#d.node.current().name, rev.hash, pod.uid, (state.nextPodOrdinal ?? 0) + 8);
         if (ordinal === undefined) continue;
         const created = Math.min(...[...pod.sandboxes, ...pod.containers].map((c) => c.createdAt), this.#d.clock.now());
-        const desired = expandDaemonPod({ ds, dsUid: state.uid, revision: rev, node: this.#node, file: entry.object.file, ordinal, creationTimestamp: apiTime(created) });
-        entry.pods.set(desired.uid, { desired, createdAt: created, terminating: false });
+        const desired = expandDaemonPod({ ds, dsUid: state.uid, revision: rev, node: this.#d.node.current(), file: entry.object.file, ordinal, creationTimestamp: apiTime(created) });
+        entry.pods.set(desired.uid, { desired, createdAt: created, ordinal, terminating: false });
         this.#owners.set(desired.uid, entry.key);
         this.#d.host.setDesired(desired);
         this.#log.info({ pod: `${desired.namespace}/${desired.name}`, revision: rev.revision }, 'adopting running daemon pod');
@@ -314,7 +243,7 @@ export class DaemonSetController {
     for (const e of this.#entries.values()) {
       const ds = e.object.object;
       if (ds.metadata?.annotations?.[START_AFTER_DAEMONSETS_ANNOTATION] === 'true') continue;
-      const eligibility = e.eligibility ?? nodeShouldRunDaemonPod(this.#node, ds);
+      const eligibility = e.eligibility ?? nodeShouldRunDaemonPod(this.#d.node.current(), ds);
       if (!eligibility.shouldRun) continue;
       const ready = [...e.pods.entries()].some(([uid, p]) => !p.terminating && isReady(this.#d.host.podView(uid)));
       if (!ready) waiting.push(`${e.object.key.namespace}/${e.object.key.name}`);
@@ -469,7 +398,7 @@ export class DaemonSetController {
     const revisions = computeRevisions(ds, prev.revisions, liveHashes, { now: wallNow, collisionCount: prev.collisionCount, templateGeneration: generation.templateGeneration });
     const current = revisions.current;
 
-    const eligibility = nodeShouldRunDaemonPod(this.#node, ds);
+    const eligibility = nodeShouldRunDaemonPod(this.#d.node.current(), ds);
     entry.eligibility = eligibility;
     const pods = this.#podStates(entry);
     const complete = rolloutComplete({ ds, pods, current, templateGeneration: generation.templateGeneration, now, eligibility });
@@ -479,7 +408,7 @@ export class DaemonSetController {
     const plan = planRollout({
       ds,
       dsUid: prev.uid,
-      nodeName: this.#node.name,
+      nodeName: this.#d.node.current().name,
       current: { revision: current.revision, hash: current.hash },
       templateGeneration: generation.templateGeneration,
       eligibility,
@@ -488,7 +417,13 @@ export class DaemonSetController {
       ...(prev.failedPodBackoff ? { failedPodBackoff: prev.failedPodBackoff } : {}),
       progress,
       history: revisions.history,
+      minOrdinal: prev.nextPodOrdinal ?? 0,
     });
+    // Ordinals of the pods this pass creates are used up before the pods exist (stored below), and
+    // so are those of pods adopted from an agent that did not store them.
+    const used = [...entry.pods.values()].map((p) => p.ordinal + 1);
+    const created = plan.actions.flatMap((a) => (a.kind === 'createPod' ? [a.ordinal + 1] : []));
+    const nextPodOrdinal = Math.max(prev.nextPodOrdinal ?? 0, ...used, ...created);
     const collisionCount = revisions.collisionCount ?? prev.collisionCount;
     const next: DaemonSetState = {
       ...prev,
@@ -498,6 +433,7 @@ export class DaemonSetController {
       progress,
       ...(collisionCount !== undefined ? { collisionCount } : {}),
       ...(plan.failedPodBackoff ? { failedPodBackoff: plan.failedPodBackoff } : {}),
+      ...(nextPodOrdinal > 0 ? { nextPodOrdinal } : {}),
     };
     // The revision is stored before any pod of it exists.
     if (JSON.stringify(next) !== JSON.stringify(prev)) await this.#d.store.save(next);
@@ -519,8 +455,8 @@ export class DaemonSetController {
     let acted = false;
     for (const a of plan.actions) {
       if (a.kind === 'createPod') {
-        const desired = expandDaemonPod({ ds, dsUid: prev.uid, revision: current, node: this.#node, file: entry.object.file, ordinal: a.ordinal, creationTimestamp: apiTime(wallNow) });
-        entry.pods.set(desired.uid, { desired, createdAt: wallNow, terminating: false });
+        const desired = expandDaemonPod({ ds, dsUid: prev.uid, revision: current, node: this.#d.node.current(), file: entry.object.file, ordinal: a.ordinal, creationTimestamp: apiTime(wallNow) });
+        entry.pods.set(desired.uid, { desired, createdAt: wallNow, ordinal: a.ordinal, terminating: false });
         this.#owners.set(desired.uid, entry.key);
         this.#d.host.setDesired(desired);
         this.#d.events.record(involved, 'Normal', 'SuccessfulCreate', `Created pod: ${desired.name}`);

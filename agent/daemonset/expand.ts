@@ -60,11 +60,12 @@ function variant(hexDigit: string): string {
 }
 
 /**
- * The smallest ordinal whose uid none of `existingUids` carries: a new pod never takes the
- * identity of a pod that still exists (running or terminating).
+ * The smallest ordinal from `from` up whose uid none of `existingUids` carries: a new pod never
+ * takes the identity of a pod that still exists (running or terminating), nor, with `from`, of
+ * one that existed before.
  */
-export function nextDaemonPodOrdinal(dsName: string, dsUid: string, nodeName: string, hash: string, existingUids: ReadonlySet<string>): number {
-  let ordinal = 0;
+export function nextDaemonPodOrdinal(dsName: string, dsUid: string, nodeName: string, hash: string, existingUids: ReadonlySet<string>, from = 0): number {
+  let ordinal = from;
   while (existingUids.has(daemonPodIdentity(dsName, dsUid, nodeName, hash, ordinal).uid)) ordinal++;
   return ordinal;
 }

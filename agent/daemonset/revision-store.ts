@@ -33,6 +33,12 @@ export interface DaemonSetState {
   readonly revisions: readonly DaemonSetRevision[];
   readonly progress?: RolloutProgress;
   readonly failedPodBackoff?: BackoffState;
+  /**
+   * The lowest pod ordinal (expand.ts) no pod of this DaemonSet on this node has used yet: a pod
+   * deleted by hand is replaced by one with a new name and uid, as the API server's generateName
+   * gives the DaemonSet controller's new pod, never by its own identity again.
+   */
+  readonly nextPodOrdinal?: number;
 }
 
 /** The state of a DaemonSet seen for the first time (uid from `newUid`, generation 1). */
@@ -169,6 +175,7 @@ export function parseDaemonSetState(json: unknown): { ok: true; state: DaemonSet
     ...(isCount(json['collisionCount']) ? { collisionCount: json['collisionCount'] } : {}),
     ...(progress ? { progress } : {}),
     ...(failedPodBackoff ? { failedPodBackoff } : {}),
+    ...(isCount(json['nextPodOrdinal']) ? { nextPodOrdinal: json['nextPodOrdinal'] } : {}),
   };
   return { ok: true, state };
 }

@@ -67,6 +67,8 @@ export interface RolloutInput {
   /** Auto-rollback only: progress record and the stored history (for revision numbers). */
   readonly progress?: RolloutProgress;
   readonly history?: readonly { readonly revision: number; readonly hash: string }[];
+  /** A new pod takes an ordinal from here up (DaemonSetState.nextPodOrdinal): names are never reused. */
+  readonly minOrdinal?: number;
 }
 
 export type DeleteReason =
@@ -278,7 +280,7 @@ function create(input: RolloutInput, out: PlanBuilder, surge: boolean): void {
   const { ds, current, nodeName, dsUid } = input;
   const dsName = ds.metadata?.name ?? '';
   const existing = new Set(input.pods.map((p) => p.uid));
-  const ordinal = nextDaemonPodOrdinal(dsName, dsUid, nodeName, current.hash, existing);
+  const ordinal = nextDaemonPodOrdinal(dsName, dsUid, nodeName, current.hash, existing, input.minOrdinal);
   const { uid } = daemonPodIdentity(dsName, dsUid, nodeName, current.hash, ordinal);
   const isSurge = surge || input.pods.some((p) => !p.terminating);
   if (isSurge) {

@@ -180,6 +180,11 @@ function kibibytes(bytes: number): string {
 }
 
 export function nodeStatus(facts: NodeFacts, health: NodeHealth, now: number, previous?: NodeStatus): NodeStatus {
+  return nodeStatusWith(facts, nodeConditions(health, now, previous?.conditions));
+}
+
+/** The node status with conditions kept elsewhere (node-conditions.ts: the local view's). */
+export function nodeStatusWith(facts: NodeFacts, conditions: NodeCondition[]): NodeStatus {
   const capacity: Record<string, string> = {
     cpu: String(facts.cpuCount),
     memory: kibibytes(facts.memoryBytes),
@@ -197,7 +202,7 @@ export function nodeStatus(facts: NodeFacts, health: NodeHealth, now: number, pr
   return {
     capacity,
     allocatable,
-    conditions: nodeConditions(health, now, previous?.conditions),
+    conditions,
     addresses: [...facts.internalIPs.map((address) => ({ type: 'InternalIP', address })), { type: 'Hostname', address: facts.hostname }],
     nodeInfo: {
       machineID: facts.machineID,

@@ -109,12 +109,16 @@ export function generatePodStatus(input: StatusInput): PodStatus {
  * metadata.creationTimestamp; the time kubelet first saw it (kubernetes.io/config.seen) stands in.
  */
 export function podWithStatus(input: StatusInput): Pod {
-  const status = generatePodStatus(input);
-  const pod = input.desired.pod;
+  return withPodStatus(input.desired.pod, generatePodStatus(input));
+}
+
+/** `pod` with `status` (a stored one, or one just generated) and a creationTimestamp. */
+export function withPodStatus(pod: Pod, status: PodStatus): Pod {
   const metadata = { ...(pod.metadata ?? {}) };
   if (!metadata.creationTimestamp) {
     const seen = Date.parse(metadata.annotations?.['kubernetes.io/config.seen'] ?? '');
-    metadata.creationTimestamp = Number.isNaN(seen) ? status.startTime : apiTime(seen);
+    const at = Number.isNaN(seen) ? status.startTime : apiTime(seen);
+    if (at) metadata.creationTimestamp = at;
   }
   return { ...pod, metadata, status };
 }

@@ -1,7 +1,6 @@
 // What the agent remembers of each pod UID between passes, and loses on restart (kubelet keeps
 // back-off in memory too): back-off entries, start failures, exit times, the reason cache.
 // Everything else is read back from Docker's labels.
-import type { PodStatus } from 'kubernetes-types/core/v1.js';
 import type { ObservedPod } from '../core/runtime-types.js';
 import type { BackoffEntry } from './backoff.js';
 import type { StartFailure } from './execute.js';
@@ -16,8 +15,6 @@ export interface PodMemory {
   lastError?: string;
   /** kubelet's "reason cache": why a container is not running now (CrashLoopBackOff, ErrImagePull...). */
   waiting: Map<string, { reason: string; message: string }>;
-  /** Last generated status, so conditions keep their lastTransitionTime. */
-  status?: PodStatus;
   /** The pod-start latency was observed once. */
   startRecorded?: boolean;
   /** The start-after-daemonsets gate's last "waiting for" list, to log only changes. */

@@ -3,8 +3,7 @@
 // around a config reload and STOPPING=1 on shutdown. Without $NOTIFY_SOCKET every method is a
 // no-op, so `nodelet run` by hand behaves exactly the same.
 import type { Clock } from '../core/clock.js';
-import type { DesiredPod } from '../core/types.js';
-import type { ObservedPod } from '../core/runtime-types.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { Notifier, monotonicUsec, notifySocket, systemdNotifyCommand, watchdogIntervalMs, type NotifyTransport } from './notify.js';
@@ -14,8 +13,8 @@ import { statusText } from './status-text.js';
 export interface ServiceAgentView {
   readonly synced: boolean;
   readonly runtimeHealthy: boolean;
-  desiredPods(): DesiredPod[];
-  observedPod(uid: string): ObservedPod | undefined;
+  /** The pods with their stored status (read only). */
+  pods(): Pod[];
   waitForFirstSync(): Promise<void>;
 }
 
@@ -73,8 +72,7 @@ export function startSystemdService(deps: SystemdServiceDeps): SystemdService {
       synced: deps.agent.synced,
       runtimeHealthy: deps.agent.runtimeHealthy,
       dockerHost: deps.dockerHost,
-      pods: deps.agent.desiredPods().map((desired) => ({ desired, observed: deps.agent.observedPod(desired.uid) })),
-      now: deps.clock.now(),
+      phases: deps.agent.pods().map((p) => p.status?.phase),
     });
   const statusState = (): Record<string, string> => {
     lastStatus = currentStatus();

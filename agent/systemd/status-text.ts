@@ -1,20 +1,15 @@
 // The one-line STATUS= that `systemctl status nodelet` shows, e.g. "12 pods, 12 running".
-// Pure: the phase of each pod is the one kubelet would report (status/generate.ts).
-import type { DesiredPod } from '../core/types.js';
-import type { ObservedPod } from '../core/runtime-types.js';
-import { generatePodStatus } from '../status/generate.js';
+// Pure: the phases are the ones the status manager stored (status/status-manager.ts); the line
+// is built from them, never by generating status again.
 
 export interface ServiceSnapshot {
   /** The first full sync is done (READY=1 was or will be sent). */
   readonly synced: boolean;
   readonly runtimeHealthy: boolean;
   readonly dockerHost: string;
-  readonly pods: readonly { readonly desired: DesiredPod; readonly observed?: ObservedPod }[];
-  readonly now: number;
+  /** Each pod's phase as stored (undefined: not reported yet). */
+  readonly phases: readonly (string | undefined)[];
 }
-
-const NO_WAITING: ReadonlyMap<string, { reason: string; message: string }> = new Map();
-const NO_PROBES: ReadonlyMap<string, { started?: boolean; ready?: boolean }> = new Map();
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -23,9 +18,7 @@ function plural(n: number, word: string): string {
 /** Counts of pods by phase, in kubelet's terms. */
 export function podPhaseCounts(snapshot: ServiceSnapshot): Record<'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown', number> {
   const counts = { Pending: 0, Running: 0, Succeeded: 0, Failed: 0, Unknown: 0 };
-  for (const { desired, observed } of snapshot.pods) {
-    const status = generatePodStatus({ desired, observed, now: snapshot.now, waiting: NO_WAITING, probes: NO_PROBES, hostIPs: [], podIPs: [] });
-    const phase = status.phase;
+  for (const phase of snapshot.phases) {
     if (phase === 'Pending' || phase === 'Running' || phase === 'Succeeded' || phase === 'Failed') counts[phase]++;
     else counts.Unknown++;
   }
@@ -33,7 +26,7 @@ export function podPhaseCounts(snapshot: ServiceSnapshot): Record<'Pending' | 'R
 }
 
 export function statusText(snapshot: ServiceSnapshot): string {
-  const total = snapshot.pods.length;
+  const total = snapshot.phases.length;
   if (!snapshot.synced) {
     if (!snapshot.runtimeHealthy) return `starting: waiting for the Docker Engine at ${snapshot.dockerHost}`;
     return `starting: syncing ${plural(total, 'pod')}`;

@@ -19,6 +19,12 @@ export interface TestAgent {
   readonly root: string;
   readonly docker: Docker;
   readonly logs: Record<string, unknown>[];
+  /**
+   * The first log line, already written or still to come, that `match` accepts. It waits on the
+   * line itself, with no deadline of its own (the test's timeout bounds it), so a slow machine
+   * only makes it later, never fails it.
+   */
+  logLine(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   write(name: string, text: string): Promise<void>;
   writeAtomic(name: string, text: string): Promise<void>;
   remove(name: string): Promise<void>;
@@ -64,12 +70,30 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
     hostname: nodeName,
   });
   const logs: Record<string, unknown>[] = [];
+  const waiters = new Set<(line: Record<string, unknown>) => void>();
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const text of chunk.toString('utf8').split('\n')) {
+        if (!text.trim()) continue;
+        const line = JSON.parse(text) as Record<string, unknown>;
+        logs.push(line);
+        for (const w of [...waiters]) w(line);
+      }
       cb();
     },
   });
+  const logLine = (match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
+    const seen = logs.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => {
+      const w = (line: Record<string, unknown>): void => {
+        if (!match(line)) return;
+        waiters.delete(w);
+        resolve(line);
+      };
+      waiters.add(w);
+    });
+  };
   await mkdir(manifestDir, { recursive: true });
   const docker = dockerFromEnv();
   const running = await startAgent(config, { logger: createLogger({ level: 'debug', stream: sink }) });
@@ -82,6 +106,7 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
     root,
     docker,
     logs,
+    logLine,
     write: (name, text) => writeFile(join(manifestDir, name), text),
     writeAtomic: async (name, text) => {
       const tmp = join(manifestDir, `.${name}.tmp`);

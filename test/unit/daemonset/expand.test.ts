@@ -86,6 +86,9 @@ describe('pod identity', () => {
     expect(nextDaemonPodOrdinal('ds', DS_UID, 'n', 'h', new Set())).toBe(0);
     expect(nextDaemonPodOrdinal('ds', DS_UID, 'n', 'h', new Set([uid0]))).toBe(1);
     expect(nextDaemonPodOrdinal('ds', DS_UID, 'n', 'h', new Set([uid0, uid1]))).toBe(2);
+    // From the DaemonSet's next unused ordinal: a deleted pod's identity is never taken again.
+    expect(nextDaemonPodOrdinal('ds', DS_UID, 'n', 'h', new Set(), 2)).toBe(2);
+    expect(nextDaemonPodOrdinal('ds', DS_UID, 'n', 'h', new Set([daemonPodIdentity('ds', DS_UID, 'n', 'h', 2).uid]), 2)).toBe(3);
     expect(findDaemonPodOrdinal('ds', DS_UID, 'n', 'h', uid1)).toBe(1);
     expect(findDaemonPodOrdinal('ds', DS_UID, 'n', 'other-hash', uid1)).toBeUndefined();
   });

@@ -9,7 +9,7 @@ import type { ManifestObject } from '../../../agent/core/types.js';
 import { EventStore } from '../../../agent/events/event-store.js';
 import { createLogger } from '../../../agent/log/logger.js';
 import { parseManifestFile } from '../../../agent/manifest/parse-file.js';
-import { NodeStore } from '../../../agent/node/node-store.js';
+import { baseNodeIdentity } from '../../../agent/node/node-model.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { AGENT_DAEMON_SET_YAML } from '../../fixtures/manifest-texts.js';
 
@@ -40,17 +40,16 @@ describe('DaemonSet sync retries', () => {
         cb();
       },
     });
-    const host: DaemonSetHost = { setDesired: () => undefined, removeDesired: () => undefined, podView: () => undefined, observed: () => undefined, nodeChanged: () => undefined };
+    const host: DaemonSetHost = { setDesired: () => undefined, removeDesired: () => undefined, podView: () => undefined, observed: () => undefined };
     const store = new FlakyStore(clock);
     const controller = new DaemonSetController({
       host,
       store,
-      nodeStore: new NodeStore('/nonexistent'),
       hostFs: { writeFileAtomic: () => Promise.reject(new Error('not used')) },
       clock,
       logger: createLogger({ level: 'info', stream: sink }),
       events: new EventStore({ clock, source: 'test' }),
-      node: { name: 'node1', platform: 'linux', arch: 'amd64', labels: {}, taints: [] },
+      node: { current: () => baseNodeIdentity({ name: 'node1', platform: 'linux', arch: 'amd64', configLabels: {}, configTaints: [] }) },
     });
     const ds = parseManifestFile(AGENT_DAEMON_SET_YAML, '/m/agent.yaml').objects[0] as Extract<ManifestObject, { kind: 'DaemonSet' }>;
     controller.upsert(ds);

@@ -3,24 +3,18 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../../agent/log/logger.js';
 import type { NotifyState } from '../../../agent/systemd/notify.js';
 import { startSystemdService, type ServiceAgentView } from '../../../agent/systemd/service.js';
-import type { DesiredPod } from '../../../agent/core/types.js';
-import type { ObservedPod } from '../../../agent/core/runtime-types.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { FakeClock, flushMicrotasks } from '../../helpers/fake-clock.js';
-import { desiredPod, instance, observedPod, sandbox } from '../../helpers/builders.js';
 
 class FakeAgent implements ServiceAgentView {
   synced = false;
   runtimeHealthy = true;
-  readonly desired = new Map<string, DesiredPod>();
-  readonly observed = new Map<string, ObservedPod>();
+  readonly running: Pod[] = [];
   #release!: () => void;
   readonly #firstSync = new Promise<void>((resolve) => (this.#release = resolve));
 
-  desiredPods(): DesiredPod[] {
-    return [...this.desired.values()];
-  }
-  observedPod(uid: string): ObservedPod | undefined {
-    return this.observed.get(uid);
+  pods(): Pod[] {
+    return this.running;
   }
   waitForFirstSync(): Promise<void> {
     return this.#firstSync;
@@ -30,9 +24,7 @@ class FakeAgent implements ServiceAgentView {
     this.#release();
   }
   addRunningPod(name: string): void {
-    const pod = desiredPod({ name, uid: `uid-${name}` });
-    this.desired.set(pod.uid, pod);
-    this.observed.set(pod.uid, observedPod(pod, { sandboxes: [sandbox(pod)], containers: [instance(pod, 'app')] }));
+    this.running.push({ metadata: { name, uid: `uid-${name}` }, status: { phase: 'Running' } });
   }
 }
 
