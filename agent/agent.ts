@@ -241,7 +241,8 @@ export class Agent {
     else if (state === 'terminated') {
       this.#terminatingSpecs.delete(uid);
       this.#memory.delete(uid);
-      if (!this.#desired.has(uid)) this.#status.removePod(uid);
+      // Gone, or about to start afresh (delete pod of a static pod): no status carries over.
+      this.#status.removePod(uid);
       this.#log.info({ pod: name, uid, seconds: info.terminatingSince === undefined ? undefined : (this.#deps.clock.now() - info.terminatingSince) / 1000 }, 'pod terminated');
     } else this.#log.info({ pod: name, uid }, 'pod starting again after its termination');
   }
