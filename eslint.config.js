@@ -15,17 +15,18 @@ export const LAYERS = [
   // Data types, labels, hashing, clock, errors, the logger, the version; metrics.ts only wraps
   // prom-client (it belongs in core/; it stays in api/ while api/ is being edited).
   ['core', 'generated', 'log', 'version.ts', 'api/metrics.ts'],
-  // Manifest decoding, validation, defaults and identity; the in-memory event store.
-  ['manifest', 'events'],
+  // Manifest decoding, validation, defaults and identity; the in-memory event store; the host
+  // filesystem (hostPath checks, atomic writes, mount-safe removal, subPath binds).
+  ['manifest', 'events', 'host'],
   // Pure stages over a decoded manifest (config, pod status, Pod → ContainerSpec) and the
   // runtime adapter, which knows ContainerSpec (core/) and never a Pod translation.
   ['config', 'status', 'translate', 'runtime'],
   // Probes run through the runtime; the manifest source; the node's identity and its store;
   // systemd notification.
   ['probe', 'source', 'node', 'systemd'],
-  // Lifecycle hooks (run with the probe runners), housekeeping and the relist diff.
+  // Lifecycle hooks (run with the probe runners) and housekeeping.
   ['lifecycle'],
-  // Pod workers: plan and execute.
+  // Pod workers: plan, execute, one pass, and the relist diff.
   ['sync'],
   // The DaemonSet controller and the API-server reporter, over node identity and pod status.
   ['daemonset', 'mirror'],

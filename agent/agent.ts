@@ -10,8 +10,8 @@ import type { DesiredPod, FileStatus, ManifestObject, SourceUpdate } from './cor
 import { formatObjectKey } from './core/types.js';
 import type { ObservedPod } from './core/runtime-types.js';
 import type { PodRuntime } from './runtime/pod-runtime.js';
-import type { HostFs } from './runtime/host-fs.js';
-import type { SubPather } from './runtime/subpath.js';
+import type { HostFs } from './host/host-fs.js';
+import type { SubPather } from './host/subpath.js';
 import { involvedPod, type EventStore } from './events/event-store.js';
 import type { TranslateContext } from './translate/context.js';
 import { errorMessage, isNodeletError, RuntimeError } from './core/errors.js';
@@ -20,9 +20,9 @@ import type { BackoffPolicy } from './sync/backoff.js';
 import { PodMemoryStore, type PodMemory } from './sync/pod-memory.js';
 import { PodSync } from './sync/pod-sync.js';
 import { Housekeeping } from './lifecycle/housekeeping.js';
-import { diffPods } from './lifecycle/relist.js';
+import { diffPods } from './sync/relist.js';
 import { toStaticPod } from './manifest/identity.js';
-import { apiTime } from './status/generate.js';
+import { apiTime } from './core/time-format.js';
 import { StatusManager } from './status/status-manager.js';
 import type { NodeletMetrics } from './api/metrics.js';
 import { ProbeManager } from './probe/prober.js';
@@ -50,7 +50,7 @@ export interface AgentDeps {
   readonly config: AgentConfig;
   readonly runtime: PodRuntime;
   readonly hostFs: HostFs;
-  /** Safe subPath binds at each container start (runtime/subpath.ts). */
+  /** Safe subPath binds at each container start (host/subpath.ts). */
   readonly subPaths: SubPather;
   readonly source: ManifestSourcePort;
   readonly clock: Clock;

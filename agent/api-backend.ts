@@ -5,16 +5,16 @@ import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js'
 import type { DaemonSetEditRequest } from './daemonset/controller.js';
 import type { DaemonSetRevision } from './daemonset/revisions.js';
 import { toNodeObject } from './node/node-model.js';
-import { nodeStatusWith } from './mirror/node-status.js';
+import { nodeStatusWith } from './node/node-status.js';
 import { reportingAnnotations, type ReportingState } from './mirror/reporting-state.js';
-import type { HostFacts } from './mirror/host-facts.js';
+import type { HostFacts } from './node/host-facts.js';
 import { ApiError, type ApiBackend, type ExecOptions, type ExecSession, type LogOptions } from './api/backend.js';
 import type { Agent } from './agent.js';
 import type { EventStore, NodeletEvent } from './events/event-store.js';
 import type { ContainerStreams } from './runtime/pod-runtime.js';
 import type { FileStatus } from './core/types.js';
 import type { ObservedContainer } from './core/runtime-types.js';
-import { apiTime } from './status/generate.js';
+import { apiTime } from './core/time-format.js';
 import { notFoundMessage } from './api/kube-status.js';
 
 export interface BackendDeps {
@@ -27,7 +27,7 @@ export interface BackendDeps {
   readonly host: HostFacts;
   /** Whether and how the Node is reported to an API server. */
   readonly reporting: () => ReportingState;
-  /** The node's conditions as the node status tick stored them (mirror/node-conditions.ts). */
+  /** The node's conditions as the node status tick stored them (node/node-conditions.ts). */
   readonly nodeConditions: () => readonly NodeCondition[];
   readonly startedAt: number;
 }

@@ -9,11 +9,11 @@ import { ConfigError, errorMessage } from './core/errors.js';
 import { systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
-import { NodeHostFs } from './runtime/host-fs.js';
-import { NodeSubPather } from './runtime/subpath.js';
+import { NodeHostFs } from './host/host-fs.js';
+import { NodeSubPather } from './host/subpath.js';
 import { FileSource } from './source/file-source.js';
-import { manifestHealth } from './mirror/node-status.js';
-import { NodeConditionTracker } from './mirror/node-conditions.js';
+import { manifestHealth } from './node/node-status.js';
+import { NodeConditionTracker } from './node/node-conditions.js';
 import { StateDirLastValidStore } from './source/last-valid-store.js';
 import { parseManifestFile } from './manifest/parse-file.js';
 import { EventStore } from './events/event-store.js';
@@ -29,7 +29,7 @@ import { controlLogLevel } from './systemd/log-level.js';
 import { applyReload, diffConfig, type ConfigReload } from './systemd/config-reload.js';
 import { DISABLED_REPORTING } from './mirror/reporting-state.js';
 import type { Reporter } from './mirror/reporter.js';
-import { hostFacts } from './mirror/host-facts.js';
+import { hostFacts } from './node/host-facts.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodelet/config.yaml';
 

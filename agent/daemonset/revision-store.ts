@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { NodeletError, errorMessage } from '../core/errors.js';
-import { type HostFs, NodeHostFs } from '../runtime/host-fs.js';
-import { apiTime } from '../status/generate.js';
+import { type HostFs, NodeHostFs } from '../host/host-fs.js';
+import { apiTime } from '../core/time-format.js';
 import { type DaemonSetRevision, type GenerationState, observeGeneration } from './revisions.js';
 import type { BackoffState, RolloutProgress } from './rollout.js';
 

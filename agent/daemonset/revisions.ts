@@ -9,7 +9,7 @@ import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js'
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { canonicalJson, hashObject } from '../core/hash.js';
 import { defaultDaemonSet } from '../manifest/defaults.js';
-import { apiTime } from '../status/generate.js';
+import { apiTime } from '../core/time-format.js';
 
 /** apps.DefaultDaemonSetUniqueLabelKey (= ControllerRevisionHashLabelKey). */
 export const REVISION_HASH_LABEL = 'controller-revision-hash';

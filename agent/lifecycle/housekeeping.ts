@@ -13,7 +13,7 @@
 // nodelet generates are ever touched, and only through HostFs.removeTree.
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import type { HostFs } from '../runtime/host-fs.js';
+import type { HostFs } from '../host/host-fs.js';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import { LABELS } from '../core/labels.js';
 import { errorMessage } from '../core/errors.js';

@@ -10,7 +10,7 @@ import type { NodeletEvent } from '../events/event-store.js';
 import type { KubeClient } from './kube-client.js';
 import { isAlreadyExists, isNotFound, isServerUnavailable } from './kube-client.js';
 import { errorMessage } from '../core/errors.js';
-import { rfc3339 } from './time-format.js';
+import { apiTime } from '../core/time-format.js';
 
 export const EVENT_SOURCE_COMPONENT = 'nodelet';
 
@@ -54,8 +54,8 @@ export function toApiEvent(e: NodeletEvent, name: string, nodeName: string): Eve
     message: e.message,
     type: e.type,
     count: e.count,
-    firstTimestamp: rfc3339(e.firstTimestamp),
-    lastTimestamp: rfc3339(e.lastTimestamp),
+    firstTimestamp: apiTime(e.firstTimestamp),
+    lastTimestamp: apiTime(e.lastTimestamp),
     source: { component: EVENT_SOURCE_COMPONENT, host: nodeName },
     reportingComponent: EVENT_SOURCE_COMPONENT,
     reportingInstance: nodeName,
@@ -133,7 +133,7 @@ export class EventSink {
     const prev = this.#sent.get(key);
     const client = this.#d.client();
     if (prev && prev.firstTimestamp === e.firstTimestamp && e.count > prev.count) {
-      const patch = { count: e.count, lastTimestamp: rfc3339(e.lastTimestamp), message: e.message };
+      const patch = { count: e.count, lastTimestamp: apiTime(e.lastTimestamp), message: e.message };
       try {
         await client.patchEvent(prev.namespace, prev.name, patch);
         this.#remember(key, { ...prev, count: e.count });

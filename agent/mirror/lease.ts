@@ -7,7 +7,7 @@
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { KubeClient } from './kube-client.js';
 import { isConflict, isNotFound } from './kube-client.js';
-import { microTime } from './time-format.js';
+import { microTime } from '../core/time-format.js';
 
 export const LEASE_NAMESPACE = 'kube-node-lease';
 /** controller.go maxUpdateRetries. */

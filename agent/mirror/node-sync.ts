@@ -6,7 +6,7 @@
 import type { Node, Taint } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from './kube-client.js';
 import { isAlreadyExists, isNotFound } from './kube-client.js';
-import { type NodeFacts, type NodeHealth, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from './node-status.js';
+import { type NodeFacts, type NodeHealth, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from '../node/node-status.js';
 import type { NodeOwner } from './lease.js';
 
 export interface NodeSyncTiming {

@@ -18,9 +18,9 @@ import { HttpsKubeTransport, isServerUnavailable, KubeClient, type KubeRequest, 
 import { DEFAULT_LEASE_TIMING, LeaseHeartbeat, type LeaseTiming } from './lease.js';
 import { DEFAULT_MIRROR_TIMING, MirrorSync, type MirrorSyncTiming } from './mirror-sync.js';
 import { DEFAULT_NODE_SYNC_TIMING, NodeSync, type NodeSyncTiming } from './node-sync.js';
-import type { NodeFacts, NodeHealth } from './node-status.js';
+import type { NodeFacts, NodeHealth } from '../node/node-status.js';
 import { EventSink } from './events-sink.js';
-import { rfc3339 } from './time-format.js';
+import { apiTime } from '../core/time-format.js';
 import type { ReportingState } from './reporting-state.js';
 
 /** The agent as the reporter sees it (agent.ts's Agent satisfies it). */
@@ -208,10 +208,10 @@ class ApiReporter implements Reporter {
     return {
       enabled: true,
       server: this.#server,
-      ...(this.#lastSuccess !== undefined ? { lastSuccess: rfc3339(this.#lastSuccess) } : {}),
+      ...(this.#lastSuccess !== undefined ? { lastSuccess: apiTime(this.#lastSuccess) } : {}),
       ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
-      ...(this.#lastErrorAt !== undefined ? { lastErrorAt: rfc3339(this.#lastErrorAt) } : {}),
-      ...(until > this.#d.clock.monotonic() ? { backoffUntil: rfc3339(monotonicToWall(this.#d.clock, until)) } : {}),
+      ...(this.#lastErrorAt !== undefined ? { lastErrorAt: apiTime(this.#lastErrorAt) } : {}),
+      ...(until > this.#d.clock.monotonic() ? { backoffUntil: apiTime(monotonicToWall(this.#d.clock, until)) } : {}),
     };
   }
 

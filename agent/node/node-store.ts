@@ -5,7 +5,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NodeletError, errorMessage } from '../core/errors.js';
-import { type HostFs, NodeHostFs } from '../runtime/host-fs.js';
+import { type HostFs, NodeHostFs } from '../host/host-fs.js';
 import { TAINT_EFFECTS } from '../manifest/validate-scheduling.js';
 import { EMPTY_OVERLAY, type NodeOverlay, type NodeTaint, type TaintEffect } from './node-model.js';
 

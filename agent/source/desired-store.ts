@@ -22,7 +22,7 @@
 //   added), then ADD/UPDATE in winning-file order, then document order.
 import { errorMessage } from '../core/errors.js';
 import { hashObject } from '../core/hash.js';
-import { apiTime } from '../status/generate.js';
+import { apiTime } from '../core/time-format.js';
 import { formatObjectKey } from '../core/types.js';
 import type { Diagnostic, FileResult, FileStatus, ManifestObject, ObjectKey, SourceUpdate } from '../core/types.js';
 

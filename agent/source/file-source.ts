@@ -29,7 +29,7 @@ import { watch } from 'chokidar';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errnoCode, errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
-import { apiTime } from '../status/generate.js';
+import { apiTime } from '../core/time-format.js';
 import { formatObjectKey, type Diagnostic, type FileResult, type FileStatus, type ManifestObject, type SourceUpdate } from '../core/types.js';
 import { MAX_MANIFEST_BYTES } from '../manifest/decode.js';
 import {

@@ -5,6 +5,7 @@
 // (terminated reasons, image IDs). Timestamps are written as the API writes metav1.Time:
 // RFC 3339, UTC, whole seconds.
 import type { Container, ContainerStateTerminated, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
+import { apiTime } from '../core/time-format.js';
 import type { DesiredPod } from '../core/types.js';
 import { newestInstanceFirst, type ObservedContainer, type ObservedPod } from '../core/runtime-types.js';
 import { podQosClass } from './qos.js';
@@ -124,10 +125,6 @@ export function withPodStatus(pod: Pod, status: PodStatus): Pod {
 }
 
 /** metav1.Time as JSON: RFC 3339 in UTC, truncated to the second. */
-export function apiTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
 // ---------------------------------------------------------------------------------------------
 // What Docker holds, arranged the way the status needs it.
 

@@ -10,8 +10,8 @@ import type { DesiredPod } from '../core/types.js';
 import { newestInstanceFirst, type ContainerSpec, type KillReason, type MountSpec, type ObservedContainer, type ObservedPod, type PodAction, type PodPlan } from '../core/runtime-types.js';
 import { dirname } from 'node:path';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
-import type { HostFs } from '../runtime/host-fs.js';
-import type { SubPather } from '../runtime/subpath.js';
+import type { HostFs } from '../host/host-fs.js';
+import type { SubPather } from '../host/subpath.js';
 import { subPathFailureMessage } from '../translate/subpath.js';
 import { involvedPod, type EventStore, type InvolvedObject } from '../events/event-store.js';
 import { LABELS } from '../core/labels.js';
@@ -30,7 +30,7 @@ import { defaultPodHost, formatPod } from '../probe/target.js';
 export interface ExecuteDeps {
   readonly runtime: PodRuntime;
   readonly hostFs: HostFs;
-  /** Binds subPath mounts safely before each container start (runtime/subpath.ts). */
+  /** Binds subPath mounts safely before each container start (host/subpath.ts). */
   readonly subPaths: SubPather;
   readonly translate: TranslateContext;
   readonly events: EventStore;

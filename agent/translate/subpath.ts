@@ -6,7 +6,7 @@
 // path: at every container start it resolves the subPath, refuses a result outside the volume,
 // opens each component without following symlinks and bind-mounts the opened descriptor onto
 // a target under the pod directory; the runtime binds that target. The I/O is in
-// runtime/subpath.ts; this module holds the paths, checks and messages.
+// host/subpath.ts; this module holds the paths, checks and messages.
 import { goQuote } from '../manifest/field-issue.js';
 
 /** kubelet's containerSubPathDirectoryName. */

@@ -200,7 +200,7 @@ function invalid(def: ResourceDef, name: string, errors: readonly FieldError[]):
   return new ApiFailure(statusObject(422, 'Invalid', `${kind} "${name}" is invalid: ${joined}`, { name, ...(def.group ? { group: def.group } : {}), kind: def.kind, causes }));
 }
 
-function rfc3339(ms: number): string {
+function apiTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
@@ -565,7 +565,7 @@ export class FakeApiServer {
     if (this.#store.has(this.#key(def, ns, name))) throw alreadyExists(def, name);
     m.uid = randomUUID();
     m.resourceVersion = String(++this.#rv);
-    m.creationTimestamp = rfc3339(this.#now());
+    m.creationTimestamp = apiTime(this.#now());
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
     obj.apiVersion = def.group ? `${def.group}/v1` : 'v1';
@@ -639,7 +639,7 @@ export class FakeApiServer {
       if (grace < 0) grace = 1;
       if (grace > 0) {
         if (m.deletionTimestamp === undefined || Number(m.deletionGracePeriodSeconds) > grace) {
-          m.deletionTimestamp = rfc3339(this.#now() + grace * 1000);
+          m.deletionTimestamp = apiTime(this.#now() + grace * 1000);
           m.deletionGracePeriodSeconds = grace;
           m.resourceVersion = String(++this.#rv);
         }

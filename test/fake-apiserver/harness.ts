@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { EventStore } from '../../agent/events/event-store.js';
 import { createLogger, type Logger } from '../../agent/log/logger.js';
-import type { NodeFacts } from '../../agent/mirror/node-status.js';
+import type { NodeFacts } from '../../agent/node/node-status.js';
 import { startReporter, type Reporter, type ReporterDeps, type ReporterTiming } from '../../agent/mirror/reporter.js';
 import { FakeApiServer, type KubeconfigOptions } from './fake-apiserver.js';
 import { FakeClock } from '../helpers/fake-clock.js';

@@ -9,7 +9,7 @@ import { resolveConfig, type AgentConfig } from '../../agent/config/config.js';
 import { createLogger } from '../../agent/log/logger.js';
 import { startAgent, type RunningAgent } from '../../agent/main.js';
 import { LABELS } from '../../agent/core/labels.js';
-import { NodeHostFs } from '../../agent/runtime/host-fs.js';
+import { NodeHostFs } from '../../agent/host/host-fs.js';
 
 export interface TestAgent {
   readonly running: RunningAgent;

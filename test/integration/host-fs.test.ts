@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeHostFs, atomicTempName } from '../../agent/runtime/host-fs.js';
+import { NodeHostFs, atomicTempName } from '../../agent/host/host-fs.js';
 
 const fs = new NodeHostFs();
 let dir: string;

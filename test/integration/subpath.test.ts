@@ -12,10 +12,10 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { TEST_IMAGES } from '../helpers/docker-engine.js';
 import { waitUntil, type TestAgent } from '../helpers/agent-harness.js';
 import { containersOf, useTestAgents } from '../helpers/pod-fixtures.js';
-import { NodeHostFs } from '../../agent/runtime/host-fs.js';
+import { NodeHostFs } from '../../agent/host/host-fs.js';
 import { emptyDirPath, podDir } from '../../agent/translate/volumes.js';
 import { SUBPATH_DIR } from '../../agent/translate/subpath.js';
-import { readMountPoints } from '../../agent/runtime/mounts.js';
+import { readMountPoints } from '../../agent/host/mounts.js';
 
 const agent = useTestAgents({ file: { crashLoopBackOff: { initial: '1s', max: '4s' } } });
 const BUSYBOX = TEST_IMAGES.busybox;

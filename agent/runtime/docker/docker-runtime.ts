@@ -23,7 +23,7 @@ import { dockerEvents } from './events.js';
 import { fromInspect, groupPods, listCacheKey, type InspectJson } from './from-inspect.js';
 import { applyDefaultImageTag } from './image-ref.js';
 import { jsonLines } from './json-lines.js';
-import { goPathError } from '../host-fs.js';
+import { goPathError } from '../../host/host-fs.js';
 
 export interface DockerRuntimeOptions {
   readonly docker: Docker;

@@ -4,7 +4,7 @@
 // reader's time); reads do not change it either.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { apiTime } from '../../../agent/status/generate.js';
+import { apiTime } from '../../../agent/core/time-format.js';
 import { startFakeAgent } from '../../helpers/fake-agent.js';
 
 const cleanups: (() => Promise<void>)[] = [];

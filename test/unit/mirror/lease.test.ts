@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_LEASE_TIMING, jitteredPeriod, LEASE_NAMESPACE, renewedLease } from '../../../agent/mirror/lease.js';
-import { microTime, rfc3339 } from '../../../agent/mirror/time-format.js';
+import { microTime, apiTime } from '../../../agent/core/time-format.js';
 import { Backoff } from '../../../agent/mirror/backoff.js';
 import { DISABLED_REPORTING, reportingAnnotations } from '../../../agent/mirror/reporting-state.js';
 
@@ -35,7 +35,7 @@ describe('lease object', () => {
 
 describe('time formats', () => {
   it('metav1.Time has whole seconds, MicroTime six digits', () => {
-    expect(rfc3339(T0)).toBe('2026-01-01T12:00:00Z');
+    expect(apiTime(T0)).toBe('2026-01-01T12:00:00Z');
     expect(microTime(T0)).toBe('2026-01-01T12:00:00.123000Z');
   });
 });

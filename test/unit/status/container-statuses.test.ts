@@ -3,7 +3,8 @@ import { describe, it, expect } from 'vitest';
 import type { ContainerStatus, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { ObservedContainer } from '../../../agent/core/runtime-types.js';
 import type { DesiredPod } from '../../../agent/core/types.js';
-import { apiTime, generatePodStatus, podWithStatus, type StatusInput } from '../../../agent/status/generate.js';
+import { generatePodStatus, podWithStatus, type StatusInput } from '../../../agent/status/generate.js';
+import { apiTime } from '../../../agent/core/time-format.js';
 import { T0, container, desiredPod, instance, sandbox, sidecar } from '../../helpers/builders.js';
 import { NOW, S, statusInput } from '../../helpers/status-input.js';
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { PodStatus } from 'kubernetes-types/core/v1.js';
 import type { ObservedContainer } from '../../../agent/core/runtime-types.js';
 import type { DesiredPod } from '../../../agent/core/types.js';
-import { apiTime } from '../../../agent/status/generate.js';
+import { apiTime } from '../../../agent/core/time-format.js';
 import { StatusManager, type PodObservation } from '../../../agent/status/status-manager.js';
 import { T0, container, desiredPod, instance, observedPod, sandbox } from '../../helpers/builders.js';
 import { FakeClock } from '../../helpers/fake-clock.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import type { MountSpec, SubPathSource } from '../../../agent/core/runtime-types.js';
 import { createLogger } from '../../../agent/log/logger.js';
-import type { SubPathResult, SubPather } from '../../../agent/runtime/subpath.js';
+import type { SubPathResult, SubPather } from '../../../agent/host/subpath.js';
 import { prepareSubPathMounts } from '../../../agent/sync/execute.js';
 
 function fake(results: Record<string, SubPathResult>): SubPather & { calls: string[] } {

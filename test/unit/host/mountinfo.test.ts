@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mountsToUnmount, parseMountPoints } from '../../../agent/runtime/mountinfo.js';
+import { mountsToUnmount, parseMountPoints } from '../../../agent/host/mountinfo.js';
 
 const MOUNTINFO = [
   '27 1 254:0 / / rw,relatime - ext4 /dev/vda rw',

@@ -6,7 +6,7 @@
 import { readFileSync, statfsSync } from 'node:fs';
 import { arch, cpus, freemem, hostname, platform, release, totalmem } from 'node:os';
 import { EVICTION_MEMORY_BYTES, EVICTION_NODEFS_FRACTION, type NodeFacts, type NodeHealth } from './node-status.js';
-import { goArch, goOS } from '../node/node-model.js';
+import { goArch, goOS } from './node-model.js';
 
 export interface HostFactsOptions {
   /** nodeInfo.kubeletVersion, e.g. `nodelet/v0.1.0`. */

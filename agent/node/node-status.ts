@@ -4,7 +4,7 @@
 import type { Node, NodeCondition, NodeStatus, Taint } from 'kubernetes-types/core/v1.js';
 import { canonicalJson } from '../core/hash.js';
 import type { FileStatus } from '../core/types.js';
-import { rfc3339 } from './time-format.js';
+import { apiTime } from '../core/time-format.js';
 
 /** What the host is, read once (and refreshed) by an adapter (host-facts.ts). */
 export interface NodeFacts {
@@ -163,7 +163,7 @@ function condition(type: string, status: 'True' | 'False', reason: string, messa
 
 /** Conditions in kubelet's order; lastTransitionTime moves only when a status flips. */
 export function nodeConditions(health: NodeHealth, now: number, previous?: readonly NodeCondition[]): NodeCondition[] {
-  const t = rfc3339(now);
+  const t = apiTime(now);
   const pressure = (type: keyof typeof CONDITIONS, on: boolean): NodeCondition => {
     const [reason, message] = CONDITIONS[type][on ? 'true' : 'false'];
     return condition(type, on ? 'True' : 'False', reason, message, t, previous);

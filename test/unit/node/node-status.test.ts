@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { NodeStatus } from 'kubernetes-types/core/v1.js';
 import type { FileStatus } from '../../../agent/core/types.js';
-import { INSECURE_MANIFESTS_CONDITION, isNodeSettableLabel, manifestHealth, nodeConditions, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from '../../../agent/mirror/node-status.js';
-import { memAvailableFrom, osImageFrom } from '../../../agent/mirror/host-facts.js';
+import { INSECURE_MANIFESTS_CONDITION, isNodeSettableLabel, manifestHealth, nodeConditions, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from '../../../agent/node/node-status.js';
+import { memAvailableFrom, osImageFrom } from '../../../agent/node/host-facts.js';
 import { TEST_FACTS } from '../../fake-apiserver/harness.js';
 
 const T0 = Date.UTC(2026, 0, 1);

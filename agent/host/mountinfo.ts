@@ -1,4 +1,4 @@
-// /proc/self/mountinfo, parsed (proc(5)). Pure: the mount adapter (runtime/mounts.ts) reads
+// /proc/self/mountinfo, parsed (proc(5)). Pure: the mount adapter (host/mounts.ts) reads
 // the file; this says which mount points lie at or below a path and in which order to unmount
 // them, for the subPath bind targets and for a mount-safe recursive delete.
 import { pathWithinBase } from '../core/paths.js';

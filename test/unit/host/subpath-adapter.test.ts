@@ -5,9 +5,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeSubPather, safeMakeDir } from '../../../agent/runtime/subpath.js';
-import { NodeHostFs } from '../../../agent/runtime/host-fs.js';
-import { bindMount, readMountPoints, unmountBelow } from '../../../agent/runtime/mounts.js';
+import { NodeSubPather, safeMakeDir } from '../../../agent/host/subpath.js';
+import { NodeHostFs } from '../../../agent/host/host-fs.js';
+import { bindMount, readMountPoints, unmountBelow } from '../../../agent/host/mounts.js';
 import type { SubPathSource } from '../../../agent/core/runtime-types.js';
 
 const isRoot = process.getuid?.() === 0;
