@@ -32,7 +32,7 @@ import { DaemonSetController } from './daemonset/controller.js';
 import { DAEMONSETS_DIR, DaemonSetStateStore } from './daemonset/revision-store.js';
 import { join } from 'node:path';
 import { NodeStore } from './node/node-store.js';
-import { admitStaticPod, type AdmitResult } from './daemonset/eligibility.js';
+import { StaticPodAdmission } from './node/admission.js';
 import type { NodeIdentity } from './node/node-model.js';
 import { NodeIdentityManager } from './node/node-identity.js';
 
@@ -92,12 +92,13 @@ export class Agent {
   readonly #housekeeping: Housekeeping;
   #housekeepingTimer?: { cancel(): void };
   /** Manifest pods kubelet admission rejected on this node (they show as Failed and do not run). */
-  readonly #rejected = new Map<string, Extract<AdmitResult, { admit: false }>>();
+  readonly #admission: StaticPodAdmission;
 
   constructor(deps: AgentDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'agent' });
     this.#status = new StatusManager(deps.clock);
+    this.#admission = new StaticPodAdmission({ logger: this.#log, events: deps.events });
     this.#backoffPolicy = { initialMs: deps.config.crashLoopBackOff.initialMs, maxMs: deps.config.crashLoopBackOff.maxMs };
     this.#workers = new PodWorkers({
       parallelism: deps.config.parallelism,
@@ -197,7 +198,7 @@ export class Agent {
       memory: this.#memory,
       prober: this.#prober,
       // A pod admission rejected is not run: whatever it had is stopped.
-      desired: (uid) => (this.#rejected.has(uid) ? undefined : this.#desired.get(uid)),
+      desired: (uid) => (this.#admission.isRejected(uid) ? undefined : this.#desired.get(uid)),
       isDesired: (uid) => this.#desired.has(uid),
       observe: (uid) => this.#observe(uid),
       startGated: (desired, mem) => this.#startGated(desired, mem),
@@ -267,24 +268,9 @@ export class Agent {
     this.#node.setConfig(labels, taints);
   }
 
-  /** kubelet's admission of a manifest Pod (canAdmitPod); re-run whenever node labels change. */
+  /** kubelet's admission of a manifest Pod (node/admission.ts); re-run whenever node labels change. */
   #admit(desired: DesiredPod): boolean {
-    if (desired.origin.kind !== 'Pod') return true;
-    const result = admitStaticPod(desired.pod, this.#node.current());
-    const before = this.#rejected.get(desired.uid);
-    if (result.admit) {
-      if (before) {
-        this.#rejected.delete(desired.uid);
-        this.#log.info({ pod: `${desired.namespace}/${desired.name}` }, 'pod admitted after a node change');
-        return true;
-      }
-      return false;
-    }
-    if (before?.reason === result.reason && before.message === result.message) return false;
-    this.#rejected.set(desired.uid, result);
-    this.#log.warn({ pod: `${desired.namespace}/${desired.name}`, reason: result.reason }, `pod rejected: ${result.message}`);
-    this.#deps.events.record(involvedPod(desired), 'Warning', result.reason, result.message);
-    return true;
+    return this.#admission.admit(desired, this.#node.current());
   }
 
   #admitAll(): void {
@@ -334,7 +320,7 @@ export class Agent {
   }
 
   #apiView(d: DesiredPod): Pod {
-    const rejected = this.#rejected.get(d.uid);
+    const rejected = this.#admission.rejection(d.uid);
     if (!rejected) return this.#podView(d);
     const seen = d.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
     return {
@@ -409,7 +395,7 @@ export class Agent {
    * whose worker terminates keeps being written until it has terminated (#onLifecycle).
    */
   #recordStatus(uid: string): void {
-    const desired = this.#rejected.has(uid) ? undefined : (this.#desired.get(uid) ?? this.#terminatingSpecs.get(uid));
+    const desired = this.#admission.isRejected(uid) ? undefined : (this.#desired.get(uid) ?? this.#terminatingSpecs.get(uid));
     if (!desired) {
       this.#status.removePod(uid);
       return;
@@ -512,7 +498,7 @@ export class Agent {
           if (oldUid) {
             const last = this.#desired.get(oldUid);
             this.#desired.delete(oldUid);
-            this.#rejected.delete(oldUid);
+            this.#admission.forget(oldUid);
             this.#log.info({ object: keyText, uid: oldUid }, 'pod removed from manifests');
             this.#terminate(oldUid, last);
           }

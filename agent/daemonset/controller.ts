@@ -18,7 +18,7 @@ import type { EventStore, InvolvedObject } from '../events/event-store.js';
 import type { HostFs } from '../host/host-fs.js';
 import { apiTime } from '../core/time-format.js';
 import type { NodeIdentityView } from '../node/node-identity.js';
-import { nodeShouldRunDaemonPod, type Eligibility } from './eligibility.js';
+import { nodeShouldRunDaemonPod, type Eligibility } from '../node/eligibility.js';
 import { expandDaemonPod, findDaemonPodOrdinal } from './expand.js';
 import {
   computeRevisions,

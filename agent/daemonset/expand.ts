@@ -15,7 +15,7 @@ import { sha256Hex } from '../core/hash.js';
 import type { DesiredPod } from '../core/types.js';
 import { DEFAULT_NAMESPACE, defaultPod } from '../manifest/defaults.js';
 import type { NodeIdentity } from '../node/node-model.js';
-import { daemonPodTolerations } from './eligibility.js';
+import { daemonPodTolerations } from '../node/eligibility.js';
 import { type DaemonSetRevision, REVISION_HASH_LABEL, SAFE_ALPHANUMS, TEMPLATE_GENERATION_LABEL } from './revisions.js';
 
 export interface DaemonPodInput {

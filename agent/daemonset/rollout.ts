@@ -13,7 +13,7 @@
 // Pure.
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { PodSpec } from 'kubernetes-types/core/v1.js';
-import type { Eligibility } from './eligibility.js';
+import type { Eligibility } from '../node/eligibility.js';
 import { daemonPodIdentity, nextDaemonPodOrdinal } from './expand.js';
 
 /** One pod of the DaemonSet on this node, as the caller observes it. */

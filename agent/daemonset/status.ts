@@ -4,7 +4,7 @@
 // one counted until it is gone. Pure.
 import type { DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
-import type { Eligibility } from './eligibility.js';
+import type { Eligibility } from '../node/eligibility.js';
 import { type DaemonPodState, isPodAvailable, isPodUpdated, minReadySeconds, oldestFirst } from './rollout.js';
 
 export interface DaemonSetStatusInput {

@@ -1,6 +1,6 @@
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import { describe, expect, it } from 'vitest';
-import type { Eligibility } from '../../../agent/daemonset/eligibility.js';
+import type { Eligibility } from '../../../agent/node/eligibility.js';
 import { daemonPodIdentity } from '../../../agent/daemonset/expand.js';
 import {
   type DaemonPodState,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Eligibility } from '../../../agent/daemonset/eligibility.js';
+import type { Eligibility } from '../../../agent/node/eligibility.js';
 import type { DaemonPodState } from '../../../agent/daemonset/rollout.js';
 import { computeDaemonSetStatus, daemonSetCells, formatLabelSelector } from '../../../agent/daemonset/status.js';
 import { SSD_DRIVER, daemonSet, seedDaemonSet } from './fixtures.js';

@@ -7,7 +7,7 @@
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { NodeSelectorRequirement, NodeSelectorTerm, Pod, PodSpec, Toleration } from 'kubernetes-types/core/v1.js';
 import { isQualifiedName, isValidLabelValue } from '../manifest/names.js';
-import { NODE_LABELS, type NodeIdentity, type NodeTaint } from '../node/node-model.js';
+import { NODE_LABELS, type NodeIdentity, type NodeTaint } from './node-model.js';
 
 export interface Eligibility {
   /** Create a daemon pod here when there is none. */

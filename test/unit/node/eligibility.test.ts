@@ -5,9 +5,9 @@ import {
   daemonPodTolerations,
   nodeShouldRunDaemonPod,
   toleratesTaint,
-} from '../../../agent/daemonset/eligibility.js';
+} from '../../../agent/node/eligibility.js';
 import type { NodeTaint } from '../../../agent/node/node-model.js';
-import { FLUENTD_V1, FLUENTD_V2, HWAMEISTOR, SSD_DRIVER, daemonSet, node, seedDaemonSet, seedPod } from './fixtures.js';
+import { FLUENTD_V1, FLUENTD_V2, HWAMEISTOR, SSD_DRIVER, daemonSet, node, seedDaemonSet, seedPod } from '../daemonset/fixtures.js';
 
 const AFFINITY = "node(s) didn't match Pod's node affinity/selector";
 
