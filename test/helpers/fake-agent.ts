@@ -1,4 +1,4 @@
-// A real Agent on the FakeClock and the in-memory FakeRuntime (fake-runtime.ts), fed by a
+// A real Agent on the FakeClock and the in-memory FakePodRuntime (fake-runtime.ts), fed by a
 // manifest source the test drives: unit tests of the agent's own code (pod workers, status
 // manager, DaemonSet controller) without Docker, deterministic to the millisecond.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,12 +13,12 @@ import { NodeSubPather } from '../../agent/host/subpath.js';
 import type { ManifestObject, SourceUpdate } from '../../agent/core/types.js';
 import { parseManifestFile } from '../../agent/manifest/parse-file.js';
 import { FakeClock, flushMicrotasks } from './fake-clock.js';
-import { FakeRuntime, type FakeRuntimeOptions } from './fake-runtime.js';
+import { FakePodRuntime, type FakeRuntimeOptions } from './fake-pod-runtime.js';
 
 export interface FakeAgent {
   readonly agent: Agent;
   readonly clock: FakeClock;
-  readonly runtime: FakeRuntime;
+  readonly runtime: FakePodRuntime;
   readonly events: EventStore;
   readonly root: string;
   /** Hands the agent source updates, as the file source would. */
@@ -38,7 +38,7 @@ export interface FakeAgent {
 
 export async function startFakeAgent(opts: { nodeName: string; exits?: FakeRuntimeOptions['exits']; resyncPeriod?: string }): Promise<FakeAgent> {
   const clock = new FakeClock();
-  const runtime = new FakeRuntime({ clock, ...(opts.exits ? { exits: opts.exits } : {}) });
+  const runtime = new FakePodRuntime({ clock, ...(opts.exits ? { exits: opts.exits } : {}) });
   const root = await mkdtemp(join(tmpdir(), 'nodelet-fake-'));
   const nodeName = opts.nodeName;
   const config = resolveConfig({

@@ -1,5 +1,5 @@
 // The DaemonSet controller itself (agent/daemonset/controller.ts), driven through the real
-// Agent on the in-memory FakeRuntime and the FakeClock: no copy of its glue. What runs is read
+// Agent on the in-memory FakePodRuntime and the FakeClock: no copy of its glue. What runs is read
 // from the runtime; what the controller reports, from its DaemonSet view (`rollout status`
 // text), its revisions and its events. Replaces scenario.test.ts, whose simulator re-implemented
 // the controller's wiring of the pure stages.

@@ -5,7 +5,7 @@
 // restarts at once, then the window doubles).
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { FakeRuntime } from '../../helpers/fake-runtime.js';
+import { FakePodRuntime } from '../../helpers/fake-pod-runtime.js';
 import { startFakeAgent } from '../../helpers/fake-agent.js';
 
 const HOUR = 3_600_000;
@@ -14,7 +14,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function crashLoop(): Promise<{ clock: FakeClock; runtime: FakeRuntime; advance: (ms: number) => Promise<void> }> {
+async function crashLoop(): Promise<{ clock: FakeClock; runtime: FakePodRuntime; advance: (ms: number) => Promise<void> }> {
   const t = await startFakeAgent({ nodeName: 'clock-step', exits: () => 1 });
   cleanups.push(() => t.stop());
   await t.apply(`apiVersion: v1
@@ -27,7 +27,7 @@ spec:
   return { clock: t.clock, runtime: t.runtime, advance: (ms) => t.advance(ms) };
 }
 
-function gaps(runtime: FakeRuntime): number[] {
+function gaps(runtime: FakePodRuntime): number[] {
   const at = runtime.starts.map((s) => s.at);
   return at.slice(1).map((t, i) => t - (at[i] ?? 0));
 }

@@ -13,7 +13,7 @@ export interface FakeRuntimeOptions {
   readonly exits?: (spec: ContainerSpec) => number | undefined;
 }
 
-export class FakeRuntime implements PodRuntime {
+export class FakePodRuntime implements PodRuntime {
   readonly #opts: FakeRuntimeOptions;
   readonly #containers = new Map<string, ObservedContainer>();
   readonly #volumes = new Map<string, Record<string, string>>();
