@@ -1,4 +1,4 @@
-// A real Agent on the FakeClock and the in-memory FakePodRuntime (fake-runtime.ts), fed by a
+// A real Agent on the FakeClock and the in-memory FakePodRuntime (fake-pod-runtime.ts), fed by a
 // manifest source the test drives: unit tests of the agent's own code (pod workers, status
 // manager, DaemonSet controller) without Docker, deterministic to the millisecond.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
