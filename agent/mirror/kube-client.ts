@@ -343,8 +343,9 @@ export class KubeClient {
   }
 
   /** DELETE with gracePeriodSeconds 0 and, when given, a UID precondition (DeleteMirrorPod). */
-  deletePod(namespace: string, name: string, uid?: string): Promise<Pod> {
-    const body = { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, ...(uid ? { preconditions: { uid } } : {}) };
+  /** DELETE with a UID precondition; grace 0 removes the object, more sets its deletionTimestamp. */
+  deletePod(namespace: string, name: string, uid?: string, gracePeriodSeconds = 0): Promise<Pod> {
+    const body = { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds, ...(uid ? { preconditions: { uid } } : {}) };
     return this.#t.request({ method: 'DELETE', path: `/api/v1/namespaces/${seg(namespace)}/pods/${seg(name)}`, body });
   }
 

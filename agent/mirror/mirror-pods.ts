@@ -82,6 +82,8 @@ export type MirrorAction =
   | { readonly type: 'create'; readonly key: string; readonly mirror: Pod; readonly status?: PodStatus }
   | { readonly type: 'recreate'; readonly key: string; readonly reason: RecreateReason; readonly existing: ExistingMirror; readonly mirror: Pod; readonly status?: PodStatus }
   | { readonly type: 'delete'; readonly key: string; readonly existing: ExistingMirror }
+  /** The pod terminates: a graceful DELETE sets the mirror's deletionTimestamp (kubectl shows Terminating); the final delete follows once it has terminated. */
+  | { readonly type: 'markTerminating'; readonly key: string; readonly existing: ExistingMirror; readonly gracePeriodSeconds: number }
   | { readonly type: 'patchStatus'; readonly key: string; readonly existing: ExistingMirror; readonly status: PodStatus; readonly patch: unknown };
 
 export interface MirrorPlanInput {
@@ -103,12 +105,20 @@ export function planMirrors(input: MirrorPlanInput): MirrorAction[] {
     desiredKeys.add(key);
     if (input.skip?.has(key)) continue;
     const existing = input.existing.get(key);
-    // The mirror object is built only when it is sent: this plan runs every poll (1 s) for every pod.
-    if (!existing) {
+    if (pod.metadata?.deletionTimestamp) {
+      // Terminating: no new mirror, never a recreation; the mirror shows the deletion, and its
+      // status keeps following until the pod is gone and the mirror is deleted.
+      if (!existing) continue;
+      if (!existing.deleting) {
+        actions.push({ type: 'markTerminating', key, existing, gracePeriodSeconds: pod.metadata.deletionGracePeriodSeconds ?? 0 });
+        continue;
+      }
+    } else if (!existing) {
+      // The mirror object is built only when it is sent: this plan runs every poll (1 s) for every pod.
       actions.push({ type: 'create', key, mirror: mirrorPodFor(pod, input.node), status: pod.status });
       continue;
     }
-    const reason = recreateReason(existing, podHash(pod), input.node);
+    const reason = pod.metadata?.deletionTimestamp ? undefined : recreateReason(existing, podHash(pod), input.node);
     if (reason) {
       actions.push({ type: 'recreate', key, reason, existing, mirror: mirrorPodFor(pod, input.node), status: pod.status });
       continue;

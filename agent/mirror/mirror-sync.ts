@@ -105,6 +105,15 @@ export class MirrorSync {
       case 'create':
         await this.#create(action.key, action.mirror, action.status);
         return;
+      case 'markTerminating':
+        try {
+          await client.deletePod(action.existing.namespace, action.existing.name, action.existing.uid, action.gracePeriodSeconds);
+        } catch (err) {
+          if (!isNotFound(err) && !isConflict(err)) throw err;
+        }
+        this.#known.set(action.key, { ...action.existing, deleting: true });
+        this.#d.info('mirror pod marked terminating', { pod: action.key, gracePeriodSeconds: action.gracePeriodSeconds });
+        return;
       case 'patchStatus':
         try {
           await client.patchPodStatus(action.existing.namespace, action.existing.name, action.patch);

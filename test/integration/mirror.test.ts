@@ -188,4 +188,28 @@ spec:
     await t.remove('web.yaml');
     await waitUntil(async () => fake.get('pods', 'default', name) === undefined, 'mirror deleted', 30_000);
   }, 180_000);
+
+  it('a terminating pod shows Terminating on its mirror (deletionTimestamp), which is deleted once the containers are gone', async () => {
+    const fake = await FakeApiServer.start();
+    fakes.push(fake);
+    const nodeName = `it-mirror3-${process.pid}-${Date.now().toString(36)}`;
+    const { path: kubeconfig } = await fake.writeKubeconfig({ nodeName });
+    const t = await makeTestAgent({ nodeName, flags: { kubeconfig } });
+    agents.push(t);
+    reporterOf(t);
+    // The container ignores SIGTERM, so the pod terminates for its whole 4 s grace period.
+    await t.write('slow.yaml', 'apiVersion: v1\nkind: Pod\nmetadata: { name: slow }\nspec:\n  hostNetwork: true\n  terminationGracePeriodSeconds: 4\n  containers:\n  - { name: main, image: busybox:1.37, command: ["sh", "-c", "trap \'\' TERM; while true; do sleep 1; done"] }\n');
+    const name = `slow-${nodeName}`;
+    await waitUntil(async () => ((fake.get('pods', 'default', name)?.status as JsonObject | undefined)?.phase === 'Running' ? true : undefined), 'mirror Running', 60_000);
+    await t.remove('slow.yaml');
+    const marked = await waitUntil(async () => {
+      const m = fake.get('pods', 'default', name);
+      return m && (m.metadata as JsonObject).deletionTimestamp ? m : undefined;
+    }, 'mirror marked terminating', 30_000);
+    expect((marked.metadata as JsonObject).deletionGracePeriodSeconds).toBe(4);
+    // While the mirror shows Terminating, the pod's container still runs.
+    expect((await podContainers(t.docker, nodeName, name)).some((c) => c.State === 'running')).toBe(true);
+    await waitUntil(async () => (fake.get('pods', 'default', name) === undefined ? true : undefined), 'mirror deleted', 60_000);
+    expect((await podContainers(t.docker, nodeName, name)).filter((c) => c.State === 'running')).toEqual([]);
+  }, 180_000);
 });

@@ -72,6 +72,26 @@ describe('planMirrors', () => {
     expect(actions.map((a) => `${a.type}${a.type === 'recreate' ? `:${a.reason}` : ''} ${a.key}`)).toEqual(expected);
   });
 
+  describe('a terminating pod (deletionTimestamp)', () => {
+    const terminating: Pod = { ...web, metadata: { ...web.metadata, deletionTimestamp: '2026-01-01T00:00:05Z', deletionGracePeriodSeconds: 5 } };
+
+    it('marks its mirror terminating with the pod grace period, once', () => {
+      const actions = planMirrors({ desired: [terminating], existing: mapOf(existing('web-n1', { hash: podHash(web) })), sent: sentWeb, node: NODE });
+      expect(actions).toEqual([expect.objectContaining({ type: 'markTerminating', key: 'default/web-n1', gracePeriodSeconds: 5 })]);
+    });
+
+    it('never recreates the mirror being deleted, and keeps its status current', () => {
+      const stale = new Map<string, PodStatus>([['mirror-web-n1', { phase: 'Pending' }]]);
+      const actions = planMirrors({ desired: [terminating], existing: mapOf(existing('web-n1', { hash: podHash(web), deleting: true })), sent: stale, node: NODE });
+      expect(actions.map((a) => a.type)).toEqual(['patchStatus']);
+    });
+
+    it('creates no mirror for it, and deletes the mirror once the pod is gone', () => {
+      expect(planMirrors({ desired: [terminating], existing: mapOf(), sent: new Map(), node: NODE })).toEqual([]);
+      expect(planMirrors({ desired: [], existing: mapOf(existing('web-n1', { deleting: true })), sent: new Map(), node: NODE }).map((a) => a.type)).toEqual(['delete']);
+    });
+  });
+
   it('skips keys that are backing off, both ways', () => {
     const skip = new Set(['default/web-n1', 'default/old-n1']);
     expect(planMirrors({ desired: [web], existing: mapOf(existing('old-n1')), sent: new Map(), node: NODE, skip })).toEqual([]);
