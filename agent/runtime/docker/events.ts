@@ -17,8 +17,8 @@ export interface EventStreamOptions {
   readonly docker: Docker;
   readonly nodeName: string;
   readonly signal: AbortSignal;
-  /** Called once per /events request (the runtime's API-call counter). */
-  readonly onRequest?: () => void;
+  /** Wraps each /events request (the runtime's API-call counter and metrics). */
+  readonly request?: <T>(open: () => Promise<T>) => Promise<T>;
   readonly logger?: { debug(obj: object, msg?: string): void };
   /** Reconnect delays: first, and the cap (defaults 1 s and 30 s). */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
@@ -78,8 +78,8 @@ export async function* dockerEvents(opts: EventStreamOptions): AsyncGenerator<Ru
 
     let stream: Readable;
     try {
-      opts.onRequest?.();
-      stream = (await docker.getEvents({ filters: eventFilters(nodeName), abortSignal: signal })) as unknown as Readable;
+      const open = (): Promise<NodeJS.ReadableStream> => docker.getEvents({ filters: eventFilters(nodeName), abortSignal: signal });
+      stream = (await (opts.request ? opts.request(open) : open())) as unknown as Readable;
     } catch (e) {
       if (signal.aborted) return;
       logger?.debug({ err: errorMessage(e), retryInMs: backoffDelay(policy, failures + 1) }, 'docker events: connect failed');
