@@ -15,6 +15,7 @@ import type { SubPather } from './host/subpath.js';
 import { involvedPod, type EventStore } from './events/event-store.js';
 import type { TranslateContext } from './translate/context.js';
 import { errorMessage, isNodeletError, RuntimeError } from './core/errors.js';
+import { backoffDelay } from './core/backoff.js';
 import { PodWorkers, type PodIdentity, type PodLifecycle, type LifecycleInfo } from './sync/pod-workers.js';
 import type { BackoffPolicy } from './sync/backoff.js';
 import { PodMemoryStore, type PodMemory } from './sync/pod-memory.js';
@@ -35,6 +36,9 @@ import { NodeStore } from './node/node-store.js';
 import { StaticPodAdmission } from './node/admission.js';
 import type { NodeIdentity } from './node/node-model.js';
 import { NodeIdentityManager } from './node/node-identity.js';
+
+/** Waiting for the Docker engine at start-up: 0.5 s doubling to 10 s. */
+const RUNTIME_WAIT = { initialMs: 500, maxMs: 10_000 } as const;
 
 /** What the agent needs from the manifest source (source/file-source.ts). */
 export interface ManifestSourcePort {
@@ -529,7 +533,7 @@ export class Agent {
   }
 
   async #waitForRuntime(): Promise<void> {
-    let delay = 500;
+    let failures = 0;
     for (;;) {
       try {
         await this.#deps.runtime.ping();
@@ -538,13 +542,13 @@ export class Agent {
         this.#log.info({ docker: v.version, api: v.apiVersion }, 'docker engine connected');
         return;
       } catch (err) {
+        const delay = backoffDelay(RUNTIME_WAIT, ++failures);
         this.#log.warn({ err: errorMessage(err), retryInMs: delay }, 'docker engine unavailable; retrying');
         try {
           await this.#deps.clock.sleep(delay, this.#abort.signal);
         } catch {
           return;
         }
-        delay = Math.min(delay * 2, 10_000);
       }
     }
   }

@@ -22,7 +22,7 @@ import type { TranslateContext } from './translate/context.js';
 import { AgentApiBackend } from './api-backend.js';
 import { startApiServer, type ApiServer } from './api/server.js';
 import { createPeerLookup } from './api/peer-credentials.js';
-import { createMetrics } from './api/metrics.js';
+import { createMetrics, observeDockerCall } from './api/metrics.js';
 import { startHealthServer } from './api/health-server.js';
 import { NODELET_VERSION } from './version.js';
 import { controlLogLevel } from './systemd/log-level.js';
@@ -111,7 +111,13 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   let current = config;
   const clock = systemClock;
   const docker = new Docker(dockerOptions(config.dockerHost));
-  const runtime = new DockerRuntime({ docker, nodeName: config.nodeName, logger: logger.child({ component: 'docker' }) });
+  const metrics = createMetrics({ defaultMetrics: true });
+  const runtime = new DockerRuntime({
+    docker,
+    nodeName: config.nodeName,
+    logger: logger.child({ component: 'docker' }),
+    observe: (operation, call) => observeDockerCall(metrics, operation, call),
+  });
   const hostFs = new NodeHostFs();
   const events = new EventStore({ clock, source: `nodelet, ${config.nodeName}` });
   const source = new FileSource(
@@ -160,7 +166,6 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     startedAt,
     nodeConditions: () => nodeConditions.conditions(),
   });
-  const metrics = createMetrics({ defaultMetrics: true });
   // The API sockets come up first, so `nodelet get pods` answers while the first sync runs.
   const apis = await startApiServers(config, { backend, registry: metrics.registry, logger: logger.child({ component: 'api' }) });
   const health = config.metricsAddress

@@ -194,8 +194,9 @@ export interface PodPlan {
  * Newest first among instances of one container name (or sandboxes): attempt number, then
  * creation time. kubelet sorts by CreatedAt, but that is Docker's wall clock: after a backward
  * step the newest instance would look an hour old (and a fresh sandbox older than the dead one
- * it replaced). Attempt numbers never go backwards: a start takes the highest one + 1.
+ * it replaced). Attempt numbers never go backwards: a start takes the highest one + 1. Ties
+ * (same attempt, same millisecond) fall back to the ID, so every sort gives one order.
  */
 export function newestInstanceFirst(a: ObservedContainer, b: ObservedContainer): number {
-  return b.restartCount - a.restartCount || b.createdAt - a.createdAt;
+  return b.restartCount - a.restartCount || b.createdAt - a.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

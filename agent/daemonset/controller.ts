@@ -13,6 +13,7 @@ import type { DesiredPod, ManifestObject, ObjectKey } from '../core/types.js';
 import { formatObjectKey } from '../core/types.js';
 import type { ObservedPod } from '../core/runtime-types.js';
 import { errorMessage } from '../core/errors.js';
+import { backoffDelay } from '../core/backoff.js';
 import type { Logger } from '../log/logger.js';
 import type { EventStore, InvolvedObject } from '../events/event-store.js';
 import type { HostFs } from '../host/host-fs.js';
@@ -82,8 +83,8 @@ interface Entry {
   timer?: { cancel(): void };
   wakeAt?: number;
   readonly warned: Set<string>;
-  /** The failing sync: its error (logged once) and the delay before the next retry. */
-  failure?: { readonly message: string; readonly retryMs: number };
+  /** The failing sync: its error (logged once) and how many times in a row it failed. */
+  failure?: { readonly message: string; readonly failures: number };
 }
 
 /** A failing sync (e.g. its state cannot be saved: a full disk) is retried after 2 s, 4 s, ... 60 s. */
@@ -354,9 +355,10 @@ export class DaemonSetController {
 
   /** Capped exponential back-off; one log line per distinct error, not one per retry. */
   #retryLater(entry: Entry, message: string): void {
-    const retryMs = entry.failure ? Math.min(entry.failure.retryMs * 2, SYNC_RETRY_MAX_MS) : SYNC_RETRY_INITIAL_MS;
+    const failures = (entry.failure?.failures ?? 0) + 1;
+    const retryMs = backoffDelay({ initialMs: SYNC_RETRY_INITIAL_MS, maxMs: SYNC_RETRY_MAX_MS }, failures);
     if (entry.failure?.message !== message) this.#log.error({ daemonset: entry.key, err: message, retryInMs: retryMs }, 'daemonset sync failed; retrying');
-    entry.failure = { message, retryMs };
+    entry.failure = { message, failures };
     this.#wake(entry, this.#d.clock.monotonic() + retryMs);
   }
 

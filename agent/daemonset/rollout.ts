@@ -13,6 +13,7 @@
 // Pure.
 import type { DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { PodSpec } from 'kubernetes-types/core/v1.js';
+import { isInBackoffSince, nextBackoff, type BackoffPolicy } from '../sync/backoff.js';
 import type { Eligibility } from '../node/eligibility.js';
 import { daemonPodIdentity, nextDaemonPodOrdinal } from './expand.js';
 
@@ -107,8 +108,8 @@ export const AUTO_ROLLBACK_ANNOTATION = 'nodelet.io/auto-rollback';
 export const PROGRESS_DEADLINE_ANNOTATION = 'nodelet.io/progress-deadline-seconds';
 export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
 
-const BACKOFF_INITIAL_MS = 1_000;
-const BACKOFF_MAX_MS = 15 * 60_000;
+/** failedPodsBackoff: 1 s doubling to 15 min. */
+const FAILED_POD_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 15 * 60_000 };
 
 export function planRollout(input: RolloutInput): RolloutPlan {
   const out = new PlanBuilder();
@@ -444,14 +445,14 @@ export function allowsSurge(ds: DaemonSet): boolean {
   return surgeCount(ds, 1) > 0;
 }
 
+/** flowcontrol.Backoff.IsInBackOffSinceUpdate: inside the window opened at the last update. */
 export function inBackoff(b: BackoffState, now: number): boolean {
-  return now - b.lastUpdate < b.delayMs;
+  return isInBackoffSince(b, b.lastUpdate, now, FAILED_POD_BACKOFF);
 }
 
 /** flowcontrol.Backoff.Next: 1 s, doubling to 15 min; an entry idle for 2×max starts over. */
 export function nextFailedPodBackoff(prev: BackoffState | undefined, now: number): BackoffState {
-  if (!prev || now - prev.lastUpdate > 2 * BACKOFF_MAX_MS) return { delayMs: BACKOFF_INITIAL_MS, lastUpdate: now };
-  return { delayMs: Math.min(prev.delayMs * 2, BACKOFF_MAX_MS), lastUpdate: now };
+  return nextBackoff(prev, now, now, FAILED_POD_BACKOFF);
 }
 
 /** Host ports the template binds: explicit hostPorts, or every container port under hostNetwork. */

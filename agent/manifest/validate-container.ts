@@ -15,6 +15,7 @@ import type {
   Volume,
   VolumeMount,
 } from 'kubernetes-types/core/v1.js';
+import { isSidecar } from '../core/containers.js';
 import { type FieldIssue, GoLiteral, duplicate, fieldPath, forbidden, invalid, notFound, notSupported, required } from './field-issue.js';
 import {
   NEGATIVE_ERROR,
@@ -84,7 +85,7 @@ export function validateInitContainers(
     let sidecar = false;
     if (c.restartPolicy !== undefined) {
       if (c.restartPolicy !== 'Always') errs.push(notSupported(fieldPath.child(p, 'restartPolicy'), c.restartPolicy, ['Always']));
-      sidecar = c.restartPolicy === 'Always';
+      sidecar = isSidecar(c);
     }
     if (names.has(c.name)) errs.push(duplicate(fieldPath.child(p, 'name'), c.name));
     else if (c.name) names.add(c.name);

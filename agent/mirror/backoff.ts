@@ -1,6 +1,7 @@
 // Capped exponential backoff with jitter, for "the API server is not usable right now".
 // Jitter spreads the retries of many nodes after a control-plane outage, like
 // wait.Jitter: the delay is stretched by up to `jitter` of itself. Randomness is injected.
+import { backoffDelay } from '../core/backoff.js';
 
 export interface BackoffPolicy {
   readonly initialMs: number;
@@ -24,8 +25,8 @@ export class Backoff {
 
   /** Records one more failure; returns the time (ms) before which nothing should be tried. */
   failure(now: number): number {
-    const base = Math.min(this.#policy.maxMs, this.#policy.initialMs * 2 ** Math.min(this.#failures, 30));
     this.#failures++;
+    const base = backoffDelay(this.#policy, this.#failures);
     this.#until = now + Math.round(base + base * this.#policy.jitter * this.#random());
     return this.#until;
   }

@@ -16,6 +16,7 @@ import { involvedPod, type EventStore } from '../events/event-store.js';
 import type { Logger } from '../log/logger.js';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import { errorMessage } from '../core/errors.js';
+import { isSidecar } from '../core/containers.js';
 import {
   PROBE_TYPES,
   applyVerdict,
@@ -83,7 +84,7 @@ interface PodEntry {
 /** App containers and sidecars (init containers with restartPolicy Always): the ones that may have probes. */
 function probedContainers(desired: DesiredPod): ProbedContainer[] {
   const spec = desired.pod.spec;
-  const sidecars = (spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((container) => ({ container, role: 'sidecar' as const }));
+  const sidecars = (spec?.initContainers ?? []).filter(isSidecar).map((container) => ({ container, role: 'sidecar' as const }));
   const apps = (spec?.containers ?? []).map((container) => ({ container, role: 'app' as const }));
   return [...sidecars, ...apps];
 }

@@ -29,6 +29,7 @@ import { watch } from 'chokidar';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errnoCode, errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/hash.js';
+import { backoffDelay } from '../core/backoff.js';
 import { apiTime } from '../core/time-format.js';
 import { formatObjectKey, type Diagnostic, type FileResult, type FileStatus, type ManifestObject, type SourceUpdate } from '../core/types.js';
 import { MAX_MANIFEST_BYTES } from '../manifest/decode.js';
@@ -46,6 +47,9 @@ import { ignoreReason } from './file-filter.js';
 import type { Logger } from './logger.js';
 import type { LastValidRecord, LastValidStore } from './last-valid-store.js';
 import { directoryTrustProblem, readManifestSecurely } from './secure-read.js';
+
+/** The initial scan's retries: 1 s doubling to 30 s. */
+const INITIAL_SCAN_RETRY = { initialMs: 1000, maxMs: 30_000 } as const;
 
 /** Decodes and validates one file; never throws for bad input (it returns diagnostics). */
 export type ParseFile = (text: string, file: string) => FileResult;
@@ -225,7 +229,7 @@ export class FileSource {
       this.resolveReady();
     } catch (err) {
       this.initialFailures++;
-      const retryInMs = Math.min(1000 * 2 ** (this.initialFailures - 1), 30_000);
+      const retryInMs = backoffDelay(INITIAL_SCAN_RETRY, this.initialFailures);
       this.log.error({ err, dir: this.dir, retryInMs }, 'initial manifest scan failed; retrying');
       this.timers.push(this.clock.setTimeout(() => void this.enqueue(() => this.initialScan()), retryInMs));
     }

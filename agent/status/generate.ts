@@ -8,6 +8,7 @@ import type { Container, ContainerStateTerminated, ContainerStatus, Pod, PodCond
 import { apiTime } from '../core/time-format.js';
 import type { DesiredPod } from '../core/types.js';
 import { newestInstanceFirst, type ObservedContainer, type ObservedPod } from '../core/runtime-types.js';
+import { isSidecar, shouldContainerBeRestarted } from '../core/containers.js';
 import { podQosClass } from './qos.js';
 
 export interface StatusInput {
@@ -144,10 +145,10 @@ interface RuntimeIndex {
 }
 
 function indexRuntime(observed: ObservedPod | undefined): RuntimeIndex {
-  const sandboxes = [...(observed?.sandboxes ?? [])].sort(newestFirst);
+  const sandboxes = [...(observed?.sandboxes ?? [])].sort(newestInstanceFirst);
   const sandbox = sandboxes[0];
   const firstSandboxCreatedAt = sandboxes.length > 0 ? Math.min(...sandboxes.map((s) => s.createdAt)) : undefined;
-  const containers = [...(observed?.containers ?? [])].filter((c) => c.role !== 'sandbox').sort(newestFirst);
+  const containers = [...(observed?.containers ?? [])].filter((c) => c.role !== 'sandbox').sort(newestInstanceFirst);
   const byName = new Map<string, { current: ObservedContainer[]; older: ObservedContainer[] }>();
   let appCreatedInCurrentSandbox = false;
   for (const c of containers) {
@@ -164,8 +165,6 @@ function indexRuntime(observed: ObservedPod | undefined): RuntimeIndex {
     appCreatedInCurrentSandbox,
   };
 }
-
-const newestFirst = newestInstanceFirst;
 
 /** Docker IDs may be stored full or abbreviated (12+ hex digits). */
 function sameId(a: string, b: string): boolean {
@@ -216,7 +215,7 @@ function buildStatuses(containers: readonly Container[], isInit: boolean, ctx: B
       if (!deleting) status.restartCount += 1;
     }
 
-    if (isInit && !newest && instances.older.length === 0 && runtime.appCreatedInCurrentSandbox && c.restartPolicy !== 'Always' && status.state?.waiting) {
+    if (isInit && !newest && instances.older.length === 0 && runtime.appCreatedInCurrentSandbox && !isSidecar(c) && status.state?.waiting) {
       // Its container was removed after the pod got past initialization.
       status.state = {
         terminated: { exitCode: 0, reason: 'Completed', message: 'Unable to get init container status from container runtime and pod has been initialized, treat it as exited normally' },
@@ -241,24 +240,13 @@ function instancesOf(runtime: RuntimeIndex, name: string, isInit: boolean): Inst
 /** A container that will be (re)started shows why it is not running yet, when the last sync said. */
 function applyReasonCache(status: ContainerStatus, c: Container, newest: ObservedContainer | undefined, isInit: boolean, ctx: BuildContext): void {
   if (isInit && newest?.state === 'exited' && newest.exitCode === 0 && newest.finishedAt !== undefined) return;
-  if (!shouldContainerBeRestarted(c, ctx.pod, newest)) return;
+  if (ctx.pod.metadata?.deletionTimestamp || !shouldContainerBeRestarted(c, ctx.pod.spec?.restartPolicy, newest)) return;
   const cached = ctx.input.waiting.get(c.name);
   if (!cached) return;
   if (status.state?.terminated) status.lastState = status.state;
   status.state = { waiting: { reason: cached.reason, message: cached.message } };
 }
 
-/** kubecontainer.ShouldContainerBeRestarted, with the container's own restartPolicy (sidecars). */
-function shouldContainerBeRestarted(c: Container, pod: Pod, newest: ObservedContainer | undefined): boolean {
-  if (pod.metadata?.deletionTimestamp) return false;
-  if (!newest) return true;
-  if (newest.state === 'running') return false;
-  if (newest.state === 'unknown' || newest.state === 'created') return true;
-  const policy = c.restartPolicy ?? pod.spec?.restartPolicy ?? 'Always';
-  if (policy === 'Never') return false;
-  if (policy === 'OnFailure' && (newest.exitCode ?? 0) === 0) return false;
-  return true;
-}
 
 /** One Docker instance as a container status (convertContainerStatus + cri-dockerd ContainerStatus). */
 function convertInstance(
@@ -343,7 +331,7 @@ function applyProbes(status: ContainerStatus, c: Container, isInit: boolean, pro
   const running = status.state?.running !== undefined;
   const started = running && (probe?.started ?? !c.startupProbe);
   status.started = started;
-  if (isInit && c.restartPolicy !== 'Always') {
+  if (isInit && !isSidecar(c)) {
     if (status.state?.terminated?.exitCode === 0) status.ready = true;
     return;
   }
@@ -377,7 +365,7 @@ function getPhase(pod: Pod, statuses: readonly ContainerStatus[], podHasInitiali
   let failedInitialization = 0;
 
   for (const c of spec.initContainers ?? []) {
-    if (c.restartPolicy === 'Always') continue;
+    if (isSidecar(c)) continue;
     const state = byName.get(c.name)?.state;
     const last = byName.get(c.name)?.lastState;
     if (!state) pendingRegularInit++;
@@ -398,7 +386,7 @@ function getPhase(pod: Pod, statuses: readonly ContainerStatus[], podHasInitiali
   let succeeded = 0;
 
   for (const c of spec.initContainers ?? []) {
-    if (c.restartPolicy !== 'Always') continue;
+    if (!isSidecar(c)) continue;
     const status = byName.get(c.name);
     const state = status?.state;
     if (!status) unknown++;
@@ -464,7 +452,7 @@ function initializedCondition(pod: Pod, statuses: readonly ContainerStatus[], ph
   for (const c of inits) {
     const s = byName.get(c.name);
     if (!s) unknown.push(c.name);
-    else if (c.restartPolicy === 'Always' ? s.started !== true : !s.ready) incomplete.push(c.name);
+    else if (isSidecar(c) ? s.started !== true : !s.ready) incomplete.push(c.name);
   }
   if (phase === 'Succeeded' && unknown.length === 0) return { type: 'Initialized', status: 'True', reason: POD_COMPLETED };
   if (hasAnyRegularContainerStarted(pod, statuses)) return { type: 'Initialized', status: 'True' };
@@ -486,7 +474,7 @@ function containersReadyCondition(pod: Pod, statuses: readonly ContainerStatus[]
   const byName = new Map(statuses.map((s) => [s.name, s]));
   const unknown: string[] = [];
   const unready: string[] = [];
-  const considered = [...(spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'), ...spec.containers];
+  const considered = [...(spec.initContainers ?? []).filter(isSidecar), ...spec.containers];
   for (const c of considered) {
     const s = byName.get(c.name);
     if (!s) unknown.push(c.name);

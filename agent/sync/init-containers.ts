@@ -4,6 +4,7 @@
 // CrashLoopBackOff to the starts).
 import type { Container } from 'kubernetes-types/core/v1.js';
 import type { KillReason, ObservedContainer } from '../core/runtime-types.js';
+import { isSidecar } from '../core/containers.js';
 
 /** Which probe failed, as the prober reports it (issue 4). */
 export type ProbeFailure = 'LivenessProbe' | 'StartupProbe';
@@ -39,11 +40,6 @@ export interface InitInputs {
   readonly restartOnFailure: boolean;
   readonly expectedHash: (container: Container) => string;
   readonly unhealthy: ReadonlyMap<string, ProbeFailure>;
-}
-
-/** An init container with restartPolicy Always keeps running beside the app containers. */
-export function isSidecar(container: Container): boolean {
-  return container.restartPolicy === 'Always';
 }
 
 /** kubelet isInitContainerFailed: OOM-killed, non-zero exit, or a state we cannot read. */

@@ -49,13 +49,14 @@ import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { DesiredPod } from '../core/types.js';
 import { newestInstanceFirst, type ContainerRole, type KillReason, type ObservedContainer, type ObservedPod, type PodAction, type PodPlan } from '../core/runtime-types.js';
 import { LABELS } from '../core/labels.js';
+import { exitedForGood, isSidecar, shouldContainerBeRestarted } from '../core/containers.js';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../manifest/defaults.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS } from '../core/termination.js';
 import { formatPod } from '../probe/target.js';
 import { containerSpecHash } from '../translate/spec-hash.js';
 import { formatGoDuration } from '../core/go-duration.js';
 import { isInBackoffSince, type BackoffEntry, type BackoffPolicy } from './backoff.js';
-import { computeInitActions, isSidecar, type ContainerKill, type ProbeFailure } from './init-containers.js';
+import { computeInitActions, type ContainerKill, type ProbeFailure } from './init-containers.js';
 
 export type { ProbeFailure } from './init-containers.js';
 
@@ -89,8 +90,6 @@ export function computePodActions(desired: DesiredPod | undefined, observed: Obs
 // ---------------------------------------------------------------------------------------------
 // Observed instances
 
-const newestFirst = newestInstanceFirst;
-
 function isRunning(c: ObservedContainer): boolean {
   // Unknown may well be running: kill it rather than leave it behind.
   return c.state === 'running' || c.state === 'unknown';
@@ -102,7 +101,7 @@ function isDead(c: ObservedContainer): boolean {
 
 function groupByName(containers: readonly ObservedContainer[]): Map<string, ObservedContainer[]> {
   const byName = new Map<string, ObservedContainer[]>();
-  for (const c of [...containers].sort(newestFirst)) {
+  for (const c of [...containers].sort(newestInstanceFirst)) {
     const list = byName.get(c.name);
     if (list) list.push(c);
     else byName.set(c.name, [c]);
@@ -182,7 +181,7 @@ class PodPlanner {
     this.#spec = desired.pod.spec;
     this.#restartPolicy = this.#spec?.restartPolicy ?? 'Always';
     this.#grace = clampGrace(this.#spec?.terminationGracePeriodSeconds);
-    this.#sandboxes = [...(observed?.sandboxes ?? [])].sort(newestFirst);
+    this.#sandboxes = [...(observed?.sandboxes ?? [])].sort(newestInstanceFirst);
     this.#byName = groupByName(observed?.containers ?? []);
   }
 
@@ -212,13 +211,6 @@ class PodPlanner {
     return this.#sandboxes.some(isRunning) || (this.#observed?.containers ?? []).some(isRunning);
   }
 
-  /** Exited and, by restartPolicy, never to be started again. */
-  #terminatedForGood(instance: ObservedContainer | undefined): boolean {
-    if (!instance || instance.state !== 'exited') return false;
-    if (this.#restartPolicy === 'Never') return true;
-    return this.#restartPolicy === 'OnFailure' && (instance.exitCode ?? 0) === 0;
-  }
-
   #killPod(reason: KillReason, message: string): void {
     this.#actions.push({ type: 'killPod', reason, message, graceSeconds: this.#grace });
   }
@@ -240,7 +232,7 @@ class PodPlanner {
       if (anyRunning) this.#killPod('SandboxChanged', 'Pod sandbox changed and restartPolicy is Never; the pod will not be restarted');
       return;
     }
-    const appsToStart = this.#appContainers.filter((c) => !this.#terminatedForGood(this.#instances(c.name)[0]));
+    const appsToStart = this.#appContainers.filter((c) => !exitedForGood(c, this.#restartPolicy, this.#instances(c.name)[0]));
     const everCreatedApp = this.#appContainers.some((c) => this.#instances(c.name).some((i) => i.state !== 'unknown'));
     // kubelet: a completed pod (nothing left to start, init done) gets no new sandbox.
     if (appsToStart.length === 0 && everCreatedApp) {
@@ -356,7 +348,7 @@ class PodPlanner {
       const instance = current(container.name);
 
       if (!instance || instance.state !== 'running') {
-        if (!this.#shouldStart(instance, history)) continue;
+        if (!this.#shouldStart(container, instance, history)) continue;
         if (instance && (instance.state === 'created' || instance.state === 'unknown')) {
           // Never leave two instances of one container behind.
           kills.push({ kill: { instance, reason: 'Unknown', message: `Container is in "${instance.state}" state, try killing it before restart` }, grace: this.#grace });
@@ -385,12 +377,13 @@ class PodPlanner {
     return { keepRunning, starts, kills };
   }
 
-  /** ShouldContainerBeRestarted, on the current sandbox's instance or else the newest older one. */
-  #shouldStart(instance: ObservedContainer | undefined, history: readonly ObservedContainer[]): boolean {
-    if (!instance) return !this.#terminatedForGood(history[0]);
-    if (instance.state === 'running') return false;
-    if (instance.state === 'created' || instance.state === 'unknown') return true;
-    return !this.#terminatedForGood(instance);
+  /**
+   * ShouldContainerBeRestarted on the current sandbox's instance; with none yet, the newest
+   * older instance only says whether the container exited for good.
+   */
+  #shouldStart(container: Container, instance: ObservedContainer | undefined, history: readonly ObservedContainer[]): boolean {
+    if (!instance) return !exitedForGood(container, this.#restartPolicy, history[0]);
+    return shouldContainerBeRestarted(container, this.#restartPolicy, instance);
   }
 
   // -- Starts and CrashLoopBackOff -------------------------------------------------------------

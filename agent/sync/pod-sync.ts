@@ -20,10 +20,14 @@ import { containerSpecHash } from '../translate/spec-hash.js';
 import { containerTransitions } from './relist.js';
 import { computePodActions, backoffKey } from './plan.js';
 import { nextBackoff, type BackoffPolicy } from './backoff.js';
+import { backoffDelay } from '../core/backoff.js';
 import { executePlan, findContainer, isImageSpecFailure, recordBackOff, type StartFailure } from './execute.js';
 import { trackExitTimes } from './exit-times.js';
 import type { PodMemory, PodMemoryStore } from './pod-memory.js';
 import type { PassResult, PodWork } from './pod-workers.js';
+
+/** A pod whose actions are blocked (e.g. the engine is away) is looked at again after 1 s, doubling to 60 s. */
+const BLOCKED_RETRY = { initialMs: 1000, maxMs: 60_000 } as const;
 
 /** Passes that execute actions loop at most this often before yielding to other work. */
 const MAX_ROUNDS_PER_PASS = 6;
@@ -124,7 +128,7 @@ export class PodSync {
       if (result.aborted) return {};
       if (result.blocked) {
         mem.blockedStreak++;
-        const delay = Math.min(1000 * 2 ** Math.min(mem.blockedStreak - 1, 6), 60_000);
+        const delay = backoffDelay(BLOCKED_RETRY, mem.blockedStreak);
         return { requeueAt: clock.monotonic() + delay };
       }
       mem.blockedStreak = 0;

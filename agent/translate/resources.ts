@@ -4,6 +4,7 @@
 // (pkg/api/v1/resource helpers.go convertQuantityToString: ceil(value / divisor)).
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { ResourceSpec } from '../core/runtime-types.js';
+import { isSidecar } from '../core/containers.js';
 import { quantityNano } from '../manifest/quantity.js';
 
 /** lmctfy's minimum, which is also the kernel default for a cgroup without weight. */
@@ -122,10 +123,6 @@ export function toResourceSpec(container: Container): ResourceSpec {
     ...(cpuQuota !== undefined ? { cpuQuota } : {}),
     ...(memoryLimit > 0 ? { memory: memoryLimit } : {}),
   };
-}
-
-function isSidecar(c: Container): boolean {
-  return c.restartPolicy === 'Always';
 }
 
 /**

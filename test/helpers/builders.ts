@@ -5,6 +5,7 @@ import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { DesiredPod } from '../../agent/core/types.js';
 import type { ContainerRole, ObservedContainer, ObservedPod, ObservedState } from '../../agent/core/runtime-types.js';
 import { LABELS, SANDBOX_CONTAINER_NAME, toIdentityLabels } from '../../agent/core/labels.js';
+import { isSidecar } from '../../agent/core/containers.js';
 import { containerSpecHash } from '../../agent/translate/spec-hash.js';
 
 /** A fixed epoch for tests (ms). */
@@ -74,7 +75,7 @@ export function desiredPod(opts: DesiredPodOptions = {}): DesiredPod {
 
 function findSpecContainer(pod: DesiredPod, name: string): { container: Container; role: Exclude<ContainerRole, 'sandbox'> } | undefined {
   const init = pod.pod.spec?.initContainers?.find((c) => c.name === name);
-  if (init) return { container: init, role: init.restartPolicy === 'Always' ? 'sidecar' : 'init' };
+  if (init) return { container: init, role: isSidecar(init) ? 'sidecar' : 'init' };
   const app = pod.pod.spec?.containers.find((c) => c.name === name);
   return app ? { container: app, role: 'app' } : undefined;
 }

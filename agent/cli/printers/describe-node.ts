@@ -4,6 +4,7 @@
 // tabwriter as tabbedString does. The Lease section is left out: the local API has no Lease
 // (kubectl prints it from coordination.k8s.io). Pure.
 import type { Container, Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
+import { isSidecar } from '../../core/containers.js';
 import type { NodeletEvent } from '../../events/event-store.js';
 import { formatQuantity, parseQuantityStrict, type ParsedQuantity } from '../../manifest/quantity.js';
 import { formatTaint, nodeRoles } from '../../node/node-model.js';
@@ -171,7 +172,7 @@ function withInitContainers(pod: Pod, total: ResourceList, pick: (c: Container) 
   const init: ResourceList = new Map();
   for (const c of pod.spec?.initContainers ?? []) {
     let own = resourceList(pick(c));
-    if (c.restartPolicy === 'Always') {
+    if (isSidecar(c)) {
       addResourceList(total, own);
       addResourceList(restartable, own);
       own = restartable;

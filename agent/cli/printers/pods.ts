@@ -1,6 +1,7 @@
 // `kubectl get pods` (and -o wide), row for row as the API server's table printer builds it
 // (k/k pkg/printers/internalversion/printers.go printPod) and kubectl lays it out.
 import type { Container, ContainerStatus, Pod } from 'kubernetes-types/core/v1.js';
+import { isSidecar } from '../../core/containers.js';
 import { parseTimestamp, timestampSince } from './duration.js';
 import { printTable } from './table.js';
 
@@ -153,10 +154,6 @@ function summarize(pod: Pod): Summary {
   else if (pod.metadata?.deletionTimestamp && status.phase !== 'Succeeded' && status.phase !== 'Failed') reason = 'Terminating';
 
   return { reason, readyContainers, totalContainers, restarts, ...(lastRestart ? { lastRestart } : {}) };
-}
-
-function isSidecar(c: Container | undefined): boolean {
-  return c?.restartPolicy === 'Always';
 }
 
 function lastTermination(cs: ContainerStatus): Instant | undefined {

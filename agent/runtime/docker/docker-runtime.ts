@@ -29,7 +29,16 @@ export interface DockerRuntimeOptions {
   readonly docker: Docker;
   readonly nodeName: string;
   readonly logger?: { debug(obj: object, msg?: string): void };
+  /** Wraps every Docker API request (main.ts passes the metrics' timer and error counter). */
+  readonly observe?: DockerCallObserver;
 }
+
+/**
+ * Runs one Docker API request `call` of kind `operation` and returns what it returns (or
+ * throws what it throws): the seam through which the agent's metrics time and count requests
+ * without the runtime knowing the metrics.
+ */
+export type DockerCallObserver = <T>(operation: DockerCall, call: () => Promise<T>) => Promise<T>;
 
 /** Docker API requests the runtime makes, one counter each (metrics, idle-cost benchmark). */
 export const DOCKER_CALLS = [
@@ -51,6 +60,7 @@ export const DOCKER_CALLS = [
   'volumeList',
   'events',
   'containerLogs',
+  'execResize',
 ] as const;
 export type DockerCall = (typeof DOCKER_CALLS)[number];
 
@@ -78,6 +88,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
   readonly #docker: Docker;
   readonly #nodeName: string;
   readonly #logger: DockerRuntimeOptions['logger'];
+  readonly #observe: DockerCallObserver | undefined;
   readonly #calls: Record<DockerCall, number> = Object.fromEntries(DOCKER_CALLS.map((c) => [c, 0])) as Record<DockerCall, number>;
   /** Inspected containers by ID, valid while the list entry's cache key is unchanged. */
   readonly #inspected = new Map<string, CachedContainer>();
@@ -87,6 +98,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     this.#docker = opts.docker;
     this.#nodeName = opts.nodeName;
     this.#logger = opts.logger;
+    this.#observe = opts.observe;
   }
 
   stats(): DockerRuntimeStats {
@@ -164,8 +176,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
       }
     }
     try {
-      this.#calls.containerStart++;
-      await container.start();
+      await this.#call('containerStart', () => container.start());
     } catch (e) {
       if (isConnectionError(e)) throw toRuntimeError(`start container ${container.id}`, e);
       throw new ContainerRunError('RunContainerError', `failed to start container ${JSON.stringify(container.id)}: Error response from daemon: ${dockerMessage(e)}`, {
@@ -181,8 +192,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
     try {
-      this.#calls.containerStop++;
-      await this.#docker.getContainer(id).stop({ t: Math.max(0, Math.floor(graceSeconds)) });
+      await this.#call('containerStop', () => this.#docker.getContainer(id).stop({ t: Math.max(0, Math.floor(graceSeconds)) }));
     } catch (e) {
       const status = statusOf(e);
       if (status === 304 || status === 404) return; // already stopped, or gone
@@ -195,8 +205,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
   async removeContainer(id: string): Promise<void> {
     this.#inspected.delete(id);
     try {
-      this.#calls.containerRemove++;
-      await this.#docker.getContainer(id).remove({ force: true, v: true });
+      await this.#call('containerRemove', () => this.#docker.getContainer(id).remove({ force: true, v: true }));
     } catch (e) {
       const status = statusOf(e);
       if (status === 404) return;
@@ -244,8 +253,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
 
   async removeVolume(name: string): Promise<void> {
     try {
-      this.#calls.volumeRemove++;
-      await this.#docker.getVolume(name).remove();
+      await this.#call('volumeRemove', () => this.#docker.getVolume(name).remove());
     } catch (e) {
       if (statusOf(e) === 404) return;
       throw toRuntimeError(`remove volume ${name}`, e);
@@ -262,9 +270,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
       docker: this.#docker,
       nodeName: this.#nodeName,
       signal,
-      onRequest: () => {
-        this.#calls.events++;
-      },
+      request: (open) => this.#call('events', open),
       ...(this.#logger ? { logger: this.#logger } : {}),
     });
     for await (const event of stream) {
@@ -291,7 +297,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     return {
       stream: stream as unknown as NodeJS.ReadWriteStream,
       resize: async (cols, rows) => {
-        await exec.resize({ w: cols, h: rows }).catch(() => undefined);
+        await this.#call('execResize', () => exec.resize({ w: cols, h: rows })).catch(() => undefined);
       },
       exitCode: async () => {
         const info = await this.#request('execInspect', `exec in container ${id}`, () => exec.inspect());
@@ -302,10 +308,16 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
 
   // --- internals -------------------------------------------------------------------------
 
-  async #request<T>(call: DockerCall, what: string, fn: () => Promise<T>): Promise<T> {
+  /** Every Docker API request goes through here: counted (stats) and observed (metrics). */
+  #call<T>(call: DockerCall, fn: () => Promise<T>): Promise<T> {
     this.#calls[call]++;
+    return this.#observe ? this.#observe(call, fn) : fn();
+  }
+
+  /** A request whose engine errors become RuntimeErrors (aborts pass through). */
+  async #request<T>(call: DockerCall, what: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      return await this.#call(call, fn);
     } catch (e) {
       if (isAbortError(e)) throw e;
       throw toRuntimeError(what, e);
@@ -314,8 +326,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
 
   async #inspect(id: string): Promise<ObservedContainer | undefined> {
     try {
-      this.#calls.containerInspect++;
-      const info = await this.#docker.getContainer(id).inspect();
+      const info = await this.#call('containerInspect', () => this.#docker.getContainer(id).inspect());
       return this.#ours(info);
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
@@ -331,8 +342,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
   }
 
   async #create(options: Docker.ContainerCreateOptions): Promise<Docker.Container> {
-    this.#calls.containerCreate++;
-    return this.#docker.createContainer(options);
+    return this.#call('containerCreate', () => this.#docker.createContainer(options));
   }
 
   /**
@@ -343,8 +353,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
   async #removeDeadNamesake(name: string): Promise<boolean> {
     let info: Docker.ContainerInspectInfo;
     try {
-      this.#calls.containerInspect++;
-      info = await this.#docker.getContainer(name).inspect();
+      info = await this.#call('containerInspect', () => this.#docker.getContainer(name).inspect());
     } catch (e) {
       return statusOf(e) === 404; // it went away meanwhile: just try again
     }
@@ -356,8 +365,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
 
   async #imageId(image: string): Promise<string | undefined> {
     try {
-      this.#calls.imageInspect++;
-      const info = await this.#docker.getImage(image).inspect();
+      const info = await this.#call('imageInspect', () => this.#docker.getImage(image).inspect());
       return info.Id;
     } catch (e) {
       const status = statusOf(e);
@@ -389,8 +397,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     this.#logger?.debug({ image: ref }, 'pulling image');
     let stream: Readable;
     try {
-      this.#calls.imagePull++;
-      stream = (await this.#docker.createImage({ fromImage: ref })) as unknown as Readable;
+      stream = (await this.#call('imagePull', () => this.#docker.createImage({ fromImage: ref }))) as unknown as Readable;
     } catch (e) {
       if (isConnectionError(e)) throw toRuntimeError(`pull image ${ref}`, e);
       throw new ImagePullError('ErrImagePull', image, `Error response from daemon: ${dockerMessage(e)}`, { retryable: true, cause: e });

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { LABELS } from '../../core/labels.js';
 import { errorMessage } from '../../core/errors.js';
+import { backoffDelay } from '../../core/backoff.js';
 import type { ContainerEventAction, RuntimeEvent } from '../pod-runtime.js';
 import { jsonLines } from './json-lines.js';
 
@@ -16,8 +17,8 @@ export interface EventStreamOptions {
   readonly docker: Docker;
   readonly nodeName: string;
   readonly signal: AbortSignal;
-  /** Called once per /events request (the runtime's API-call counter). */
-  readonly onRequest?: () => void;
+  /** Wraps each /events request (the runtime's API-call counter and metrics). */
+  readonly request?: <T>(open: () => Promise<T>) => Promise<T>;
   readonly logger?: { debug(obj: object, msg?: string): void };
   /** Reconnect delays: first, and the cap (defaults 1 s and 30 s). */
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number };
@@ -58,31 +59,30 @@ export function fromDockerEvent(raw: unknown, nodeName: string): RuntimeEvent | 
 /** The event stream; see PodRuntime.events. Never throws: engine trouble becomes 'disconnected'. */
 export async function* dockerEvents(opts: EventStreamOptions): AsyncGenerator<RuntimeEvent, void, undefined> {
   const { docker, nodeName, signal, logger } = opts;
-  const initialMs = opts.backoff?.initialMs ?? 1000;
-  const maxMs = opts.backoff?.maxMs ?? 30_000;
+  const policy = opts.backoff ?? { initialMs: 1000, maxMs: 30_000 };
   const healthyAfterMs = opts.healthyAfterMs ?? 10_000;
-  let delayMs = initialMs;
+  /** Reconnects in a row without a healthy stream; the next wait is backoffDelay(failures + 1). */
+  let failures = 0;
   let down = false;
   let firstAttempt = true;
 
   while (!signal.aborted) {
     if (!firstAttempt) {
       try {
-        await sleep(delayMs, undefined, { signal });
+        await sleep(backoffDelay(policy, ++failures), undefined, { signal });
       } catch {
         return; // aborted while waiting
       }
-      delayMs = Math.min(delayMs * 2, maxMs);
     }
     firstAttempt = false;
 
     let stream: Readable;
     try {
-      opts.onRequest?.();
-      stream = (await docker.getEvents({ filters: eventFilters(nodeName), abortSignal: signal })) as unknown as Readable;
+      const open = (): Promise<NodeJS.ReadableStream> => docker.getEvents({ filters: eventFilters(nodeName), abortSignal: signal });
+      stream = (await (opts.request ? opts.request(open) : open())) as unknown as Readable;
     } catch (e) {
       if (signal.aborted) return;
-      logger?.debug({ err: errorMessage(e), retryInMs: delayMs }, 'docker events: connect failed');
+      logger?.debug({ err: errorMessage(e), retryInMs: backoffDelay(policy, failures + 1) }, 'docker events: connect failed');
       if (!down) {
         down = true;
         yield { type: 'disconnected', error: errorMessage(e) };
@@ -115,8 +115,8 @@ export async function* dockerEvents(opts: EventStreamOptions): AsyncGenerator<Ru
     }
     if (signal.aborted) return;
     // A stream that dies right after connecting must not turn into a tight reconnect loop.
-    if (performance.now() - connectedAt >= healthyAfterMs) delayMs = initialMs;
-    logger?.debug({ err: endError, retryInMs: delayMs }, 'docker events: disconnected');
+    if (performance.now() - connectedAt >= healthyAfterMs) failures = 0;
+    logger?.debug({ err: endError, retryInMs: backoffDelay(policy, failures + 1) }, 'docker events: disconnected');
     down = true;
     yield { type: 'disconnected', error: endError };
   }

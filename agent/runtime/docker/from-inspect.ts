@@ -116,7 +116,7 @@ export function groupPods(containers: readonly ObservedContainer[]): ObservedPod
   }
   const pods: ObservedPod[] = [];
   for (const [uid, list] of byUid) {
-    const sorted = [...list].sort(newestFirst);
+    const sorted = [...list].sort(newestInstanceFirst);
     const newest = sorted[0];
     if (!newest) continue;
     pods.push({
@@ -128,10 +128,6 @@ export function groupPods(containers: readonly ObservedContainer[]): ObservedPod
     });
   }
   return pods.sort((a, b) => compare(a.namespace, b.namespace) || compare(a.name, b.name) || compare(a.uid, b.uid));
-}
-
-function newestFirst(a: ObservedContainer, b: ObservedContainer): number {
-  return newestInstanceFirst(a, b) || compare(a.id, b.id);
 }
 
 function compare(a: string, b: string): number {
