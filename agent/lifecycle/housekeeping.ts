@@ -62,12 +62,16 @@ export interface HousekeepingDeps {
   readonly enqueue: (uid: string) => void;
 }
 
+/** Docker's volumes are listed at every this many scans (every 5 min at the 10 s resync period). */
+export const VOLUME_SCAN_EVERY = 30;
+
 export class Housekeeping {
   readonly #d: HousekeepingDeps;
   readonly #log: Logger;
   /** UIDs the last scan nominated, until their pod worker pass has dealt with them. */
   readonly #nominated = new Set<string>();
   #scanning = false;
+  #scans = 0;
 
   constructor(deps: HousekeepingDeps) {
     this.#d = deps;
@@ -83,9 +87,15 @@ export class Housekeeping {
     if (this.#scanning) return;
     this.#scanning = true;
     try {
+      // The pod directories cost one readdir; Docker's volumes are listed at the first scan and
+      // then every VOLUME_SCAN_EVERY scans only, so an idle agent asks Docker for nothing but its
+      // relist. A volume is left behind only by a crash during a pod's removal, which the
+      // first scan after the restart finds; a pod whose directory remains has its volumes
+      // removed with it.
+      const withVolumes = this.#scans++ % VOLUME_SCAN_EVERY === 0;
       const [podDirs, memoryVolumes] = await Promise.all([
         this.#d.hostFs.listDirectories(this.#podsDir),
-        this.#d.runtime.listVolumes(`${LABELS.node}=${this.#d.nodeName}`),
+        withVolumes ? this.#d.runtime.listVolumes(`${LABELS.node}=${this.#d.nodeName}`) : Promise.resolve([] as string[]),
       ]);
       // inUse is read after the awaits, against the agent's state of this moment. A nomination
       // only saves the pass of a removed pod from this I/O: whether the state goes is decided

@@ -1,6 +1,13 @@
 // Which leftover pod state housekeeping may remove (issue 12 item 7): the pure decision.
 import { describe, expect, it } from 'vitest';
-import { isPodUid, memoryVolumeUid, orphanedPodUids } from '../../../agent/lifecycle/housekeeping.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Housekeeping, VOLUME_SCAN_EVERY, isPodUid, memoryVolumeUid, orphanedPodUids } from '../../../agent/lifecycle/housekeeping.js';
+import { NodeHostFs } from '../../../agent/host/host-fs.js';
+import { FakePodRuntime } from '../../helpers/fake-pod-runtime.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
+import { sinkLogger } from '../../helpers/log-sink.js';
 import { memoryVolumeName } from '../../../agent/translate/volumes.js';
 
 const STATIC = '0123456789abcdef0123456789abcdef';
@@ -39,5 +46,26 @@ describe('orphanedPodUids', () => {
 
   it('never nominates a pod in use (desired, in Docker or with a worker)', () => {
     expect(orphanedPodUids({ podDirs: [STATIC, DAEMON], memoryVolumes: [memoryVolumeName(OTHER, 'm')], inUse: () => true })).toEqual([]);
+  });
+});
+
+describe('Housekeeping scans', () => {
+  it('list Docker volumes only at the first scan and then every VOLUME_SCAN_EVERY scans: an idle agent asks Docker for its relist only', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'nodelet-hk-'));
+    try {
+      const runtime = new FakePodRuntime({ clock: new FakeClock() });
+      let volumeLists = 0;
+      const listVolumes = runtime.listVolumes.bind(runtime);
+      runtime.listVolumes = (filter: string) => {
+        volumeLists++;
+        return listVolumes(filter);
+      };
+      const { logger } = sinkLogger();
+      const hk = new Housekeeping({ stateDir: root, nodeName: 'n1', hostFs: new NodeHostFs(), runtime, logger, inUse: () => false, enqueue: () => undefined });
+      for (let i = 0; i < VOLUME_SCAN_EVERY + 1; i++) await hk.scan();
+      expect(volumeLists).toBe(2);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
