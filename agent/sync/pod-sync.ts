@@ -9,11 +9,6 @@ import type { Logger } from '../log/logger.js';
 import type { Clock } from '../core/clock.js';
 import type { DesiredPod } from '../core/types.js';
 import type { ObservedPod, PodAction } from '../core/runtime-types.js';
-import type { PodRuntime } from '../runtime/pod-runtime.js';
-import type { HostFs } from '../host/host-fs.js';
-import type { SubPather } from '../host/subpath.js';
-import type { TranslateContext } from '../translate/context.js';
-import type { EventStore } from '../events/event-store.js';
 import type { NodeletMetrics } from '../api/metrics.js';
 import type { UnhealthyReason } from '../probe/prober.js';
 import { containerSpecHash } from '../translate/spec-hash.js';
@@ -21,7 +16,7 @@ import { containerTransitions } from './relist.js';
 import { computePodActions, backoffKey } from './plan.js';
 import { nextBackoff, type BackoffPolicy } from './backoff.js';
 import { backoffDelay } from '../core/backoff.js';
-import { executePlan, findContainer, isImageSpecFailure, recordBackOff, type StartFailure } from './execute.js';
+import { executePlan, findContainer, isImageSpecFailure, recordBackOff, type ExecuteDeps, type StartFailure } from './execute.js';
 import { trackExitTimes } from './exit-times.js';
 import type { PodMemory, PodMemoryStore } from './pod-memory.js';
 import type { PassResult, PodWork } from './pod-workers.js';
@@ -32,13 +27,8 @@ const BLOCKED_RETRY = { initialMs: 1000, maxMs: 60_000 } as const;
 /** Passes that execute actions loop at most this often before yielding to other work. */
 const MAX_ROUNDS_PER_PASS = 6;
 
-export interface PodSyncDeps {
-  readonly runtime: PodRuntime;
-  readonly hostFs: HostFs;
-  readonly subPaths: SubPather;
-  readonly translate: TranslateContext;
-  readonly events: EventStore;
-  readonly logger: Logger;
+/** The executor's ports, passed through, and what one pass needs besides. */
+export interface PodSyncDeps extends Pick<ExecuteDeps, 'runtime' | 'hostFs' | 'subPaths' | 'translate' | 'events' | 'logger'> {
   readonly clock: Clock;
   readonly backoffPolicy: BackoffPolicy;
   readonly memory: PodMemoryStore;
