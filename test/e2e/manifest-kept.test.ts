@@ -154,7 +154,12 @@ describe('a group-writable manifest directory keeps the running pods (item 8)', 
       expect(files[0]?.note).toMatch(kept);
       expect(files[1]?.note).toMatch(kept);
       expect(files[2]?.note).toBe('not read; no objects of it are in force');
-      expect(await nodeCondition(e, 'InsecureManifests')).toMatchObject({ status: 'True', reason: 'ManifestsRefused', message: `3 manifest files refused, running pods kept: ${problem}` });
+      // Node conditions are sampled by the node status tick (every 2 s), not at the read.
+      const condition = await waitUntil(async () => {
+        const c = await nodeCondition(e, 'InsecureManifests');
+        return c?.status === 'True' ? c : undefined;
+      }, 'InsecureManifests=True', 15_000);
+      expect(condition).toMatchObject({ status: 'True', reason: 'ManifestsRefused', message: `3 manifest files refused, running pods kept: ${problem}` });
     };
     await check(false);
     expect(agent.lines.filter((l) => l.msg === 'manifest directory refused: insecure owner or mode; running pods kept')).toHaveLength(1);
@@ -165,7 +170,11 @@ describe('a group-writable manifest directory keeps the running pods (item 8)', 
 
     await chmod(e.dir, 0o755);
     await waitUntil(async () => (await manifests(e)).every((f) => f.state === 'ok') || undefined, 'all ok again', 15_000);
-    expect(await nodeCondition(e, 'InsecureManifests')).toMatchObject({ status: 'False', reason: 'ManifestsTrusted', message: 'every manifest file is trusted' });
+    const trusted = await waitUntil(async () => {
+      const c = await nodeCondition(e, 'InsecureManifests');
+      return c?.status === 'False' ? c : undefined;
+    }, 'InsecureManifests=False', 15_000);
+    expect(trusted).toMatchObject({ status: 'False', reason: 'ManifestsTrusted', message: 'every manifest file is trusted' });
     const after = await waitUntil(() => runningApps(e, 3), 'c running, b updated', 60_000);
     expect(after.get(`a-${e.nodeName}/app`)).toBe(before.get(`a-${e.nodeName}/app`));
     expect(after.get(`b-${e.nodeName}/app`)).not.toBe(before.get(`b-${e.nodeName}/app`)); // the edit made while refused now applies

@@ -128,6 +128,9 @@ describe('pod lifecycle (issue 13)', () => {
         return c && c.Config.Env.includes('VERSION=three') ? c : undefined;
       }, 'version three runs', 60_000);
       expect(running.State.Running).toBe(true);
+      // The watcher polls every 50 ms: let it see version three before it stops.
+      const polls = watch.polls;
+      await waitUntil(async () => watch.polls >= polls + 2 || undefined, 'two more polls of the watcher');
     } finally {
       await watch.stop();
     }
