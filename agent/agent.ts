@@ -575,6 +575,10 @@ export class Agent {
       if (orphans.length > 0) this.#log.info({ orphans: orphans.length }, 'removing containers of pods no longer in the manifests');
       const adopted = [...next.keys()].filter((uid) => this.#desired.has(uid));
       if (adopted.length > 0) this.#log.info({ pods: adopted.length }, 'adopting running pods');
+      // The first relist is an observation like a pass's: adopted pods get their status from it
+      // now, instead of showing Pending until their worker's first pass (a restarted agent
+      // reports its running pods at once, as before the status manager).
+      for (const uid of adopted) this.#recordStatus(uid);
     }
     // Pods no longer desired first: their workers terminate, and a static pod that replaces one
     // of them waits for it rather than starting beside it.
