@@ -357,28 +357,6 @@ export class Agent {
     return true;
   }
 
-  /** Alias of restartPod with the API's word for it. */
-  deletePod(uid: string): Promise<boolean> {
-    return this.restartPod(uid);
-  }
-
-  /**
-   * Terminates the worker of `uid` and drops it from the desired pods (for a controller that
-   * replaces a pod by another UID). False when nothing of it is known.
-   */
-  terminatePod(uid: string): boolean {
-    const last = this.#desired.get(uid) ?? this.#terminatingSpecs.get(uid);
-    if (!last && !this.#snapshot.has(uid) && !this.#workers.has(uid)) return false;
-    this.#desired.delete(uid);
-    this.#terminate(uid, last);
-    return true;
-  }
-
-  /** The lifecycle of the pod's worker: syncing, terminating, terminated; undefined when none. */
-  podLifecycle(uid: string): PodLifecycle | undefined {
-    return this.#workers.lifecycle(uid);
-  }
-
   /** kubectl shows Terminating while metadata.deletionTimestamp is set (printers/pods.ts). */
   #withDeletion(desired: DesiredPod): DesiredPod {
     if (this.#workers.lifecycle(desired.uid) !== 'terminating') return desired;
