@@ -6,6 +6,7 @@ import { chmod, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, 
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { unmountBelow } from './mounts.js';
+import { errnoCode } from '../core/errors.js';
 
 /** `.<name>.<pid>.<12 hex>.tmp`: a dotfile, so the manifest source ignores it. */
 export function atomicTempName(name: string, pid: number, random: string): string {
@@ -329,8 +330,4 @@ export function goPathError(e: unknown, path?: string): string {
   const where = err.path ?? path;
   if (!text || !syscall || !where) return err.message;
   return `${GO_OP[syscall] ?? syscall} ${where}: ${text}`;
-}
-
-function errnoCode(e: unknown): string | undefined {
-  return e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
 }
