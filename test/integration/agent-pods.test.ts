@@ -152,9 +152,11 @@ spec:
     }, 'four restarts', 40_000, 200);
     // kubelet keeps only the newest dead instance per container, so read the gaps from events.
     expect(states.length).toBeGreaterThan(0);
-    const started = a.running.agent
-      ? a.logs.filter((l) => l.msg === 'container started' && l.container === 'crash').map((l) => Date.parse(String(l.time)))
-      : [];
+    // The log line of a start is written after Docker reports it: wait for the fifth line too.
+    const started = await waitUntil(async () => {
+      const times = a.logs.filter((l) => l.msg === 'container started' && l.container === 'crash').map((l) => Date.parse(String(l.time)));
+      return times.length >= 5 ? times : undefined;
+    }, 'five "container started" log lines', 10_000);
     const gaps = started.slice(1).map((t, i) => (t - (started[i] ?? t)) / 1000);
     // attempt 0 → 1 is immediate (kubelet), then 1 s, 2 s, 4 s (+ container run time)
     expect(gaps[0]).toBeLessThan(1);
