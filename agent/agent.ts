@@ -36,6 +36,7 @@ import { NodeStore } from './node/node-store.js';
 import { StaticPodAdmission } from './node/admission.js';
 import type { NodeIdentity } from './node/node-model.js';
 import { NodeIdentityManager } from './node/node-identity.js';
+import { podIPsOf } from './core/pod-ips.js';
 
 /** Waiting for the Docker engine at start-up: 0.5 s doubling to 10 s. */
 const RUNTIME_WAIT = { initialMs: 500, maxMs: 10_000 } as const;
@@ -126,6 +127,8 @@ export class Agent {
       events: deps.events,
       logger: deps.logger,
       hostIPs: deps.translate.hostIPs,
+      // The newest running sandbox's IPs, read when Docker was last asked about it (no request here).
+      podIPs: (uid) => podIPsOf(this.#snapshot.get(uid)),
       onChange: (uid) => {
         // A probe result is the status manager's other writer: readiness changes now, at the result.
         this.#status.setProbeStates(uid, this.#prober.states(uid));
@@ -389,7 +392,7 @@ export class Agent {
       waiting: this.#memory.of(uid).waiting,
       probes: this.#prober.states(uid),
       hostIPs,
-      podIPs: desired.pod.spec?.hostNetwork === true ? hostIPs : [],
+      podIPs: desired.pod.spec?.hostNetwork === true ? hostIPs : podIPsOf(this.#snapshot.get(uid)),
     });
   }
 

@@ -153,6 +153,13 @@ export interface ObservedContainer {
   readonly startedAt?: number;
   readonly finishedAt?: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** Docker's HostConfig.NetworkMode (`host`, `none`, a network name, `container:<id>`). */
+  readonly networkMode?: string;
+  /**
+   * The container's own addresses on its network (a sandbox's pod IPs), IPv4 before IPv6, read
+   * with the inspect: empty on host, none and joined networks, and when the network gave none.
+   */
+  readonly ips?: readonly string[];
 }
 
 /** Everything Docker holds for one pod UID (all instances, newest first per name). */

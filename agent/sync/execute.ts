@@ -26,6 +26,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS, preStopFromLabels } from '../core/termination.js';
 import { runLifecycleHandler, runPreStopHook, type HookDeps, type HookTarget } from '../lifecycle/hooks.js';
 import { defaultPodHost, formatPod } from '../probe/target.js';
+import { podIPsOf, sandboxNeedsIP } from '../core/pod-ips.js';
 
 export interface ExecuteDeps {
   readonly runtime: PodRuntime;
@@ -101,6 +102,10 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
   const log = deps.logger.child({ pod: `${podRef.namespace}/${podRef.name}`, uid: podRef.uid });
   const involved = (container?: string, role?: string): InvolvedObject => involvedPod(podRef, container, role);
   let sandboxId = observed?.sandboxes.filter((s) => s.state === 'running').sort(newestInstanceFirst)[0]?.id;
+  // The pod's IPs as this pass goes: the running sandbox's, none after a kill, the new one's
+  // after createSandbox. App containers' env (POD_IP) and hooks without a host read them.
+  let podIPs = podIPsOf(observed);
+  const withIPs = (): ExecuteDeps => ({ ...deps, translate: { ...deps.translate, podIPs }, podIPs: () => podIPs });
 
   for (const action of plan.actions) {
     if (deps.signal?.aborted) {
@@ -109,8 +114,11 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
     }
     switch (action.type) {
       case 'killPod':
-        await killPod(desired, observed, action, deps, log, involved);
-        if (action.reason !== 'PodCompleted' && action.reason !== 'PodFailed') sandboxId = undefined;
+        await killPod(desired, observed, action, withIPs(), log, involved);
+        if (action.reason !== 'PodCompleted' && action.reason !== 'PodFailed') {
+          sandboxId = undefined;
+          podIPs = [];
+        }
         break;
       case 'prepareVolumes': {
         if (!desired) break;
@@ -126,8 +134,12 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
         if (!desired) break;
         try {
           await deps.runtime.ensureImage(deps.translate.podInfraImage, 'IfNotPresent');
-          sandboxId = await deps.runtime.runContainer(toSandboxSpec(desired, action.attempt, deps.translate), {});
-          log.info({ sandbox: sandboxId.slice(0, 12), attempt: action.attempt }, 'sandbox started');
+          const sandbox = toSandboxSpec(desired, action.attempt, deps.translate);
+          sandboxId = undefined;
+          const id = await deps.runtime.runContainer(sandbox, {});
+          podIPs = await sandboxIPs(id, sandbox, desired, deps);
+          sandboxId = id;
+          log.info({ sandbox: id.slice(0, 12), attempt: action.attempt, podIPs }, 'sandbox started');
         } catch (err) {
           const message = `Failed to create pod sandbox: ${errorMessage(err)}`;
           deps.events.record(involved(), 'Warning', 'FailedCreatePodSandBox', message);
@@ -144,7 +156,7 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
           startFailures.set(action.container, { reason: 'CreateContainerError', message: 'pod sandbox is not running', at: deps.now() });
           break;
         }
-        const failure = await startContainer(desired, container, action, sandboxId, deps, log, involved);
+        const failure = await startContainer(desired, container, action, sandboxId, withIPs(), log, involved);
         if (failure === 'aborted') continue;
         if (failure) startFailures.set(action.container, failure);
         else started.push({ container: action.container, specHash: containerSpecHash(container), replaced: latestInstance(observed, action.container) });
@@ -156,7 +168,7 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
         deps.events.record(involved(action.container, c?.role), 'Normal', 'Killing', explained ? action.message : `Stopping container ${action.container}`);
         const instance = c ?? { id: action.containerId, name: action.container, role: 'app' as const, state: 'unknown' as const, labels: {} };
         const spec = findContainer(desired, action.container);
-        await stopWithPreStop(podRef, desired, instance, action.graceSeconds, configuredGrace(desired, spec, action.reason), deps, log, involved);
+        await stopWithPreStop(podRef, desired, instance, action.graceSeconds, configuredGrace(desired, spec, action.reason), withIPs(), log, involved);
         log.info({ container: action.container, reason: action.reason }, 'container killed');
         break;
       }
@@ -173,6 +185,21 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
     }
   }
   return { started, startFailures };
+}
+
+/**
+ * The IPs of the sandbox `id` just started, read once with one inspect (cri-dockerd's
+ * PodSandboxStatus after RunPodSandbox). A sandbox on a network that gave it no address is
+ * stopped and the start fails as cri-dockerd's network setup failure does: the kubelet's
+ * FailedCreatePodSandBox, and a new sandbox after the back-off. Host and none need no read.
+ */
+async function sandboxIPs(id: string, sandbox: ContainerSpec, desired: DesiredPod, deps: ExecuteDeps): Promise<string[]> {
+  const network = sandbox.namespaces.network;
+  if (network.mode !== 'network' || !sandboxNeedsIP(network.name)) return [];
+  const ips = [...((await deps.runtime.inspectContainer(id))?.ips ?? [])];
+  if (ips.length > 0) return ips;
+  await deps.runtime.stopContainer(id, SANDBOX_STOP_TIMEOUT_SECONDS);
+  throw new Error(`failed to set up sandbox container ${JSON.stringify(id)} network for pod ${JSON.stringify(desired.name)}: Docker network ${JSON.stringify(network.name)} gave the sandbox no IP address`);
 }
 
 async function startContainer(

@@ -7,9 +7,10 @@
 //     grace from the containers' labels or 30 s) then cleanupPod; if nothing runs, cleanupPod
 //     alone. Nothing observed: no actions.
 //  2. Sandbox: the latest sandbox (highest attempt, then newest createdAt) must be running and
-//     be the only running one. Otherwise killPod(SandboxChanged) of what runs, prepareVolumes,
-//     createSandbox(attempt = highest + 1, or 0) and start from the first init container (or
-//     all app containers when there are none) in the same pass. As upstream, the sandbox is
+//     be the only running one, with an IP unless its network is host or none. Otherwise
+//     killPod(SandboxChanged) of what runs, prepareVolumes, createSandbox(attempt = highest + 1,
+//     or 0) and start from the first init container (or all app containers when there are
+//     none) in the same pass. As upstream, the sandbox is
 //     NOT re-created when restartPolicy is Never and the pod already ran containers, nor when
 //     the pod has completed (no app container left to start, init done).
 //     Only instances whose sandboxId is the current sandbox belong to the current incarnation;
@@ -50,6 +51,7 @@ import type { DesiredPod } from '../core/types.js';
 import { newestInstanceFirst, type ContainerRole, type KillReason, type ObservedContainer, type ObservedPod, type PodAction, type PodPlan } from '../core/runtime-types.js';
 import { LABELS } from '../core/labels.js';
 import { exitedForGood, isSidecar, shouldContainerBeRestarted } from '../core/containers.js';
+import { sandboxLacksIP } from '../core/pod-ips.js';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from '../manifest/defaults.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS } from '../core/termination.js';
 import { formatPod } from '../probe/target.js';
@@ -188,7 +190,9 @@ class PodPlanner {
   plan(): PodPlan {
     const latest = this.#sandboxes[0];
     const runningSandboxes = this.#sandboxes.filter((s) => s.state === 'running');
-    if (!latest || latest.state !== 'running' || runningSandboxes.length > 1) this.#planNewSandbox();
+    // PodSandboxChanged: a running sandbox whose network gave it no IP ("Sandbox for pod has no
+    // IP address. Need to start a new one"), e.g. an adopted one whose network went away.
+    if (!latest || latest.state !== 'running' || runningSandboxes.length > 1 || sandboxLacksIP(latest)) this.#planNewSandbox();
     else this.#planInSandbox(latest);
     this.#collectGarbage();
     const plan: PodPlan = { uid: this.#desired.uid, actions: this.#actions };

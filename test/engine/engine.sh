@@ -178,7 +178,10 @@ start_private() {
   log "starting private dockerd (state in $ENGINE_DIR, log $LOGFILE)"
   local started_ms pid
   started_ms=$(now_ms)
-  # No bridge, no iptables: tests use network none or host and must not touch the host network.
+  # No default bridge, no iptables: the host's firewall and routes stay as they are. Pods use
+  # network none, host, or a bridge network a test creates inside 198.18.0.0/15. Published
+  # ports (hostPort) go through docker-proxy, a userspace forwarder Docker starts per
+  # published port: without iptables it is the only thing that makes a hostPort answer.
   setsid dockerd \
     --config-file="$CONFIG_FILE" \
     --data-root="$DATA_ROOT" \
@@ -186,7 +189,7 @@ start_private() {
     --pidfile="$PIDFILE" \
     -H "$PRIVATE_HOST" \
     --bridge=none --iptables=false --ip6tables=false --ip-masq=false \
-    --userland-proxy=false \
+    --userland-proxy=true \
     --containerd-namespace=nodelet-test \
     --containerd-plugins-namespace=nodelet-test-plugins \
     --shutdown-timeout=10 \

@@ -3,6 +3,7 @@
 // container_status.go, which decides from the inspect fields rather than the status word.
 import { fromIdentityLabels } from '../../core/labels.js';
 import { newestInstanceFirst, type ObservedContainer, type ObservedPod, type ObservedState } from '../../core/runtime-types.js';
+import { networkIPs, type NetworkSettingsJson } from './network-ips.js';
 
 /** The part of GET /containers/{id}/json that nodelet reads (dockerode's ContainerInspectInfo fits). */
 export interface InspectJson {
@@ -19,6 +20,8 @@ export interface InspectJson {
     readonly FinishedAt: string;
   };
   readonly Config: { readonly Image: string; readonly Labels: Readonly<Record<string, string>> | null };
+  readonly HostConfig?: { readonly NetworkMode?: string };
+  readonly NetworkSettings?: NetworkSettingsJson;
 }
 
 /** The part of one GET /containers/json entry that nodelet reads (dockerode's ContainerInfo fits). */
@@ -60,6 +63,7 @@ export function fromInspect(info: InspectJson): ObservedContainer | undefined {
     ...(startedAt !== undefined ? { startedAt } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
     labels: { ...labels },
+    ...(info.HostConfig?.NetworkMode !== undefined ? { networkMode: info.HostConfig.NetworkMode, ips: networkIPs(info.HostConfig.NetworkMode, info.NetworkSettings) } : {}),
   };
 }
 
