@@ -67,7 +67,7 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: 'apiMaxConnections', flag: 'api-max-connections', kind: 'integer', description: 'open connections allowed on each API socket' },
   { key: 'apiIdleTimeout', flag: 'api-idle-timeout', kind: 'duration', description: 'close an API connection idle (no request in flight) this long' },
   { key: 'podInfraImage', flag: 'pod-infra-image', kind: 'string', description: 'sandbox (pause) image' },
-  { key: 'podNetwork', flag: 'pod-network', kind: 'string', description: "Docker network for pods without hostNetwork ('bridge', 'none' or a network name)" },
+  { key: 'podNetwork', flag: 'pod-network', kind: 'string', description: "Docker network for pods without hostNetwork: 'bridge', a network name (the sandbox's address there is the pod IP), or 'none' (loopback only, no pod IP)" },
   { key: 'parallelism', flag: 'parallelism', kind: 'integer', description: 'pods synced in parallel' },
   { key: 'resyncPeriod', flag: 'resync-period', kind: 'duration', description: 'periodic Docker relist (safety net under the events stream)' },
   { key: 'fileCheckFrequency', flag: 'file-check-frequency', kind: 'duration', description: 'full rescan of the manifest directory' },

@@ -2,8 +2,8 @@
 // are read once after its start and reach the app containers' env (POD_IP, status.podIPs); a
 // sandbox that got no IP on a pod network is stopped and the pass ends with the kubelet's
 // sandbox failure instead of starting containers in a pod without a network.
-import { describe, expect, it } from 'vitest';
-import { mkdtemp } from 'node:fs/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerSpec, ObservedContainer, PodPlan } from '../../../agent/core/runtime-types.js';
@@ -45,9 +45,15 @@ const pod = desiredPod({
 const plan: PodPlan = { uid: pod.uid, actions: [{ type: 'createSandbox', attempt: 0 }, { type: 'startContainer', container: 'app', role: 'app', restartCount: 0 }] };
 
 let events: EventStore;
+const roots: string[] = [];
+afterAll(async () => {
+  await Promise.all(roots.map((r) => rm(r, { recursive: true, force: true })));
+});
 
 async function deps(runtime: FakePodRuntime, podNetwork: string): Promise<ExecuteDeps> {
   events = new EventStore({ clock: systemClock, source: 'test' });
+  const root = await mkdtemp(join(tmpdir(), 'nodelet-exec-ip-'));
+  roots.push(root);
   return {
     runtime,
     hostFs: new NodeHostFs(),
@@ -56,7 +62,7 @@ async function deps(runtime: FakePodRuntime, podNetwork: string): Promise<Execut
       nodeName: 'node1',
       hostIPs: ['127.0.0.1'],
       podIPs: [],
-      stateDir: join(await mkdtemp(join(tmpdir(), 'nodelet-exec-ip-')), 'state'),
+      stateDir: join(root, 'state'),
       podNetwork,
       podInfraImage: 'pause',
       nodeAllocatable: { cpuMilli: 1000, memoryBytes: 1 << 30 },
