@@ -129,7 +129,7 @@ describe('pods on a Docker bridge network', () => {
     // get pods -o wide and describe, from the API as the CLI reads them.
     const listed = (await new ApiClient(a.config.apiSocket).listPods()).find((p) => p.metadata?.name === `web-${a.config.nodeName}`);
     if (!listed) throw new Error('pod not listed');
-    const wide = printPods([listed], { wide: true });
+    const wide = printPods([listed], { wide: true, now: Date.now() });
     expect(wide.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE/);
     expect(wide.split('\n')[1]).toMatch(new RegExp(`^web-${a.config.nodeName}\\s+2/2\\s+Running\\s+0\\s+\\S+\\s+${ip.replaceAll('.', '\\.')}\\s+${a.config.nodeName}`));
     const described = describePod(listed, events, Date.now());
@@ -195,7 +195,7 @@ spec:
     expect(pod?.status?.phase).toBe('Pending');
     expect(pod?.status?.podIP).toBeUndefined();
     expect(pod?.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('ContainerCreating');
-    expect(printPods(pod ? [pod] : [], {}).split('\n')[1]).toMatch(/\s0\/1\s+ContainerCreating\s/);
+    expect(printPods(pod ? [pod] : [], { now: Date.now() }).split('\n')[1]).toMatch(/\s0\/1\s+ContainerCreating\s/);
     // No app container ever ran; each failed sandbox was stopped.
     expect(await containersOf(a, 'nonet', 'app')).toEqual([]);
     const sandboxes = await containersOf(a, 'nonet', 'POD');
