@@ -135,7 +135,6 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
         try {
           await deps.runtime.ensureImage(deps.translate.podInfraImage, 'IfNotPresent');
           const sandbox = toSandboxSpec(desired, action.attempt, deps.translate);
-          sandboxId = undefined;
           const id = await deps.runtime.runContainer(sandbox, {});
           podIPs = await sandboxIPs(id, sandbox, desired, deps);
           sandboxId = id;

@@ -2,7 +2,7 @@
 // cri-dockerd's getIPs falls back to Docker (core/sandbox_helpers.go: NetworkSettings.IPAddress,
 // then GlobalIPv6Address). Those top-level fields hold only the default bridge's addresses;
 // on a user-defined network (podNetwork: <name>) the address is in Networks[<name>].
-import { sortPodIPs } from '../../core/pod-ips.js';
+import { sandboxNeedsIP, sortPodIPs } from '../../core/pod-ips.js';
 
 interface EndpointJson {
   readonly IPAddress?: string;
@@ -20,7 +20,7 @@ export interface NetworkSettingsJson extends EndpointJson {
  * fields; IPv4 first, then IPv6, at most one of each. None on host, none and joined networks.
  */
 export function networkIPs(networkMode: string, settings: NetworkSettingsJson | undefined): string[] {
-  if (!settings || networkMode === 'host' || networkMode === 'none' || networkMode.startsWith('container:')) return [];
+  if (!settings || !sandboxNeedsIP(networkMode)) return [];
   const name = networkMode === 'default' ? 'bridge' : networkMode;
   const endpoint = settings.Networks?.[name] ?? undefined;
   const found = [endpoint?.IPAddress, endpoint?.GlobalIPv6Address, settings.IPAddress, settings.GlobalIPv6Address];
