@@ -6,6 +6,7 @@ import { formatErrors, formatWarnings } from '../../../agent/manifest/format-dia
 import { parseManifestFile } from '../../../agent/manifest/parse-file.js';
 import { inItem } from '../../../agent/manifest/pod-list.js';
 import { toStaticPod } from '../../../agent/manifest/identity.js';
+import { EMPTY_DESIRED_STATE, applyFileChanges, computeFileStatuses, desiredObjects } from '../../../agent/source/desired-store.js';
 
 const item = (name: string, extra = ''): string => `- metadata:
     name: ${name}
@@ -93,6 +94,19 @@ describe('PodList', () => {
         'kind List is not supported by nodelet; supported: v1 Pod, v1 PodList, apps/v1 DaemonSet',
         'write each object as its own YAML document, separated by --- lines, or list pods in a v1 PodList',
       ],
+    ]);
+  });
+});
+
+describe('PodList in the desired store', () => {
+  it('two items with one name: the first runs and the later is reported, as the kubelet keeps the first (filterInvalidPods)', () => {
+    const result = parseManifestFile(podList(item('a'), item('a', '    restartPolicy: Never\n')), '/m/p.yaml');
+    expect(result.errors).toEqual([]);
+    const { state, updates } = applyFileChanges(EMPTY_DESIRED_STATE, [{ file: '/m/p.yaml', result }], 0);
+    expect(updates.map((u) => `${u.op} ${u.key.name}`)).toEqual(['ADD a']);
+    expect((desiredObjects(state)[0]?.object as Pod).spec?.restartPolicy).toBe('Always');
+    expect(computeFileStatuses(state)[0]?.errors.map((e) => e.message)).toEqual([
+      'Pod "a" in namespace "default" is defined more than once in the PodList of /m/p.yaml (document 0); the later item is ignored',
     ]);
   });
 });
