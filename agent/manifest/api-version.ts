@@ -1,7 +1,7 @@
 // Decides which kind a decoded document is, from apiVersion and kind, before anything else looks at
-// it. nodelet serves two kinds: v1 Pod and apps/v1 DaemonSet. Everything else gets the error kubectl
-// would print, plus a hint that says what to change (for the removed DaemonSet versions, exactly
-// what apps/v1 requires). Pure: no I/O.
+// it. nodelet serves two kinds: v1 Pod and apps/v1 DaemonSet (a v1 PodList is read item by item, in
+// parse-file.ts). Everything else gets the error kubectl would print, plus a hint that says what to
+// change (for the removed DaemonSet versions, exactly what apps/v1 requires). Pure: no I/O.
 import { WORKLOAD_KINDS, type WorkloadKind } from '../core/types.js';
 import { GoLiteral, invalid, plainIssue, type FieldIssue, type GoValue } from './field-issue.js';
 
@@ -10,7 +10,7 @@ export const SUPPORTED_API_VERSIONS: Readonly<Record<WorkloadKind, string>> = {
   DaemonSet: 'apps/v1',
 };
 
-const SUPPORTED = 'supported: v1 Pod, apps/v1 DaemonSet';
+const SUPPORTED = 'supported: v1 Pod, v1 PodList, apps/v1 DaemonSet';
 const NEEDS_TYPE_META = 'every manifest needs apiVersion and kind: apiVersion: v1 with kind: Pod, or apiVersion: apps/v1 with kind: DaemonSet';
 
 export type KindCheck =
@@ -78,7 +78,7 @@ function unsupportedKindHint(kind: string, document: Record<string, unknown>): s
     return `kinds are case-sensitive: did you mean ${lower === 'pod' ? 'Pod' : 'DaemonSet'}?`;
   }
   if (kind === 'List' || kind.endsWith('List') || Array.isArray(document['items'])) {
-    return 'write each object as its own YAML document, separated by --- lines';
+    return 'write each object as its own YAML document, separated by --- lines, or list pods in a v1 PodList';
   }
   if (['Deployment', 'ReplicaSet', 'StatefulSet', 'ReplicationController', 'Job', 'CronJob'].includes(kind)) {
     return 'on one host, run the pod template as a DaemonSet (apps/v1) or as a Pod';
@@ -122,6 +122,10 @@ export function checkKind(document: Record<string, unknown>): KindCheck {
     return { ok: false, issues: [plainIssue('apiVersion', message, hint)] };
   }
 
+  // A v1 PodList never gets here (parse-file.ts reads it item by item).
+  if (kindName === 'PodList') {
+    return { ok: false, issues: [plainIssue('apiVersion', `no matches for kind "PodList" in version "${version}"`, 'PodList is served as apiVersion: v1')] };
+  }
   return {
     ok: false,
     issues: [plainIssue('kind', `kind ${kindName} is not supported by nodelet; ${SUPPORTED}`, unsupportedKindHint(kindName, document))],

@@ -16,6 +16,7 @@ import { unimplementedFieldWarnings } from './implemented-fields.js';
 import { validateSchema, withoutFields } from './schema-validate.js';
 import { daemonSetWarnings, validateDaemonSet } from './validate-daemonset.js';
 import { validatePod } from './validate-pod.js';
+import { inItem, isPodList, splitPodList } from './pod-list.js';
 
 export type ValidationMode = 'strict' | 'warn';
 
@@ -222,6 +223,29 @@ function guardedParseDocument(document: DecodedDocument, file: string, mode: Val
   }
 }
 
+/**
+ * A v1 PodList document (pod-list.ts): each item through the Pod pipeline, its diagnostics under
+ * `items[i]`. The list's objects come only with no error anywhere in it: one invalid item refuses
+ * the list, as the kubelet's tryDecodePodList does.
+ */
+function parsePodListDocument(document: DecodedDocument, file: string, mode: ValidationMode, opts: ParseOptions): { result: DocumentResult; objects: ManifestObject[] } {
+  dropNullMembers(document.value);
+  const split = splitPodList(document.value);
+  const diagnostic = (i: FieldIssue, severity: Diagnostic['severity']): Diagnostic => fromIssue(i, severity, file, document.index);
+  const errors: Diagnostic[] = split.errors.map((i) => diagnostic(i, 'error'));
+  const warnings: Diagnostic[] = [];
+  (mode === 'strict' ? errors : warnings).push(...split.unknownFields.map((i) => diagnostic(i, mode === 'strict' ? 'error' : 'warning')));
+  const objects: ManifestObject[] = [];
+  for (const item of split.items) {
+    const r = guardedParseDocument({ ...document, value: item.value }, file, mode, opts);
+    errors.push(...r.errors.map((d) => inItem(d, item.index)));
+    warnings.push(...r.warnings.map((d) => inItem(d, item.index)));
+    if (r.object !== undefined) objects.push(r.object);
+  }
+  const summary = summarize(document.index, document.line, document.value, false);
+  return { result: { summary, errors, warnings }, objects: errors.length === 0 ? objects : [] };
+}
+
 export function parseManifestFile(text: string, file: string, opts: ParseOptions = {}): ParsedFile {
   const mode = opts.validation ?? 'strict';
   const decoded = decodeManifest(text);
@@ -235,6 +259,14 @@ export function parseManifestFile(text: string, file: string, opts: ParseOptions
     }
   }
   for (const document of decoded.documents) {
+    if (isPodList(document.value)) {
+      const list = parsePodListDocument(document, file, mode, opts);
+      documents.push(list.result.summary);
+      errors.push(...list.result.errors);
+      warnings.push(...list.result.warnings);
+      objects.push(...list.objects);
+      continue;
+    }
     const result = guardedParseDocument(document, file, mode, opts);
     documents.push(result.summary);
     errors.push(...result.errors);

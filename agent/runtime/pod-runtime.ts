@@ -24,6 +24,12 @@ export interface PodRuntime {
    */
   ensureImage(image: string, policy: ImagePullPolicy, onProgress?: (line: string) => void): Promise<{ pulled: boolean; imageId: string }>;
   /**
+   * The image's `Config.User` ('' when it names nobody), read at each container start as the
+   * kubelet's getImageUser reads ImageStatus, for runAsNonRoot and runAsGroup. `imageId` is
+   * what ensureImage returned.
+   */
+  imageUser(imageId: string): Promise<string>;
+  /**
    * create + start; returns the container ID. A name conflict with a dead leftover of ours is
    * resolved by removing it. Failures are ContainerRunError ('CreateContainerError' before the
    * container exists, 'RunContainerError' when it exists but did not start).

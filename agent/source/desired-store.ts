@@ -219,11 +219,13 @@ function diffWinners(
 export function conflictDiagnostic(winner: TrackedObject, loser: TrackedObject): Diagnostic {
   const what = describeKey(loser.object.key);
   const message =
-    winner.file === loser.file
-      ? `${what} is defined more than once in ${loser.file} (documents ${winner.object.document} and ` +
-        `${loser.object.document}); document ${loser.object.document} is ignored`
-      : `${what} is also defined in ${winner.file}, which comes first and wins; ` +
-        `the definition in ${loser.file} is ignored`;
+    winner.file !== loser.file
+      ? `${what} is also defined in ${winner.file}, which comes first and wins; ` + `the definition in ${loser.file} is ignored`
+      : winner.object.document === loser.object.document
+        ? // Two items of one PodList: the first runs, as the kubelet's filterInvalidPods keeps it.
+          `${what} is defined more than once in the PodList of ${loser.file} (document ${loser.object.document}); the later item is ignored`
+        : `${what} is defined more than once in ${loser.file} (documents ${winner.object.document} and ` +
+          `${loser.object.document}); document ${loser.object.document} is ignored`;
   return {
     severity: 'error',
     file: loser.file,

@@ -213,6 +213,7 @@ async function startContainer(
   const ref = involved(container.name, action.role);
   const image = container.image ?? '';
   const policy = container.imagePullPolicy === 'Always' || container.imagePullPolicy === 'Never' ? container.imagePullPolicy : 'IfNotPresent';
+  let imageId = '';
   try {
     let pulling = false;
     const pull = deps.runtime.ensureImage(image, policy, (line) => {
@@ -227,6 +228,7 @@ async function startContainer(
     if (result === 'aborted') return 'aborted';
     if (result.pulled) deps.events.record(ref, 'Normal', 'Pulled', `Successfully pulled image "${image}"`);
     else if (action.restartCount === 0) deps.events.record(ref, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+    imageId = result.imageId;
   } catch (err) {
     const reason = (err as { reason?: string }).reason ?? 'ErrImagePull';
     const message = errorMessage(err);
@@ -239,7 +241,12 @@ async function startContainer(
     log.warn({ container: container.name, image, reason, err: message }, 'image not available');
     return { reason, message, at: deps.now() };
   }
-  const translated = toContainerSpec(desired, container, action.role, action.restartCount, deps.translate);
+  // kubelet generateContainerConfig reads the image's user (getImageUser) for runAsNonRoot; a
+  // failed read is a CreateContainerConfigError like the check's own refusal.
+  const imageUser = await readImageUser(deps.runtime, imageId);
+  const translated = imageUser.ok
+    ? toContainerSpec(desired, container, action.role, action.restartCount, deps.translate, { imageUser: imageUser.user })
+    : ({ ok: false, reason: 'CreateContainerConfigError', message: imageUser.message } as const);
   if (!translated.ok) {
     deps.events.record(ref, 'Warning', 'Failed', `Error: ${translated.message}`);
     log.warn({ container: container.name, reason: translated.reason, err: translated.message }, 'container config failed');
@@ -264,6 +271,14 @@ async function startContainer(
     deps.events.record(ref, 'Warning', 'Failed', `Error: ${message}`);
     log.warn({ container: container.name, err: message }, 'container start failed');
     return { reason: 'RunContainerError', message, at: deps.now() };
+  }
+}
+
+async function readImageUser(runtime: PodRuntime, imageId: string): Promise<{ ok: true; user: string } | { ok: false; message: string }> {
+  try {
+    return { ok: true, user: await runtime.imageUser(imageId) };
+  } catch (err) {
+    return { ok: false, message: errorMessage(err) };
   }
 }
 

@@ -5,6 +5,9 @@
 // modifyHostConfig, core/security_context_linux.go getSandBoxSecurityOpts).
 import type { Container, Pod, PodSecurityContext, SeccompProfile, SecurityContext } from 'kubernetes-types/core/v1.js';
 import { LOCALHOST_SECCOMP_PREFIX, type SecuritySpec } from '../core/runtime-types.js';
+import { isValidUserID } from '../manifest/names.js';
+
+const MAX_INT32 = 2147483647;
 
 /** Where Localhost seccomp profiles live: kubelet's `<root-dir>/seccomp`, here `<stateDir>/seccomp`. */
 export function seccompProfileRoot(stateDir: string): string {
@@ -35,28 +38,43 @@ function formatPod(pod: Pod): string {
   return `${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${pod.metadata?.uid ?? ''})`;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 /**
- * The image's user as kubelet's getImageUser reads it from `Config.User`: a numeric uid, a
- * user name, or root (uid 0) when the image names nobody. Only the part before `:` counts.
+ * The image's user as the kubelet sees it through cri-dockerd: getUserFromImageUser takes the
+ * part of `Config.User` before the first `:`; what Go's strconv.ParseInt(s, 10, 64) accepts
+ * (an optional sign, decimal digits, int64 range) is the uid, anything else the user name. The
+ * kubelet's getImageUser treats an image that names nobody (empty, or `:gid` only) as uid 0.
  */
 export function imageUserIdentity(imageUser: string): { uid?: number; username?: string } {
   const user = imageUser.split(':')[0] ?? '';
   if (user === '') return { uid: 0 };
-  return /^[0-9]+$/.test(user) ? { uid: Number(user) } : { username: user };
+  if (/^[+-]?[0-9]+$/.test(user)) {
+    const big = BigInt(user);
+    if (big >= INT64_MIN && big <= INT64_MAX) return { uid: Number(big) };
+  }
+  return { username: user };
 }
 
-/** verifyRunAsNonRoot; undefined when fine. Skipped when the image user is not known. */
+/**
+ * kubelet verifyRunAsNonRoot (kuberuntime/security_context_others.go): the error text when the
+ * container may not start, undefined when it may. `imageUser` is the image's `Config.User`
+ * (from image inspect); undefined skips the image part, for callers that only translate.
+ */
 export function verifyRunAsNonRoot(pod: Pod, container: Container, imageUser: string | undefined): string | undefined {
   const sc = effectiveSecurityContext(pod, container);
   if (!sc.runAsNonRoot) return undefined;
-  if (sc.runAsUser !== undefined) {
-    return sc.runAsUser === 0 ? `container's runAsUser breaks non-root policy (pod: "${formatPod(pod)}", container: ${container.name})` : undefined;
-  }
+  const where = `(pod: "${formatPod(pod)}", container: ${container.name})`;
+  // A runAsUser decides on its own: the image's user is not consulted.
+  if (sc.runAsUser !== undefined) return sc.runAsUser === 0 ? `container's runAsUser breaks non-root policy ${where}` : undefined;
   if (imageUser === undefined) return undefined;
   const { uid, username } = imageUserIdentity(imageUser);
-  if (uid === 0) return `container has runAsNonRoot and image will run as root (pod: "${formatPod(pod)}", container: ${container.name})`;
-  if (uid === undefined && username) {
-    return `container has runAsNonRoot and image has non-numeric user (${username}), cannot verify user is non-root (pod: "${formatPod(pod)}", container: ${container.name})`;
+  if (uid === undefined) return `container has runAsNonRoot and image has non-numeric user (${username ?? ''}), cannot verify user is non-root ${where}`;
+  if (uid === 0) return `container has runAsNonRoot and image will run as root ${where}`;
+  const invalid = isValidUserID(uid);
+  if (invalid.length > 0) {
+    return `container has runAsNonRoot and image has an invalid user id (${uid}). (Must be 1-(${MAX_INT32})): ${invalid.join('; ')} ${where}`;
   }
   return undefined;
 }

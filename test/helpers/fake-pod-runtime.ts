@@ -11,6 +11,8 @@ export interface FakeRuntimeOptions {
   readonly clock: Clock;
   /** Exit code of a container that exits right after starting; undefined keeps it running. */
   readonly exits?: (spec: ContainerSpec) => number | undefined;
+  /** The image's `Config.User`; '' (root) when not given. */
+  readonly imageUser?: string;
 }
 
 export class FakePodRuntime implements PodRuntime {
@@ -52,6 +54,10 @@ export class FakePodRuntime implements PodRuntime {
 
   async ensureImage(_image: string, _policy: ImagePullPolicy): Promise<{ pulled: boolean; imageId: string }> {
     return { pulled: false, imageId: 'sha256:fake' };
+  }
+
+  async imageUser(): Promise<string> {
+    return this.#opts.imageUser ?? '';
   }
 
   async runContainer(spec: ContainerSpec, ctx: { sandboxId?: string }): Promise<string> {

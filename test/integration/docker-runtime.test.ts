@@ -359,6 +359,14 @@ describe('ensureImage', () => {
     }
   });
 
+  it("imageUser is the image's Config.User: '' for busybox (root), uid:gid for pause; a missing image is an error", async () => {
+    const busybox = await runtime.ensureImage(TEST_IMAGES.busybox, 'IfNotPresent');
+    const pause = await runtime.ensureImage(TEST_IMAGES.pause, 'IfNotPresent');
+    expect(await runtime.imageUser(busybox.imageId)).toBe('');
+    expect(await runtime.imageUser(pause.imageId)).toBe('65535:65535');
+    await expect(runtime.imageUser('sha256:' + '0'.repeat(64))).rejects.toThrow(/^inspect image sha256:0+: /);
+  });
+
   it('an unparsable name is InvalidImageName without asking the engine', async () => {
     const before = runtime.stats().total;
     const err: unknown = await runtime.ensureImage('Busybox:1', 'IfNotPresent').catch((e: unknown) => e);

@@ -1,18 +1,60 @@
-// gRPC probe (pkg/probe/grpc): the standard health protocol, grpc.health.v1.Health/Check, over
-// HTTP/2 cleartext with node:http2. The request {service} and the response {status} are tiny
-// protobuf messages, encoded by hand, so no gRPC library is needed. One deadline covers the
-// connection and the call, as in kubelet; every problem is a failure (never an error), and
-// only SERVING is healthy.
-import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+// gRPC probe (k/k pkg/probe/grpc/grpc.go) with @grpc/grpc-js: grpc.health.v1.Health/Check over
+// a cleartext channel (no TLS, as the kubelet's WithInsecure), user agent kube-probe/<version>.
+// As the kubelet: one deadline (the probe's timeout) covers the dial and the call; the dial
+// blocks until the channel is ready (grpc.WithBlock), so a port that refuses connections ends
+// in the connect timeout, not at the first refusal; every problem is a failure (never an
+// error), and only SERVING is healthy. Each probe has its own channel, closed after it.
+import { credentials, loadPackageDefinition, status as grpcStatus, type ChannelOptions, type Client, type ServiceError } from '@grpc/grpc-js';
+import { fromJSON } from '@grpc/proto-loader';
 import { formatGoDuration } from '../../core/go-duration.js';
-import { dialErrorMessage, joinHostPort, kubeUserAgent, type ProbeOutcome } from '../target.js';
+import { joinHostPort, kubeUserAgent, type ProbeOutcome } from '../target.js';
 
-const HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
+/** grpc/health/v1/health.proto (the messages and the Check method), as a protobufjs JSON descriptor. */
+const HEALTH_PROTO: Parameters<typeof fromJSON>[0] = {
+  nested: {
+    grpc: {
+      nested: {
+        health: {
+          nested: {
+            v1: {
+              nested: {
+                HealthCheckRequest: { fields: { service: { type: 'string', id: 1 } } },
+                HealthCheckResponse: {
+                  fields: { status: { type: 'ServingStatus', id: 1 } },
+                  nested: { ServingStatus: { values: { UNKNOWN: 0, SERVING: 1, NOT_SERVING: 2, SERVICE_UNKNOWN: 3 } } },
+                },
+                Health: { methods: { Check: { requestType: 'HealthCheckRequest', responseType: 'HealthCheckResponse', comment: '' } } },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
 
-/** grpc.health.v1.HealthCheckResponse.ServingStatus. */
-export const SERVING_STATUS = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const;
+interface HealthCheckResponse {
+  /** The enum's name; a number the definition does not know stays a number. */
+  readonly status?: string | number;
+}
 
-/** google.golang.org/grpc/codes, by number. */
+interface HealthClient extends Client {
+  Check(
+    request: { service: string },
+    options: { deadline: Date },
+    callback: (err: ServiceError | null, response?: HealthCheckResponse) => void,
+  ): { cancel(): void };
+}
+
+type HealthClientConstructor = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options: ChannelOptions) => HealthClient;
+
+// Enums as names (SERVING...), and the default status (UNKNOWN) present when the server omits it.
+const definition = loadPackageDefinition(fromJSON(HEALTH_PROTO, { enums: String, defaults: true }));
+const HealthClient = (((definition['grpc'] as Record<string, unknown>)['health'] as Record<string, unknown>)['v1'] as Record<string, unknown>)[
+  'Health'
+] as HealthClientConstructor;
+
+/** google.golang.org/grpc/codes names (what grpc-go's status error prints), by number. */
 export const GRPC_CODES = [
   'OK',
   'Canceled',
@@ -32,243 +74,69 @@ export const GRPC_CODES = [
   'DataLoss',
   'Unauthenticated',
 ] as const;
-const UNIMPLEMENTED = 12;
-const DEADLINE_EXCEEDED = 4;
 
-function varint(value: number): Buffer {
-  const bytes: number[] = [];
-  let v = value;
-  while (v > 0x7f) {
-    bytes.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
+const CHANNEL_OPTIONS: ChannelOptions = {
+  'grpc.primary_user_agent': kubeUserAgent('probe'),
+  // A channel of its own: closing it closes the connection (no shared subchannel outlives the probe).
+  'grpc.use_local_subchannel_pool': 1,
+  // Pod addresses are reached directly, never through an http(s)_proxy of the agent's environment.
+  'grpc.enable_http_proxy': 0,
+};
+
+/** grpc-go's `rpc error: code = <Code> desc = <message>` (what the kubelet's `%+v` prints). */
+function rpcErrorText(err: ServiceError): string {
+  return `rpc error: code = ${GRPC_CODES[err.code] ?? `Code(${err.code})`} desc = ${err.details}`;
+}
+
+function callFailure(err: ServiceError, timeoutText: string): ProbeOutcome {
+  if (err.code === grpcStatus.UNIMPLEMENTED) {
+    return { result: 'failure', output: `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${err.details}` };
   }
-  bytes.push(v);
-  return Buffer.from(bytes);
+  if (err.code === grpcStatus.DEADLINE_EXCEEDED) return { result: 'failure', output: `timeout: health rpc did not complete within ${timeoutText}` };
+  return { result: 'failure', output: `error: health rpc probe failed: ${rpcErrorText(err)}` };
 }
 
-/** A length-prefixed gRPC message (uncompressed) carrying HealthCheckRequest{service}. */
-export function encodeHealthCheckRequest(service: string): Buffer {
-  const name = Buffer.from(service, 'utf8');
-  // proto3 leaves a default (empty) string out.
-  const message = name.length === 0 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a]), varint(name.length), name]);
-  const prefix = Buffer.alloc(5);
-  prefix.writeUInt8(0, 0);
-  prefix.writeUInt32BE(message.length, 1);
-  return Buffer.concat([prefix, message]);
-}
-
-function readVarint(buf: Buffer, at: number): { value: number; next: number } | undefined {
-  let value = 0;
-  let factor = 1;
-  for (let i = at; i < buf.length && i < at + 10; i++) {
-    const byte = buf[i] ?? 0;
-    value += (byte & 0x7f) * factor;
-    factor *= 128;
-    if ((byte & 0x80) === 0) return { value, next: i + 1 };
-  }
-  return undefined;
-}
-
-/** HealthCheckResponse.status from one protobuf message body; unknown fields skipped. */
-export function decodeServingStatus(message: Buffer): number | undefined {
-  let status = 0; // proto3 default: UNKNOWN
-  let at = 0;
-  while (at < message.length) {
-    const key = readVarint(message, at);
-    if (!key) return undefined;
-    const field = Math.floor(key.value / 8);
-    const wire = key.value % 8;
-    at = key.next;
-    if (wire === 0) {
-      const v = readVarint(message, at);
-      if (!v) return undefined;
-      if (field === 1) status = v.value;
-      at = v.next;
-    } else if (wire === 1) {
-      at += 8;
-    } else if (wire === 2) {
-      const len = readVarint(message, at);
-      if (!len) return undefined;
-      at = len.next + len.value;
-    } else if (wire === 5) {
-      at += 4;
-    } else {
-      return undefined;
+/** Settles with the callback's outcome, or rejects with the signal's reason when it aborts first. */
+function settleOrAbort<T>(start: (done: (value: T) => void) => () => void, signal: AbortSignal | undefined): Promise<T> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const cancel = start((value) => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(value);
+    });
+    function onAbort(): void {
+      cancel();
+      reject(signal?.reason);
     }
-  }
-  return at === message.length ? status : undefined;
-}
-
-/** The first length-prefixed message of a gRPC response body. */
-export function firstGrpcMessage(body: Buffer): Buffer | undefined | 'compressed' {
-  if (body.length < 5) return undefined;
-  if (body.readUInt8(0) !== 0) return 'compressed';
-  const length = body.readUInt32BE(1);
-  if (body.length < 5 + length) return undefined;
-  return body.subarray(5, 5 + length);
-}
-
-/** grpc-go's mapping of a non-200 HTTP status to a gRPC code. */
-function codeFromHttpStatus(status: number): number {
-  switch (status) {
-    case 400:
-      return 13;
-    case 401:
-      return 16;
-    case 403:
-      return 7;
-    case 404:
-      return UNIMPLEMENTED;
-    case 429:
-    case 502:
-    case 503:
-    case 504:
-      return 14;
-    default:
-      return 2;
-  }
-}
-
-function decodeGrpcMessage(raw: string | string[] | undefined): string {
-  const text = Array.isArray(raw) ? raw.join(',') : (raw ?? '');
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-interface CallResult {
-  readonly code: number;
-  readonly message: string;
-  readonly body: Buffer;
-}
-
-function rpcFailure(code: number, message: string, timeoutText: string): ProbeOutcome {
-  if (code === UNIMPLEMENTED) {
-    return { result: 'failure', output: `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${message}` };
-  }
-  if (code === DEADLINE_EXCEEDED) return { result: 'failure', output: `timeout: health rpc did not complete within ${timeoutText}` };
-  return { result: 'failure', output: `error: health rpc probe failed: rpc error: code = ${GRPC_CODES[code] ?? `Code(${code})`} desc = ${message}` };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 /** Rejects only when `signal` aborts (the worker stopped). */
 export async function runGrpcProbe(host: string, port: number, service: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeOutcome> {
   const addr = joinHostPort(host, port);
   const timeoutText = formatGoDuration(timeoutMs);
-  const startedAt = performance.now(); // monotonic: the timeout is a duration
-  const deadline = AbortSignal.timeout(timeoutMs);
-  const abort = signal ? AbortSignal.any([deadline, signal]) : deadline;
-  let session: ClientHttp2Session | undefined;
+  const deadline = new Date(Date.now() + timeoutMs);
+  const client = new HealthClient(addr, credentials.createInsecure(), CHANNEL_OPTIONS);
   try {
-    let connected: ClientHttp2Session;
-    try {
-      connected = await openSession(addr, abort);
-      session = connected;
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      if (deadline.aborted) return { result: 'failure', output: `timeout: failed to connect service ${JSON.stringify(addr)} within ${timeoutText}: context deadline exceeded` };
-      return { result: 'failure', output: `error: failed to connect service at ${JSON.stringify(addr)}: ${dialErrorMessage(err, addr)}` };
+    const dialError = await settleOrAbort<Error | undefined>((done) => {
+      client.waitForReady(deadline, (err) => done(err));
+      return () => client.close();
+    }, signal);
+    if (dialError) {
+      // grpc-js ends waitForReady only at the deadline (or when the channel is closed), as
+      // grpc-go's blocking dial returns ctx.Err() then.
+      return { result: 'failure', output: `timeout: failed to connect service ${JSON.stringify(addr)} within ${timeoutText}: context deadline exceeded` };
     }
-    let call: CallResult;
-    try {
-      call = await healthCheck(connected, service, timeoutMs - (performance.now() - startedAt), abort);
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      if (deadline.aborted) return rpcFailure(DEADLINE_EXCEEDED, 'context deadline exceeded', timeoutText);
-      return rpcFailure(14, `connection error: ${dialErrorMessage(err, addr)}`, timeoutText);
-    }
-    if (call.code !== 0) return rpcFailure(call.code, call.message, timeoutText);
-    const message = firstGrpcMessage(call.body);
-    if (message === 'compressed') return rpcFailure(13, 'grpc: compressed response without a negotiated compressor', timeoutText);
-    const status = message === undefined ? undefined : decodeServingStatus(message);
-    if (status === undefined) return rpcFailure(13, 'grpc: failed to unmarshal the received message', timeoutText);
-    if (status !== 1) return { result: 'failure', output: `service unhealthy (responded with ${JSON.stringify(SERVING_STATUS[status] ?? String(status))})` };
+    const call = await settleOrAbort<{ err: ServiceError | null; response?: HealthCheckResponse }>((done) => {
+      const c = client.Check({ service }, { deadline }, (err, response) => done({ err, response }));
+      return () => c.cancel();
+    }, signal);
+    if (call.err) return callFailure(call.err, timeoutText);
+    const servingStatus = call.response?.status ?? 'UNKNOWN';
+    if (servingStatus !== 'SERVING') return { result: 'failure', output: `service unhealthy (responded with ${JSON.stringify(String(servingStatus))})` };
     return { result: 'success', output: 'service healthy' };
   } finally {
-    session?.destroy();
+    client.close();
   }
 }
-
-function openSession(addr: string, abort: AbortSignal): Promise<ClientHttp2Session> {
-  return new Promise((resolve, reject) => {
-    if (abort.aborted) return reject(abort.reason);
-    const session = connect(`http://${addr}`);
-    const onAbort = (): void => {
-      session.destroy();
-      reject(abort.reason);
-    };
-    abort.addEventListener('abort', onAbort, { once: true });
-    session.once('connect', () => {
-      abort.removeEventListener('abort', onAbort);
-      resolve(session);
-    });
-    session.once('error', (err) => {
-      abort.removeEventListener('abort', onAbort);
-      session.destroy();
-      reject(err);
-    });
-  });
-}
-
-function grpcStatusOf(headers: IncomingHttpHeaders | undefined): number | undefined {
-  const raw = headers?.['grpc-status'];
-  if (raw === undefined) return undefined;
-  const n = Number(Array.isArray(raw) ? raw[0] : raw);
-  return Number.isInteger(n) && n >= 0 ? n : 2;
-}
-
-function healthCheck(session: ClientHttp2Session, service: string, remainingMs: number, abort: AbortSignal): Promise<CallResult> {
-  return new Promise((resolve, reject) => {
-    if (abort.aborted) return reject(abort.reason);
-    const remaining = Math.max(1, Math.floor(remainingMs));
-    const stream = session.request({
-      [constants.HTTP2_HEADER_METHOD]: 'POST',
-      [constants.HTTP2_HEADER_PATH]: HEALTH_CHECK_PATH,
-      [constants.HTTP2_HEADER_CONTENT_TYPE]: 'application/grpc',
-      te: 'trailers',
-      'user-agent': kubeUserAgent('probe'),
-      'grpc-timeout': `${remaining}m`,
-    });
-    let headers: IncomingHttpHeaders | undefined;
-    let trailers: IncomingHttpHeaders | undefined;
-    const chunks: Buffer[] = [];
-    let settled = false;
-    const settle = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      abort.removeEventListener('abort', onAbort);
-      fn();
-    };
-    const onAbort = (): void => settle(() => {
-      stream.close(constants.NGHTTP2_CANCEL);
-      reject(abort.reason);
-    });
-    abort.addEventListener('abort', onAbort, { once: true });
-    stream.on('response', (h) => (headers = h));
-    stream.on('trailers', (t) => (trailers = t));
-    stream.on('data', (chunk: Buffer) => {
-      if (chunks.reduce((n, c) => n + c.length, 0) < 64 * 1024) chunks.push(chunk);
-    });
-    stream.on('error', (err) => settle(() => reject(err)));
-    stream.on('close', () =>
-      settle(() => {
-        const httpStatus = Number(headers?.[constants.HTTP2_HEADER_STATUS] ?? 0);
-        if (headers && httpStatus !== 200) {
-          resolve({ code: codeFromHttpStatus(httpStatus), message: `unexpected HTTP status code received from server: ${httpStatus}`, body: Buffer.alloc(0) });
-          return;
-        }
-        // A trailers-only response carries the status in the headers.
-        const code = grpcStatusOf(trailers) ?? grpcStatusOf(headers);
-        if (code === undefined) {
-          resolve({ code: 13, message: 'server closed the stream without sending trailers', body: Buffer.alloc(0) });
-          return;
-        }
-        const message = decodeGrpcMessage(trailers?.['grpc-message'] ?? headers?.['grpc-message']);
-        resolve({ code, message, body: Buffer.concat(chunks) });
-      }),
-    );
-    stream.end(encodeHealthCheckRequest(service));
-  });
-}
-

@@ -161,6 +161,11 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     return { pulled: true, imageId: pulledId };
   }
 
+  async imageUser(imageId: string): Promise<string> {
+    const info = await this.#request('imageInspect', `inspect image ${imageId}`, () => this.#docker.getImage(imageId).inspect());
+    return info.Config.User ?? '';
+  }
+
   async runContainer(spec: ContainerSpec, ctx: { sandboxId?: string }): Promise<string> {
     const options = await createOptions(spec, ctx);
     let container: Docker.Container;

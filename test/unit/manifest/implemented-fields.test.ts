@@ -66,7 +66,7 @@ describe('unimplementedFieldWarnings (Pod)', () => {
     ['topology spread', { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'z', whenUnsatisfiable: 'DoNotSchedule' }] }, {}, ['spec.topologySpreadConstraints']],
     ['automount token true', { automountServiceAccountToken: true }, {}, ['spec.automountServiceAccountToken']],
     ['an nfs volume', { volumes: [{ name: 'data', hostPath: { path: '/srv' } }, { name: 'n', nfs: { server: 's', path: '/' } }] }, {}, ['spec.volumes[1].nfs']],
-    ['container runAsNonRoot', {}, { securityContext: { runAsNonRoot: true } }, ['spec.containers[0].securityContext.runAsNonRoot']],
+    ['container runAsNonRoot is acted on', { securityContext: { runAsNonRoot: true } }, { securityContext: { runAsNonRoot: true } }, []],
     ['subPathExpr', {}, { volumeMounts: [{ name: 'data', mountPath: '/d', subPathExpr: '$(N)' }] }, ['spec.containers[0].volumeMounts[0].subPathExpr']],
     ['resizePolicy', {}, { resizePolicy: [{ resourceName: 'cpu', restartPolicy: 'NotRequired' }] }, ['spec.containers[0].resizePolicy']],
   ])('%s', (_name, extra, container, expected) => {

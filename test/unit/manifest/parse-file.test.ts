@@ -168,10 +168,10 @@ describe('checkKind', () => {
     [{}, [['apiVersion', 'apiVersion not set'], ['kind', 'kind not set', /every manifest needs apiVersion and kind/]]],
     [{ kind: 'Pod' }, [['apiVersion', 'apiVersion not set', /^add apiVersion: v1$/]]],
     [{ apiVersion: 'apps/v1' }, [['kind', 'kind not set', /^add kind: DaemonSet$/]]],
-    [{ apiVersion: 'v1', kind: 'ConfigMap' }, [['kind', 'kind ConfigMap is not supported by nodelet; supported: v1 Pod, apps/v1 DaemonSet']]],
-    [{ apiVersion: 'apps/v1', kind: 'Deployment' }, [['kind', 'kind Deployment is not supported by nodelet; supported: v1 Pod, apps/v1 DaemonSet', /DaemonSet \(apps\/v1\) or as a Pod/]]],
-    [{ apiVersion: 'v1', kind: 'List', items: [] }, [['kind', 'kind List is not supported by nodelet; supported: v1 Pod, apps/v1 DaemonSet', /separated by ---/]]],
-    [{ apiVersion: 'v1', kind: 'pod' }, [['kind', 'kind pod is not supported by nodelet; supported: v1 Pod, apps/v1 DaemonSet', /did you mean Pod\?/]]],
+    [{ apiVersion: 'v1', kind: 'ConfigMap' }, [['kind', 'kind ConfigMap is not supported by nodelet; supported: v1 Pod, v1 PodList, apps/v1 DaemonSet']]],
+    [{ apiVersion: 'apps/v1', kind: 'Deployment' }, [['kind', 'kind Deployment is not supported by nodelet; supported: v1 Pod, v1 PodList, apps/v1 DaemonSet', /DaemonSet \(apps\/v1\) or as a Pod/]]],
+    [{ apiVersion: 'v1', kind: 'List', items: [] }, [['kind', 'kind List is not supported by nodelet; supported: v1 Pod, v1 PodList, apps/v1 DaemonSet', /separated by ---/]]],
+    [{ apiVersion: 'v1', kind: 'pod' }, [['kind', 'kind pod is not supported by nodelet; supported: v1 Pod, v1 PodList, apps/v1 DaemonSet', /did you mean Pod\?/]]],
     [{ apiVersion: 'apps/v1', kind: 'Pod' }, [['apiVersion', 'no matches for kind "Pod" in version "apps/v1"', /^Pod is served as apiVersion: v1$/]]],
     [{ apiVersion: 'v1', kind: 'DaemonSet' }, [['apiVersion', 'no matches for kind "DaemonSet" in version "v1"', /^DaemonSet is served as apiVersion: apps\/v1$/]]],
     [{ apiVersion: 1, kind: ['Pod'] }, [['apiVersion', 'apiVersion: Invalid value: 1: must be a string'], ['kind', 'kind: Invalid value: ["Pod"]: must be a string']]],
@@ -263,7 +263,7 @@ describe('format-diagnostics', () => {
       'dup.yaml:2:1: yaml: duplicated mapping key "a"\n  hint: a key may appear only once in a mapping: remove or merge the duplicate',
     );
     expect(formatErrors(parseManifestFile('apiVersion: v1\nkind: ConfigMap\n', 'cm.yaml'))).toBe(
-      'cm.yaml: kind ConfigMap is not supported by nodelet; supported: v1 Pod, apps/v1 DaemonSet',
+      'cm.yaml: kind ConfigMap is not supported by nodelet; supported: v1 Pod, v1 PodList, apps/v1 DaemonSet',
     );
   });
 

@@ -1,9 +1,13 @@
-// gRPC health probes against a real local HTTP/2 (h2c) server that speaks the health protocol
-// by hand, as a grpc-go server would on the wire.
+// gRPC health probes against two servers: grpc-node's own health service (grpc-health-check on
+// an @grpc/grpc-js server, what a Node.js workload would run), and a local HTTP/2 (h2c) server
+// that speaks the health protocol on the wire by hand, as a grpc-go server would, for the cases
+// a real server does not produce on demand (trailers-only errors, a server that never answers).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
-import { decodeServingStatus, encodeHealthCheckRequest, firstGrpcMessage, runGrpcProbe } from '../../../agent/probe/runners/grpc.js';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { runGrpcProbe } from '../../../agent/probe/runners/grpc.js';
 
 let server: Http2Server;
 let port: number;
@@ -17,9 +21,15 @@ function response(status: number): Buffer {
   return Buffer.concat([prefix, message]);
 }
 
+/** The first length-prefixed message of a gRPC body. */
+function firstGrpcMessage(body: Buffer): Buffer | undefined {
+  if (body.length < 5) return undefined;
+  return body.subarray(5, 5 + body.readUInt32BE(1));
+}
+
 function decodeService(body: Buffer): string {
   const message = firstGrpcMessage(body);
-  if (!message || message === 'compressed' || message.length === 0) return '';
+  if (!message || message.length === 0) return '';
   // field 1, length-delimited: 0x0a, one-byte length (short names only in these tests)
   return message.subarray(2, 2 + (message[1] ?? 0)).toString('utf8');
 }
@@ -67,20 +77,6 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-describe('protobuf by hand', () => {
-  it('encodes HealthCheckRequest with the gRPC length prefix', () => {
-    expect([...encodeHealthCheckRequest('')]).toEqual([0, 0, 0, 0, 0]);
-    expect([...encodeHealthCheckRequest('db')]).toEqual([0, 0, 0, 0, 4, 0x0a, 2, 0x64, 0x62]);
-  });
-
-  it('decodes the serving status, skipping unknown fields', () => {
-    expect(decodeServingStatus(Buffer.from([0x08, 0x01]))).toBe(1);
-    expect(decodeServingStatus(Buffer.alloc(0))).toBe(0);
-    expect(decodeServingStatus(Buffer.from([0x12, 0x02, 0x61, 0x62, 0x08, 0x02]))).toBe(2);
-    expect(decodeServingStatus(Buffer.from([0x08]))).toBeUndefined();
-  });
-});
-
 describe('runGrpcProbe against a local health server', () => {
   it('SERVING is healthy; the request names the service and carries gRPC headers', async () => {
     requests.length = 0;
@@ -88,7 +84,8 @@ describe('runGrpcProbe against a local health server', () => {
     expect(requests[0]?.service).toBe('ready');
     expect(requests[0]?.headers['content-type']).toBe('application/grpc');
     expect(requests[0]?.headers.te).toBe('trailers');
-    expect(requests[0]?.headers['user-agent']).toBe('kube-probe/1.30');
+    // kube-probe/<version>, then the library's own token, as grpc-go's WithUserAgent does.
+    expect(requests[0]?.headers['user-agent']).toMatch(/^kube-probe\/1\.30 grpc-node-js\/[0-9.]+$/);
     expect(requests[0]?.headers['grpc-timeout']).toMatch(/^\d+m$/);
   });
 
@@ -114,10 +111,86 @@ describe('runGrpcProbe against a local health server', () => {
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it('a refused connection is a failure', async () => {
-    expect(await runGrpcProbe('127.0.0.1', 1, '', 1000)).toEqual({
+  it('a refused connection is a failure once the timeout is over (the kubelet dials with grpc.WithBlock)', async () => {
+    const started = performance.now();
+    expect(await runGrpcProbe('127.0.0.1', 1, '', 300)).toEqual({
       result: 'failure',
-      output: 'error: failed to connect service at "127.0.0.1:1": dial tcp 127.0.0.1:1: connect: connection refused',
+      output: 'timeout: failed to connect service "127.0.0.1:1" within 300ms: context deadline exceeded',
+    });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+  });
+
+  it('a server that accepts TCP but never speaks HTTP/2 is a connect timeout', async () => {
+    const silent: NetServer = createNetServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const silentPort = (silent.address() as AddressInfo).port;
+      expect(await runGrpcProbe('127.0.0.1', silentPort, '', 300)).toEqual({
+        result: 'failure',
+        output: `timeout: failed to connect service "127.0.0.1:${silentPort}" within 300ms: context deadline exceeded`,
+      });
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('a server without the health service: Unimplemented', async () => {
+    const server = new Server();
+    const bare = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    try {
+      expect(await runGrpcProbe('127.0.0.1', bare, '', 1000)).toEqual({
+        result: 'failure',
+        output: 'error: this server does not implement the grpc health protocol (grpc.health.v1.Health): The server does not implement the method /grpc.health.v1.Health/Check',
+      });
+    } finally {
+      server.forceShutdown();
+    }
+  });
+
+  it('stops at once when the worker aborts', async () => {
+    const abort = new AbortController();
+    const probe = runGrpcProbe('127.0.0.1', port, 'slow', 5000, abort.signal);
+    setTimeout(() => abort.abort(new Error('worker stopped')), 50);
+    await expect(probe).rejects.toThrow('worker stopped');
+  });
+});
+
+describe('runGrpcProbe against grpc-node\'s health service (grpc-health-check on @grpc/grpc-js)', () => {
+  let server: Server;
+  let health: HealthImplementation;
+  let healthPort: number;
+
+  beforeAll(async () => {
+    server = new Server();
+    health = new HealthImplementation({ '': 'SERVING', ready: 'SERVING', down: 'NOT_SERVING' });
+    health.addToServer(server);
+    healthPort = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+  });
+
+  afterAll(() => {
+    server.forceShutdown();
+  });
+
+  it('SERVING is healthy, for the whole server and for a named service', async () => {
+    expect(await runGrpcProbe('127.0.0.1', healthPort, '', 1000)).toEqual({ result: 'success', output: 'service healthy' });
+    expect(await runGrpcProbe('127.0.0.1', healthPort, 'ready', 1000)).toEqual({ result: 'success', output: 'service healthy' });
+  });
+
+  it('NOT_SERVING, and a status change seen by the next probe', async () => {
+    expect(await runGrpcProbe('127.0.0.1', healthPort, 'down', 1000)).toEqual({ result: 'failure', output: 'service unhealthy (responded with "NOT_SERVING")' });
+    health.setStatus('down', 'SERVING');
+    expect(await runGrpcProbe('127.0.0.1', healthPort, 'down', 1000)).toEqual({ result: 'success', output: 'service healthy' });
+    health.setStatus('down', 'NOT_SERVING');
+  });
+
+  it('an unknown service is the server\'s NotFound status, in grpc-go wording', async () => {
+    expect(await runGrpcProbe('127.0.0.1', healthPort, 'nope', 1000)).toEqual({
+      result: 'failure',
+      output: 'error: health rpc probe failed: rpc error: code = NotFound desc = Health status unknown for service nope',
     });
   });
 });
