@@ -9,6 +9,8 @@ import { ConfigError, errorMessage } from './core/errors.js';
 import { systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
+import { NodeCredentials, loadCredentialProviders } from './images/credentials.js';
+import { createPullLimiter, pullSlots } from './images/pull-limiter.js';
 import { NodeHostFs } from './host/host-fs.js';
 import { NodeSubPather } from './host/subpath.js';
 import { FileSource } from './source/file-source.js';
@@ -104,6 +106,14 @@ async function startApiServers(config: AgentConfig, deps: { backend: AgentApiBac
   }
 }
 
+/** The kubelet's node keyring: Docker config files under rootDir and the usual places, then the exec plugins. */
+async function nodeCredentials(config: AgentConfig, logger: Logger): Promise<NodeCredentials> {
+  const { imageCredentialProviderConfig: file, imageCredentialProviderBinDir: binDir } = config.images;
+  const providers = file === undefined ? [] : await loadCredentialProviders(file, binDir);
+  if (providers.length > 0) logger.info({ providers: providers.map((p) => p.name) }, 'image credential providers loaded');
+  return new NodeCredentials({ rootDir: config.rootDir, providers, ...(binDir ? { providerBinDir: binDir } : {}), logger });
+}
+
 /** Builds and starts everything for `nodelet run`. */
 export async function startAgent(config: AgentConfig, opts: { logger?: Logger; loadConfig?: () => Promise<AgentConfig> } = {}): Promise<RunningAgent> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, base: { node: config.nodeName } });
@@ -112,11 +122,14 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const clock = systemClock;
   const docker = new Docker(dockerOptions(config.dockerHost));
   const metrics = createMetrics({ defaultMetrics: true });
+  const credentials = await nodeCredentials(config, logger.child({ component: 'credentials' }));
   const runtime = new DockerRuntime({
     docker,
     nodeName: config.nodeName,
     logger: logger.child({ component: 'docker' }),
     observe: (operation, call) => observeDockerCall(metrics, operation, call),
+    credentials: credentials.lookup,
+    pullLimiter: createPullLimiter(pullSlots(config.images)),
   });
   const hostFs = new NodeHostFs();
   const events = new EventStore({ clock, source: `nodelet, ${config.nodeName}` });

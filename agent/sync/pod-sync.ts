@@ -13,7 +13,7 @@ import type { NodeletMetrics } from '../api/metrics.js';
 import type { UnhealthyReason } from '../probe/prober.js';
 import { containerSpecHash } from '../translate/spec-hash.js';
 import { containerTransitions } from './relist.js';
-import { computePodActions, backoffKey } from './plan.js';
+import { computePodActions, backoffKey, isImagePullFailure, startFailureBackoff } from './plan.js';
 import { nextBackoff, type BackoffPolicy } from './backoff.js';
 import { backoffDelay } from '../core/backoff.js';
 import { executePlan, findContainer, isImageSpecFailure, recordBackOff, type ExecuteDeps, type StartFailure } from './execute.js';
@@ -31,6 +31,8 @@ const MAX_ROUNDS_PER_PASS = 6;
 export interface PodSyncDeps extends Pick<ExecuteDeps, 'runtime' | 'hostFs' | 'subPaths' | 'translate' | 'events' | 'logger'> {
   readonly clock: Clock;
   readonly backoffPolicy: BackoffPolicy;
+  /** The image pull back-off; backoffPolicy's when not given. */
+  readonly imagePullBackoffPolicy?: BackoffPolicy;
   readonly memory: PodMemoryStore;
   readonly prober: {
     syncPod(desired: DesiredPod, observed: ObservedPod | undefined): void;
@@ -93,6 +95,7 @@ export class PodSync {
         exitedAt: mem.exitTimes,
         backoff: mem.backoff,
         backoffPolicy: this.#d.backoffPolicy,
+        ...(this.#d.imagePullBackoffPolicy ? { imagePullBackoffPolicy: this.#d.imagePullBackoffPolicy } : {}),
         startFailures: mem.startFailures,
         unhealthy: this.#d.prober.unhealthy(uid, observed),
       });
@@ -111,6 +114,7 @@ export class PodSync {
         logger: this.#d.logger,
         now: () => clock.monotonic(),
         clock,
+        startFailures: mem.startFailures,
         // A terminate pass is never cancelled by later updates: it must finish its kills.
         signal: work.signal,
       });
@@ -130,7 +134,9 @@ export class PodSync {
   /** Nothing to do this round: BackOff events, the pod-start latency, the gauges. */
   #settled(desired: DesiredPod | undefined, observed: ObservedPod | undefined, actions: readonly PodAction[], mem: PodMemory): void {
     for (const a of actions) {
-      if (a.type === 'backoff' && desired && !isImageSpecFailure(mem.startFailures.get(a.container)?.reason)) recordBackOff(this.#d.events, desired, a.container);
+      if (a.type !== 'backoff' || !desired) continue;
+      const failure = mem.startFailures.get(a.container);
+      if (!isImageSpecFailure(failure?.reason)) recordBackOff(this.#d.events, desired, a.container, failure && { reason: failure.reason, image: findContainer(desired, a.container)?.image ?? '' });
     }
     mem.blockedStreak = 0;
     if (desired && observed && !mem.startRecorded && allAppsRunning(desired, observed)) {
@@ -171,8 +177,9 @@ export class PodSync {
       // A failed start (image pull, config error) backs off like a crash: 10 s, 20 s, 40 s...
       const container = findContainer(desired, name);
       if (container) {
-        const key = backoffKey(name, containerSpecHash(container));
-        mem.backoff.set(key, nextBackoff(mem.backoff.get(key), failure.at, failure.at, this.#d.backoffPolicy));
+        const policies = { crash: this.#d.backoffPolicy, ...(this.#d.imagePullBackoffPolicy ? { image: this.#d.imagePullBackoffPolicy } : {}) };
+        const { key, policy } = startFailureBackoff(container, containerSpecHash(container), failure.reason, policies);
+        mem.backoff.set(key, nextBackoff(mem.backoff.get(key), failure.at, failure.at, policy));
       }
     }
   }
@@ -211,9 +218,10 @@ function waitingReasons(
     // attempt, and its doBackOff never says CrashLoopBackOff for a container that never ran.
     if (failure?.reason === 'CreateContainerConfigError') continue;
     if (isImageSpecFailure(failure?.reason)) continue; // InvalidImageName, ErrImageNeverPull as they are
-    if (failure && (failure.reason === 'ErrImagePull' || failure.reason === 'ImagePullBackOff')) {
+    if (failure && isImagePullFailure(failure.reason)) {
+      // EnsureImageExists in back-off: its message wraps the previous pull's error (k/k v1.32+).
       const image = findContainer(desired, a.container)?.image ?? '';
-      out.set(a.container, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
+      out.set(a.container, { reason: 'ImagePullBackOff', message: `Back-off pulling image ${JSON.stringify(image)}: ${failure.reason}: ${failure.message}` });
     } else {
       out.set(a.container, { reason: 'CrashLoopBackOff', message: a.message });
     }
