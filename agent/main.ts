@@ -76,6 +76,8 @@ export function hostAddresses(): string[] {
 export interface RunningAgent {
   readonly agent: Agent;
   readonly logger: Logger;
+  /** The node's events (what `nodelet events` lists). */
+  readonly events: EventStore;
   /** The config in effect (a reload replaces the reloadable settings). */
   readonly config: AgentConfig;
   /** The API server reporter, when a kubeconfig is configured. */
@@ -207,6 +209,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   return {
     agent,
     logger,
+    events,
     reporter,
     get config() {
       return current;

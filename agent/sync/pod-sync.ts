@@ -100,10 +100,12 @@ export class PodSync {
         unhealthy: this.#d.prober.unhealthy(uid, observed),
       });
       const toDo = plan.actions.filter((a) => a.type !== 'backoff');
-      mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures);
+      const fresh = freshPullFailures(plan.actions, mem.startFailures, now);
+      mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures, fresh);
       if (toDo.length === 0) {
-        this.#settled(desired, observed, plan.actions, mem);
-        return { requeueAt: plan.requeueAt };
+        this.#settled(desired, observed, plan.actions, mem, fresh);
+        const halfway = Math.min(...fresh.values());
+        return { requeueAt: plan.requeueAt === undefined ? (fresh.size > 0 ? halfway : undefined) : Math.min(plan.requeueAt, halfway) };
       }
       const result = await executePlan(desired, observed, plan, {
         runtime: this.#d.runtime,
@@ -132,9 +134,9 @@ export class PodSync {
   }
 
   /** Nothing to do this round: BackOff events, the pod-start latency, the gauges. */
-  #settled(desired: DesiredPod | undefined, observed: ObservedPod | undefined, actions: readonly PodAction[], mem: PodMemory): void {
+  #settled(desired: DesiredPod | undefined, observed: ObservedPod | undefined, actions: readonly PodAction[], mem: PodMemory, fresh: ReadonlyMap<string, number>): void {
     for (const a of actions) {
-      if (a.type !== 'backoff' || !desired) continue;
+      if (a.type !== 'backoff' || !desired || fresh.has(a.container)) continue;
       const failure = mem.startFailures.get(a.container);
       if (!isImageSpecFailure(failure?.reason)) recordBackOff(this.#d.events, desired, a.container, failure && { reason: failure.reason, image: findContainer(desired, a.container)?.image ?? '' });
     }
@@ -202,16 +204,35 @@ function allAppsRunning(desired: DesiredPod, observed: ObservedPod): boolean {
   return names.length > 0 && names.every((n) => observed.containers.some((c) => c.name === n && c.state === 'running'));
 }
 
+/**
+ * Containers whose pull failed in the first half of its back-off window, with the halfway
+ * time. The kubelet shows ErrImagePull until its pod worker syncs again (about 10 s later)
+ * and only that sync, inside the image back-off, says ImagePullBackOff: here the status keeps
+ * ErrImagePull for the first half of the window, and the BackOff events come at halfway.
+ */
+export function freshPullFailures(actions: readonly PodAction[], startFailures: ReadonlyMap<string, { reason: string; at: number }>, now: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const a of actions) {
+    if (a.type !== 'backoff') continue;
+    const failure = startFailures.get(a.container);
+    if (!failure || !isImagePullFailure(failure.reason) || a.until <= failure.at) continue;
+    const halfway = failure.at + (a.until - failure.at) / 2;
+    if (now < halfway) out.set(a.container, halfway);
+  }
+  return out;
+}
+
 /** What status shows for containers that are not running: back-off, or the last start failure. */
 function waitingReasons(
   desired: DesiredPod | undefined,
   actions: readonly PodAction[],
   startFailures: ReadonlyMap<string, StartFailure>,
+  fresh: ReadonlyMap<string, number> = new Map(),
 ): Map<string, { reason: string; message: string }> {
   const out = new Map<string, { reason: string; message: string }>();
   for (const [name, f] of startFailures) out.set(name, { reason: f.reason, message: f.message });
   for (const a of actions) {
-    if (a.type !== 'backoff') continue;
+    if (a.type !== 'backoff' || fresh.has(a.container)) continue;
     const failure = startFailures.get(a.container);
     // A config error (a refused subPath, a missing env source) stays what the container waits
     // on between retries, as with kubelet: its reason cache keeps the error until the next

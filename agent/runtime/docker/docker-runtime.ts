@@ -420,14 +420,14 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     const creds = this.#credentials ? await this.#credentials(repositoryOf(ref)) : [];
     if (creds.length === 0) {
       await this.#pull(ref, image, undefined, progress);
-      return performance.now() - started;
+      return this.#pullDone(ref, started);
     }
     const failures: ImagePullError[] = [];
     for (const cred of creds) {
       try {
         this.#logger?.debug({ image: ref, authSource: `${cred.origin.source} ${cred.origin.key}` }, 'pulling with credentials');
         await this.#pull(ref, image, cred.auth, progress);
-        return performance.now() - started;
+        return this.#pullDone(ref, started);
       } catch (e) {
         if (!(e instanceof ImagePullError)) throw e;
         failures.push(e);
@@ -436,6 +436,13 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     const messages = [...new Set(failures.map((f) => f.message))];
     const message = messages.length === 1 ? (messages[0] ?? '') : `[${messages.join(', ')}]`;
     throw new ImagePullError('ErrImagePull', image, message, { retryable: true, cause: failures[0] });
+  }
+
+  /** Logged while the pull still holds its slot: the line that marks where a serialized pull ends. */
+  #pullDone(ref: string, started: number): number {
+    const ms = performance.now() - started;
+    this.#logger?.debug({ image: ref, pullMs: Math.round(ms) }, 'image pull finished');
+    return ms;
   }
 
   async #pull(ref: string, image: string, auth: RegistryAuth | undefined, progress: (line: string) => void): Promise<void> {
