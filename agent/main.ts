@@ -11,6 +11,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { NodeCredentials, loadCredentialProviders } from './images/credentials.js';
 import { createPullLimiter, pullSlots } from './images/pull-limiter.js';
+import { ImageGcManager } from './images/image-gc.js';
 import { NodeHostFs } from './host/host-fs.js';
 import { NodeSubPather } from './host/subpath.js';
 import { FileSource } from './source/file-source.js';
@@ -170,6 +171,16 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     clock,
   );
   nodeConditions.start();
+  const imageGc = new ImageGcManager({
+    store: runtime,
+    policy: config.images.gc,
+    periodMs: config.images.gc.periodMs,
+    sandboxImage: config.podInfraImage,
+    nodeName: config.nodeName,
+    events,
+    logger: logger.child({ component: 'image-gc' }),
+  });
+  imageGc.start();
   const backend = new AgentApiBackend({
     agent,
     events,
@@ -229,6 +240,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     },
     stop: async () => {
       nodeConditions.stop();
+      await imageGc.stop();
       await reporter?.stop();
       await agent.stop();
       await Promise.all(apis.map((api) => api.close()));

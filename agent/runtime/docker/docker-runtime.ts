@@ -2,7 +2,7 @@
 // dockerd. Lowering ContainerSpec to create options (create-options.ts) and decoding inspect
 // JSON (from-inspect.ts) are pure and live beside it; this file does the requests, counts
 // them, caches inspects for cheap relists and turns engine errors into RuntimeErrors.
-import { readFile } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
@@ -27,6 +27,8 @@ import { applyDefaultImageTag } from './image-ref.js';
 import { jsonLines } from './json-lines.js';
 import { goPathError } from '../../host/host-fs.js';
 import type { CredentialLookup } from '../../images/credentials.js';
+import type { ImageStore } from '../../images/image-gc.js';
+import type { ListedImage } from '../../images/image-gc-policy.js';
 import { repositoryOf, type RegistryAuth } from '../../images/keyring.js';
 import { createPullLimiter, type PullLimiter } from '../../images/pull-limiter.js';
 
@@ -70,6 +72,9 @@ export const DOCKER_CALLS = [
   'events',
   'containerLogs',
   'execResize',
+  'imageList',
+  'imageRemove',
+  'info',
 ] as const;
 export type DockerCall = (typeof DOCKER_CALLS)[number];
 
@@ -93,7 +98,7 @@ interface PullInFlight {
   readonly listeners: Set<(line: string) => void>;
 }
 
-export class DockerRuntime implements PodRuntime, ContainerStreams {
+export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
   readonly #docker: Docker;
   readonly #nodeName: string;
   readonly #logger: DockerRuntimeOptions['logger'];
@@ -318,6 +323,39 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
         return info.ExitCode ?? 0;
       },
     };
+  }
+
+  // --- images (the garbage collector's ImageStore) -------------------------------------------
+
+  async listImages(): Promise<ListedImage[]> {
+    const images = await this.#request('imageList', 'list images', () => this.#docker.listImages({ all: false }));
+    return images.map((i) => ({ id: i.Id, sizeBytes: i.Size, repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>') }));
+  }
+
+  async imagesInUse(): Promise<Set<string>> {
+    // Every container, any state, whoever made it: an image a container needs is never removed.
+    const containers = await this.#request('containerList', 'list containers', () => this.#docker.listContainers({ all: true }));
+    return new Set(containers.map((c) => c.ImageID));
+  }
+
+  /** The filesystem of the engine's data root (cri-dockerd's ImageFsInfo reports the Docker root dir). */
+  async imageFsStats(): Promise<{ capacity: number; available: number }> {
+    const info = (await this.#request('info', 'read the docker engine info', () => this.#docker.info())) as { DockerRootDir?: string };
+    const root = info.DockerRootDir || '/var/lib/docker';
+    const s = await statfs(root);
+    return { capacity: s.blocks * s.bsize, available: s.bavail * s.bsize };
+  }
+
+  /** cri-dockerd RemoveImage: each tag, then the image ID; already gone is fine. */
+  async removeImage(image: ListedImage): Promise<void> {
+    for (const ref of [...image.repoTags, image.id]) {
+      try {
+        await this.#call('imageRemove', () => this.#docker.getImage(ref).remove({ noprune: false }));
+      } catch (e) {
+        if (statusOf(e) === 404) continue;
+        throw toRuntimeError(`remove image ${ref}`, e);
+      }
+    }
   }
 
   // --- internals -------------------------------------------------------------------------
