@@ -326,6 +326,10 @@ describe('pull concurrency', () => {
     const serial = await pullTwo({}, 'serial');
     const parallel = await pullTwo({ serializeImagePulls: false, maxParallelImagePulls: 2 }, 'parallel');
     console.log(`pull intervals serial ${JSON.stringify(serial)} parallel ${JSON.stringify(parallel)}`);
+    const startGap = (r: { intervals: [number, number][] }): number => Math.abs((r.intervals[1]?.[0] ?? NaN) - (r.intervals[0]?.[0] ?? NaN));
+    // Each pull takes about half a second through the relay: serialized, the second starts
+    // only when the first has ended; in parallel both start together and overlap.
+    expect(startGap(serial)).toBeGreaterThanOrEqual(300);
     expect(serial.overlapMs).toBeLessThanOrEqual(0);
     expect(parallel.overlapMs).toBeGreaterThan(100);
   });
