@@ -120,6 +120,7 @@ describe('registry credentials', () => {
     });
     // The kubelet's sequence for the first attempt, then its back-off pair.
     const first = seen.filter((e) => e.pod === pod).slice(0, 5).map((e) => `${e.type} ${e.reason}: ${e.message}`);
+    console.log(`events of the first attempt:\n${first.join("\n")}\nwaiting: ${waiting.reason}: ${waiting.message ?? ""}`);
     expect(first[0]).toBe(`Normal Pulling: Pulling image "${image}"`);
     expect(first[1]).toMatch(new RegExp(`^Warning Failed: Failed to pull image "${image}": .*no basic auth credentials`));
     expect(first[2]).toBe('Warning Failed: Error: ErrImagePull');

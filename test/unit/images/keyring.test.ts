@@ -130,3 +130,21 @@ describe('image names', () => {
     expect(registryHost('127.0.0.1:5000/a')).toBe('127.0.0.1:5000');
   });
 });
+
+describe('dockerConfigSearchPath', () => {
+  it("the kubelet's order: config.json in the root dir, the working dir, $DOCKER_CONFIG, ~/.docker, /.docker; then .dockercfg", async () => {
+    const { dockerConfigSearchPath } = await import('../../../agent/images/credentials.js');
+    const paths = dockerConfigSearchPath({ rootDir: '/var/lib/kubelet', cwd: '/srv', env: { HOME: '/root', DOCKER_CONFIG: '/etc/docker-cli' } });
+    expect(paths.map((p) => p.file)).toEqual([
+      '/var/lib/kubelet/config.json',
+      '/srv/config.json',
+      '/etc/docker-cli/config.json',
+      '/root/.docker/config.json',
+      '/.docker/config.json',
+      '/var/lib/kubelet/.dockercfg',
+      '/srv/.dockercfg',
+      '/root/.dockercfg',
+      '/.dockercfg',
+    ]);
+  });
+});

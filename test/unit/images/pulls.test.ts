@@ -76,3 +76,15 @@ describe('resolveImageConfig', () => {
     ]);
   });
 });
+
+describe('registry credentials in logs', () => {
+  it('the auth fields of a docker config or X-Registry-Auth are redacted wherever they appear', async () => {
+    const { redactSecrets, REDACTED } = await import('../../../agent/log/logger.js');
+    expect(redactSecrets({ entry: { auth: 'dTpw', username: 'u', password: 'p', identitytoken: 't' }, authconfig: { username: 'u' }, 'x-registry-auth': 'e30=', authSource: '/root/config.json r' })).toEqual({
+      entry: { auth: REDACTED, username: 'u', password: REDACTED, identitytoken: REDACTED },
+      authconfig: REDACTED,
+      'x-registry-auth': REDACTED,
+      authSource: '/root/config.json r',
+    });
+  });
+});
