@@ -148,6 +148,7 @@ describe('registry credentials', () => {
     await running(a, 'p');
     const events = podEvents(a, 'p').map((e) => `${e.reason}: ${e.message}`);
     expect(events[0]).toBe(`Pulling: Pulling image "${image}"`);
+    console.log(`events: ${events.slice(0, 2).join(' | ')}`);
     expect(events[1]?.replace(/^Pulled: /, '')).toMatch(PULLED);
     const tried = a.logs.filter((l) => l['msg'] === 'pulling with credentials').map((l) => l['authSource']);
     expect(tried).toEqual([`${join(rootDir, 'config.json')} ${secured.address}/${uniq}`, `${join(rootDir, 'config.json')} http://${secured.address}`]);
