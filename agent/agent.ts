@@ -202,6 +202,7 @@ export class Agent {
       logger: deps.logger,
       clock: deps.clock,
       backoffPolicy: this.#backoffPolicy,
+      imagePullBackoffPolicy: { ...deps.config.images.imagePullBackOff },
       memory: this.#memory,
       prober: this.#prober,
       // A pod admission rejected is not run: whatever it had is stopped.

@@ -9,6 +9,9 @@ import { ConfigError, errorMessage } from './core/errors.js';
 import { systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
+import { NodeCredentials, loadCredentialProviders } from './images/credentials.js';
+import { createPullLimiter, pullSlots } from './images/pull-limiter.js';
+import { ImageGcManager } from './images/image-gc.js';
 import { NodeHostFs } from './host/host-fs.js';
 import { NodeSubPather } from './host/subpath.js';
 import { FileSource } from './source/file-source.js';
@@ -74,6 +77,8 @@ export function hostAddresses(): string[] {
 export interface RunningAgent {
   readonly agent: Agent;
   readonly logger: Logger;
+  /** The node's events (what `nodelet events` lists). */
+  readonly events: EventStore;
   /** The config in effect (a reload replaces the reloadable settings). */
   readonly config: AgentConfig;
   /** The API server reporter, when a kubeconfig is configured. */
@@ -104,6 +109,14 @@ async function startApiServers(config: AgentConfig, deps: { backend: AgentApiBac
   }
 }
 
+/** The kubelet's node keyring: Docker config files under rootDir and the usual places, then the exec plugins. */
+async function nodeCredentials(config: AgentConfig, logger: Logger): Promise<NodeCredentials> {
+  const { imageCredentialProviderConfig: file, imageCredentialProviderBinDir: binDir } = config.images;
+  const providers = file === undefined ? [] : await loadCredentialProviders(file, binDir);
+  if (providers.length > 0) logger.info({ providers: providers.map((p) => p.name) }, 'image credential providers loaded');
+  return new NodeCredentials({ rootDir: config.rootDir, providers, ...(binDir ? { providerBinDir: binDir } : {}), logger });
+}
+
 /** Builds and starts everything for `nodelet run`. */
 export async function startAgent(config: AgentConfig, opts: { logger?: Logger; loadConfig?: () => Promise<AgentConfig> } = {}): Promise<RunningAgent> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, base: { node: config.nodeName } });
@@ -112,11 +125,14 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const clock = systemClock;
   const docker = new Docker(dockerOptions(config.dockerHost));
   const metrics = createMetrics({ defaultMetrics: true });
+  const credentials = await nodeCredentials(config, logger.child({ component: 'credentials' }));
   const runtime = new DockerRuntime({
     docker,
     nodeName: config.nodeName,
     logger: logger.child({ component: 'docker' }),
     observe: (operation, call) => observeDockerCall(metrics, operation, call),
+    credentials: credentials.lookup,
+    pullLimiter: createPullLimiter(pullSlots(config.images)),
   });
   const hostFs = new NodeHostFs();
   const events = new EventStore({ clock, source: `nodelet, ${config.nodeName}` });
@@ -155,6 +171,16 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     clock,
   );
   nodeConditions.start();
+  const imageGc = new ImageGcManager({
+    store: runtime,
+    policy: config.images.gc,
+    periodMs: config.images.gc.periodMs,
+    sandboxImage: config.podInfraImage,
+    nodeName: config.nodeName,
+    events,
+    logger: logger.child({ component: 'image-gc' }),
+  });
+  imageGc.start();
   const backend = new AgentApiBackend({
     agent,
     events,
@@ -194,6 +220,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   return {
     agent,
     logger,
+    events,
     reporter,
     get config() {
       return current;
@@ -213,6 +240,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     },
     stop: async () => {
       nodeConditions.stop();
+      await imageGc.stop();
       await reporter?.stop();
       await agent.stop();
       await Promise.all(apis.map((api) => api.close()));

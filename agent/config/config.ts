@@ -5,10 +5,12 @@ import { validateConfigFile } from '../generated/validators.js';
 import { ConfigError } from '../core/errors.js';
 import { isDNS1123Subdomain } from '../manifest/names.js';
 import { parseDuration } from './duration.js';
+import { resolveImageConfig, type ImageConfig } from './image-config.js';
 
 export interface AgentConfig {
   readonly manifestDir: string;
   readonly stateDir: string;
+  readonly rootDir: string;
   readonly nodeName: string;
   readonly dockerHost: string;
   readonly apiSocket: string;
@@ -33,6 +35,8 @@ export interface AgentConfig {
   readonly logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   readonly validation: 'strict' | 'warn';
   readonly crashLoopBackOff: { readonly initialMs: number; readonly maxMs: number };
+  /** Pulls, registry credentials and image GC (config-file keys named as the kubelet's). */
+  readonly images: ImageConfig;
   readonly nodeLabels: Readonly<Record<string, string>>;
   readonly nodeTaints: readonly { readonly key: string; readonly value?: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
   /** Optional loopback listener for /healthz, /readyz, /metrics; empty = off. */
@@ -58,6 +62,7 @@ interface OptionDef {
 export const OPTIONS: readonly OptionDef[] = [
   { key: 'manifestDir', flag: 'manifest-dir', kind: 'string', description: 'directory of Pod and DaemonSet manifests (alias --pod-manifest-path)' },
   { key: 'stateDir', flag: 'state-dir', kind: 'string', description: 'state directory (emptyDirs, revisions, node labels)' },
+  { key: 'rootDir', flag: 'root-dir', kind: 'string', description: "kubelet root directory: pod volumes, CSI and device plugin sockets (kubelet's --root-dir)" },
   { key: 'nodeName', flag: 'node-name', kind: 'string', description: 'node name (default: hostname, lower-cased)' },
   { key: 'dockerHost', flag: 'docker-host', kind: 'string', description: 'Docker Engine endpoint (default: $DOCKER_HOST, else unix:///var/run/docker.sock)' },
   { key: 'apiSocket', flag: 'api-socket', kind: 'string', description: 'unix socket of the local API' },
@@ -83,6 +88,7 @@ export const OPTIONS: readonly OptionDef[] = [
 const DEFAULTS = {
   manifestDir: '/etc/kubernetes/manifests',
   stateDir: '/var/lib/nodelet',
+  rootDir: '/var/lib/kubelet',
   apiSocket: '/run/nodelet/nodelet.sock',
   apiMaxConnections: 256,
   apiIdleTimeout: '30s',
@@ -188,6 +194,7 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
   const config: AgentConfig = {
     manifestDir: str('manifestDir').replace(/(.)\/+$/, '$1'),
     stateDir: str('stateDir'),
+    rootDir: str('rootDir').replace(/(.)\/+$/, '$1'),
     nodeName,
     dockerHost,
     apiSocket,
@@ -205,6 +212,7 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     logLevel: str('logLevel') as AgentConfig['logLevel'],
     validation: str('validation') as AgentConfig['validation'],
     crashLoopBackOff: { initialMs, maxMs },
+    images: resolveImageConfig(file, problems),
     nodeLabels: (file.nodeLabels ?? {}) as Record<string, string>,
     nodeTaints: (file.nodeTaints ?? []) as AgentConfig['nodeTaints'],
     metricsAddress: str('metricsAddress'),

@@ -10,7 +10,7 @@ export const REDACTED = '[REDACTED]';
  * Keys whose values are never logged, at any depth, whatever their type: credentials in
  * kubeconfigs, registry auth, HTTP request headers.
  */
-export const SENSITIVE_KEY = /password|passwd|secret|token|authorization|cookie|api[-_]?key|private[-_]?key|client-key|credential/i;
+export const SENSITIVE_KEY = /password|passwd|secret|token|authorization|cookie|api[-_]?key|private[-_]?key|client-key|credential|^auth$|authconfig|registry-auth/i;
 
 /**
  * pino formats a child's bindings without the log formatter, so credentials given as bindings

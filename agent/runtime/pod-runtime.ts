@@ -6,6 +6,20 @@ import type { ContainerSpec, ObservedContainer, ObservedPod } from '../core/runt
 
 export type ImagePullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 
+export interface EnsureImageHooks {
+  readonly onPullStart?: () => void;
+  readonly onProgress?: (line: string) => void;
+}
+
+export interface EnsureImageResult {
+  readonly pulled: boolean;
+  readonly imageId: string;
+  /** The pull itself, without the wait for a pull slot (the kubelet's pullDuration). */
+  readonly pullMs?: number;
+  /** The image's size as the engine reports it (the Pulled event's "Image size"). */
+  readonly sizeBytes?: number;
+}
+
 export interface PodRuntime {
   ping(signal?: AbortSignal): Promise<void>;
   version(): Promise<{ version: string; apiVersion: string }>;
@@ -19,10 +33,11 @@ export interface PodRuntime {
   inspectContainer(id: string): Promise<ObservedContainer | undefined>;
   /**
    * 'IfNotPresent' pulls only when absent; 'Never' fails with ErrImageNeverPull when absent;
-   * 'Always' pulls. Progress lines go to onProgress. Errors are ImagePullError (code
-   * NLT_IMAGE_PULL) with a kubelet `reason`. Concurrent pulls of one image are coalesced.
+   * 'Always' pulls. onPullStart runs once a pull is decided (before any wait for a pull slot:
+   * the kubelet's Pulling event), progress lines go to onProgress. Errors are ImagePullError
+   * (code NLT_IMAGE_PULL) with a kubelet `reason`. Concurrent pulls of one image are coalesced.
    */
-  ensureImage(image: string, policy: ImagePullPolicy, onProgress?: (line: string) => void): Promise<{ pulled: boolean; imageId: string }>;
+  ensureImage(image: string, policy: ImagePullPolicy, hooks?: EnsureImageHooks): Promise<EnsureImageResult>;
   /**
    * The image's `Config.User` ('' when it names nobody), read at each container start as the
    * kubelet's getImageUser reads ImageStatus, for runAsNonRoot and runAsGroup. `imageId` is

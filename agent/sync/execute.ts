@@ -27,6 +27,8 @@ import { MINIMUM_GRACE_PERIOD_SECONDS, preStopFromLabels } from '../core/termina
 import { runLifecycleHandler, runPreStopHook, type HookDeps, type HookTarget } from '../lifecycle/hooks.js';
 import { defaultPodHost, formatPod } from '../probe/target.js';
 import { podIPsOf, sandboxNeedsIP } from '../core/pod-ips.js';
+import { isImagePullFailure } from './plan.js';
+import { pulledMessage } from '../images/pull-messages.js';
 
 export interface ExecuteDeps {
   readonly runtime: PodRuntime;
@@ -48,6 +50,8 @@ export interface ExecuteDeps {
    * under way completes: its preStop hook is bounded by the grace period, not by this signal.
    */
   readonly signal?: AbortSignal;
+  /** The pod's earlier failed starts: a back-off after a failed pull says so, not "restarting failed container". */
+  readonly startFailures?: ReadonlyMap<string, { readonly reason: string }>;
 }
 
 export interface StartFailure {
@@ -67,8 +71,17 @@ export interface ExecuteResult {
   readonly aborted?: boolean;
 }
 
-/** kubelet's BackOff event, recorded on every pass that leaves the container waiting. */
-export function recordBackOff(events: EventStore, pod: { namespace: string; name: string; uid: string }, container: string): void {
+/**
+ * kubelet's BackOff event, recorded on every pass that leaves the container waiting. After a
+ * failed pull it is EnsureImageExists' (Normal `Back-off pulling image "x"`, then the start's
+ * Warning `Error: ImagePullBackOff`), else the crash loop's.
+ */
+export function recordBackOff(events: EventStore, pod: { namespace: string; name: string; uid: string }, container: string, failure?: { reason: string; image: string }): void {
+  if (failure && isImagePullFailure(failure.reason)) {
+    events.record(involvedPod(pod, container), 'Normal', 'BackOff', `Back-off pulling image ${JSON.stringify(failure.image)}`);
+    events.record(involvedPod(pod, container), 'Warning', 'Failed', 'Error: ImagePullBackOff');
+    return;
+  }
   events.record(involvedPod(pod, container), 'Warning', 'BackOff', `Back-off restarting failed container ${container} in pod ${formatPod(pod)}`);
 }
 
@@ -178,9 +191,12 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
         await cleanupPod(podRef.uid, observed, deps);
         log.info({}, 'pod cleaned up');
         break;
-      case 'backoff':
-        recordBackOff(deps.events, podRef, action.container);
+      case 'backoff': {
+        const reason = deps.startFailures?.get(action.container)?.reason;
+        if (isImageSpecFailure(reason)) break;
+        recordBackOff(deps.events, podRef, action.container, reason === undefined ? undefined : { reason, image: findContainer(desired, action.container)?.image ?? '' });
         break;
+      }
     }
   }
   return { started, startFailures };
@@ -215,19 +231,24 @@ async function startContainer(
   const policy = container.imagePullPolicy === 'Always' || container.imagePullPolicy === 'Never' ? container.imagePullPolicy : 'IfNotPresent';
   let imageId = '';
   try {
-    let pulling = false;
-    const pull = deps.runtime.ensureImage(image, policy, (line) => {
-      if (!pulling) {
-        pulling = true;
-        deps.events.record(ref, 'Normal', 'Pulling', `Pulling image "${image}"`);
-      }
-      log.debug({ image, progress: line }, 'image pull progress');
+    // image_manager.go: Pulling before the pull (and before any wait for a pull slot), Pulled
+    // with the pull's own time and the time since Pulling, or "already present".
+    let pullingAt: number | undefined;
+    const pull = deps.runtime.ensureImage(image, policy, {
+      onPullStart: () => {
+        pullingAt = deps.now();
+        deps.events.record(ref, 'Normal', 'Pulling', `Pulling image ${JSON.stringify(image)}`);
+      },
+      onProgress: (line) => log.debug({ image, progress: line }, 'image pull progress'),
     });
     // The pull goes on in dockerd (and is shared with other pulls of the image); only the wait stops.
     const result = await untilAborted(pull, deps.signal);
     if (result === 'aborted') return 'aborted';
-    if (result.pulled) deps.events.record(ref, 'Normal', 'Pulled', `Successfully pulled image "${image}"`);
-    else if (action.restartCount === 0) deps.events.record(ref, 'Normal', 'Pulled', `Container image "${image}" already present on machine`);
+    if (result.pulled) {
+      const message = pulledMessage(image, result.pullMs ?? 0, deps.now() - (pullingAt ?? deps.now()), result.sizeBytes ?? 0);
+      deps.events.record(ref, 'Normal', 'Pulled', message);
+      log.info({ container: container.name, image, pullMs: Math.round(result.pullMs ?? 0), sizeBytes: result.sizeBytes }, 'image pulled');
+    } else if (action.restartCount === 0) deps.events.record(ref, 'Normal', 'Pulled', `Container image ${JSON.stringify(image)} already present on machine`);
     imageId = result.imageId;
   } catch (err) {
     const reason = (err as { reason?: string }).reason ?? 'ErrImagePull';

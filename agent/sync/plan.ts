@@ -74,6 +74,8 @@ export interface PlanContext {
   /** Back-off entries of this pod keyed by backoffKey(containerName, specHash); the worker owns the map. */
   readonly backoff: ReadonlyMap<string, BackoffEntry>;
   readonly backoffPolicy: BackoffPolicy;
+  /** The image pull back-off (kubelet: 10 s doubling to 300 s, per pod and image); backoffPolicy when not given. */
+  readonly imagePullBackoffPolicy?: BackoffPolicy;
   /** Containers whose start failed in an earlier pass (image pull, config error), with the time. */
   readonly startFailures?: ReadonlyMap<string, { readonly reason: string; readonly at: number }>;
   /** Probe results (issue 4): containers whose liveness or startup probe failed → kill and restart. */
@@ -82,6 +84,22 @@ export interface PlanContext {
 
 export function backoffKey(containerName: string, specHash: string): string {
   return `${containerName}/${specHash}`;
+}
+
+/** The kubelet keys its image pull back-off by pod UID and image; the map is already per pod. */
+export function imagePullBackoffKey(image: string): string {
+  return `image\u0000${image}`;
+}
+
+/** Start failures the kubelet's image back-off (not the crash-loop one) spaces out. */
+export function isImagePullFailure(reason: string | undefined): boolean {
+  return reason === 'ErrImagePull' || reason === 'ImagePullBackOff' || reason === 'RegistryUnavailable';
+}
+
+/** The back-off entry key and policy a failed start of `container` is spaced out by. */
+export function startFailureBackoff(container: { name: string; image?: string }, specHash: string, reason: string | undefined, policies: { crash: BackoffPolicy; image?: BackoffPolicy }): { key: string; policy: BackoffPolicy } {
+  if (isImagePullFailure(reason)) return { key: imagePullBackoffKey(container.image ?? ''), policy: policies.image ?? policies.crash };
+  return { key: backoffKey(container.name, specHash), policy: policies.crash };
 }
 
 export function computePodActions(desired: DesiredPod | undefined, observed: ObservedPod | undefined, ctx: PlanContext): PodPlan {
@@ -425,18 +443,24 @@ class PodPlanner {
     }
     const lastExit = request.definitionChanged ? undefined : request.history.find((i) => i.state === 'exited');
     const crashAt = lastExit && lastExit.specHash === hash ? (this.#ctx.exitedAt?.get(lastExit.id) ?? lastExit.finishedAt ?? lastExit.startedAt ?? lastExit.createdAt) : undefined;
-    const failedAt = this.#ctx.startFailures?.get(request.container.name)?.at;
+    const failure = this.#ctx.startFailures?.get(request.container.name);
+    const failedAt = failure?.at;
     if (crashAt === undefined && failedAt === undefined) return undefined;
     const eventTime = Math.max(crashAt ?? -Infinity, failedAt ?? -Infinity);
+    // A failed pull is spaced out by the image back-off, keyed by the image (kubelet's EnsureImageExists).
+    const pullFailure = failedAt === eventTime && isImagePullFailure(failure?.reason);
+    const { key, policy } = pullFailure
+      ? startFailureBackoff(request.container, hash, failure?.reason, { crash: backoffPolicy, ...(this.#ctx.imagePullBackoffPolicy ? { image: this.#ctx.imagePullBackoffPolicy } : {}) })
+      : { key: backoffKey(request.container.name, hash), policy: backoffPolicy };
 
     const candidates: BackoffEntry[] = [];
-    const entry = backoff.get(backoffKey(request.container.name, hash));
+    const entry = backoff.get(key);
     if (entry) candidates.push(entry);
-    if (failedAt === eventTime) candidates.push({ delayMs: backoffPolicy.initialMs, lastUpdate: eventTime });
+    if (failedAt === eventTime) candidates.push({ delayMs: policy.initialMs, lastUpdate: eventTime });
 
     let window: { until: number; delayMs: number } | undefined;
     for (const candidate of candidates) {
-      if (!isInBackoffSince(candidate, eventTime, now, backoffPolicy)) continue;
+      if (!isInBackoffSince(candidate, eventTime, now, policy)) continue;
       const until = eventTime + candidate.delayMs;
       if (!window || until > window.until) window = { until, delayMs: candidate.delayMs };
     }

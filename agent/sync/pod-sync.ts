@@ -13,7 +13,7 @@ import type { NodeletMetrics } from '../api/metrics.js';
 import type { UnhealthyReason } from '../probe/prober.js';
 import { containerSpecHash } from '../translate/spec-hash.js';
 import { containerTransitions } from './relist.js';
-import { computePodActions, backoffKey } from './plan.js';
+import { computePodActions, backoffKey, isImagePullFailure, startFailureBackoff } from './plan.js';
 import { nextBackoff, type BackoffPolicy } from './backoff.js';
 import { backoffDelay } from '../core/backoff.js';
 import { executePlan, findContainer, isImageSpecFailure, recordBackOff, type ExecuteDeps, type StartFailure } from './execute.js';
@@ -31,6 +31,8 @@ const MAX_ROUNDS_PER_PASS = 6;
 export interface PodSyncDeps extends Pick<ExecuteDeps, 'runtime' | 'hostFs' | 'subPaths' | 'translate' | 'events' | 'logger'> {
   readonly clock: Clock;
   readonly backoffPolicy: BackoffPolicy;
+  /** The image pull back-off; backoffPolicy's when not given. */
+  readonly imagePullBackoffPolicy?: BackoffPolicy;
   readonly memory: PodMemoryStore;
   readonly prober: {
     syncPod(desired: DesiredPod, observed: ObservedPod | undefined): void;
@@ -93,14 +95,17 @@ export class PodSync {
         exitedAt: mem.exitTimes,
         backoff: mem.backoff,
         backoffPolicy: this.#d.backoffPolicy,
+        ...(this.#d.imagePullBackoffPolicy ? { imagePullBackoffPolicy: this.#d.imagePullBackoffPolicy } : {}),
         startFailures: mem.startFailures,
         unhealthy: this.#d.prober.unhealthy(uid, observed),
       });
       const toDo = plan.actions.filter((a) => a.type !== 'backoff');
-      mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures);
+      const fresh = freshPullFailures(plan.actions, mem.startFailures, now);
+      mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures, fresh);
       if (toDo.length === 0) {
-        this.#settled(desired, observed, plan.actions, mem);
-        return { requeueAt: plan.requeueAt };
+        this.#settled(desired, observed, plan.actions, mem, fresh);
+        const halfway = Math.min(...fresh.values());
+        return { requeueAt: plan.requeueAt === undefined ? (fresh.size > 0 ? halfway : undefined) : Math.min(plan.requeueAt, halfway) };
       }
       const result = await executePlan(desired, observed, plan, {
         runtime: this.#d.runtime,
@@ -111,6 +116,7 @@ export class PodSync {
         logger: this.#d.logger,
         now: () => clock.monotonic(),
         clock,
+        startFailures: mem.startFailures,
         // A terminate pass is never cancelled by later updates: it must finish its kills.
         signal: work.signal,
       });
@@ -128,9 +134,11 @@ export class PodSync {
   }
 
   /** Nothing to do this round: BackOff events, the pod-start latency, the gauges. */
-  #settled(desired: DesiredPod | undefined, observed: ObservedPod | undefined, actions: readonly PodAction[], mem: PodMemory): void {
+  #settled(desired: DesiredPod | undefined, observed: ObservedPod | undefined, actions: readonly PodAction[], mem: PodMemory, fresh: ReadonlyMap<string, number>): void {
     for (const a of actions) {
-      if (a.type === 'backoff' && desired && !isImageSpecFailure(mem.startFailures.get(a.container)?.reason)) recordBackOff(this.#d.events, desired, a.container);
+      if (a.type !== 'backoff' || !desired || fresh.has(a.container)) continue;
+      const failure = mem.startFailures.get(a.container);
+      if (!isImageSpecFailure(failure?.reason)) recordBackOff(this.#d.events, desired, a.container, failure && { reason: failure.reason, image: findContainer(desired, a.container)?.image ?? '' });
     }
     mem.blockedStreak = 0;
     if (desired && observed && !mem.startRecorded && allAppsRunning(desired, observed)) {
@@ -171,8 +179,9 @@ export class PodSync {
       // A failed start (image pull, config error) backs off like a crash: 10 s, 20 s, 40 s...
       const container = findContainer(desired, name);
       if (container) {
-        const key = backoffKey(name, containerSpecHash(container));
-        mem.backoff.set(key, nextBackoff(mem.backoff.get(key), failure.at, failure.at, this.#d.backoffPolicy));
+        const policies = { crash: this.#d.backoffPolicy, ...(this.#d.imagePullBackoffPolicy ? { image: this.#d.imagePullBackoffPolicy } : {}) };
+        const { key, policy } = startFailureBackoff(container, containerSpecHash(container), failure.reason, policies);
+        mem.backoff.set(key, nextBackoff(mem.backoff.get(key), failure.at, failure.at, policy));
       }
     }
   }
@@ -195,25 +204,45 @@ function allAppsRunning(desired: DesiredPod, observed: ObservedPod): boolean {
   return names.length > 0 && names.every((n) => observed.containers.some((c) => c.name === n && c.state === 'running'));
 }
 
+/**
+ * Containers whose pull failed in the first half of its back-off window, with the halfway
+ * time. The kubelet shows ErrImagePull until its pod worker syncs again (about 10 s later)
+ * and only that sync, inside the image back-off, says ImagePullBackOff: here the status keeps
+ * ErrImagePull for the first half of the window, and the BackOff events come at halfway.
+ */
+export function freshPullFailures(actions: readonly PodAction[], startFailures: ReadonlyMap<string, { reason: string; at: number }>, now: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const a of actions) {
+    if (a.type !== 'backoff') continue;
+    const failure = startFailures.get(a.container);
+    if (!failure || !isImagePullFailure(failure.reason) || a.until <= failure.at) continue;
+    const halfway = failure.at + (a.until - failure.at) / 2;
+    if (now < halfway) out.set(a.container, halfway);
+  }
+  return out;
+}
+
 /** What status shows for containers that are not running: back-off, or the last start failure. */
 function waitingReasons(
   desired: DesiredPod | undefined,
   actions: readonly PodAction[],
   startFailures: ReadonlyMap<string, StartFailure>,
+  fresh: ReadonlyMap<string, number> = new Map(),
 ): Map<string, { reason: string; message: string }> {
   const out = new Map<string, { reason: string; message: string }>();
   for (const [name, f] of startFailures) out.set(name, { reason: f.reason, message: f.message });
   for (const a of actions) {
-    if (a.type !== 'backoff') continue;
+    if (a.type !== 'backoff' || fresh.has(a.container)) continue;
     const failure = startFailures.get(a.container);
     // A config error (a refused subPath, a missing env source) stays what the container waits
     // on between retries, as with kubelet: its reason cache keeps the error until the next
     // attempt, and its doBackOff never says CrashLoopBackOff for a container that never ran.
     if (failure?.reason === 'CreateContainerConfigError') continue;
     if (isImageSpecFailure(failure?.reason)) continue; // InvalidImageName, ErrImageNeverPull as they are
-    if (failure && (failure.reason === 'ErrImagePull' || failure.reason === 'ImagePullBackOff')) {
+    if (failure && isImagePullFailure(failure.reason)) {
+      // EnsureImageExists in back-off: its message wraps the previous pull's error (k/k v1.32+).
       const image = findContainer(desired, a.container)?.image ?? '';
-      out.set(a.container, { reason: 'ImagePullBackOff', message: `Back-off pulling image "${image}"` });
+      out.set(a.container, { reason: 'ImagePullBackOff', message: `Back-off pulling image ${JSON.stringify(image)}: ${failure.reason}: ${failure.message}` });
     } else {
       out.set(a.container, { reason: 'CrashLoopBackOff', message: a.message });
     }

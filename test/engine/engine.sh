@@ -135,6 +135,9 @@ missing_packages() {
   fi
   # NODELET_BUSYBOX names another static busybox for images.sh.
   [[ -n ${NODELET_BUSYBOX:-} ]] || package_installed busybox-static || missing+=(busybox-static)
+  # The image-pull tests run a real registry (distribution) with htpasswd auth.
+  command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+  command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
   printf '%s\n' "${missing[@]}"
 }
 

@@ -66,7 +66,8 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
       ...(opts.flags ?? {}),
     },
     env: { DOCKER_HOST: process.env.DOCKER_HOST },
-    file: opts.file,
+    // Image GC off unless a test configures it: the shared engine's images are not a test's to remove.
+    file: { imageGCHighThresholdPercent: 100, ...(opts.file ?? {}) },
     hostname: nodeName,
   });
   const logs: Record<string, unknown>[] = [];

@@ -331,8 +331,8 @@ describe('ensureImage', () => {
   it('IfNotPresent / Never with a present image: no pull, the image ID', async () => {
     const local = await docker.getImage(TEST_IMAGES.busybox).inspect();
     const before = runtime.stats().calls.imagePull;
-    expect(await runtime.ensureImage(TEST_IMAGES.busybox, 'IfNotPresent')).toEqual({ pulled: false, imageId: local.Id });
-    expect(await runtime.ensureImage(TEST_IMAGES.busybox, 'Never')).toEqual({ pulled: false, imageId: local.Id });
+    expect(await runtime.ensureImage(TEST_IMAGES.busybox, 'IfNotPresent')).toEqual({ pulled: false, imageId: local.Id, sizeBytes: local.Size });
+    expect(await runtime.ensureImage(TEST_IMAGES.busybox, 'Never')).toEqual({ pulled: false, imageId: local.Id, sizeBytes: local.Size });
     expect(runtime.stats().calls.imagePull).toBe(before);
   });
 
@@ -348,7 +348,7 @@ describe('ensureImage', () => {
     const image = 'localhost:1/nodelet/bogus:0.0.1';
     const before = runtime.stats().calls.imagePull;
     const progress: string[] = [];
-    const results = await Promise.allSettled([runtime.ensureImage(image, 'IfNotPresent', (l) => progress.push(l)), runtime.ensureImage(image, 'Always')]);
+    const results = await Promise.allSettled([runtime.ensureImage(image, 'IfNotPresent', { onProgress: (l) => progress.push(l) }), runtime.ensureImage(image, 'Always')]);
     expect(runtime.stats().calls.imagePull - before).toBe(1);
     for (const r of results) {
       expect(r.status).toBe('rejected');

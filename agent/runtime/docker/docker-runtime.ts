@@ -2,7 +2,7 @@
 // dockerd. Lowering ContainerSpec to create options (create-options.ts) and decoding inspect
 // JSON (from-inspect.ts) are pure and live beside it; this file does the requests, counts
 // them, caches inspects for cheap relists and turns engine errors into RuntimeErrors.
-import { readFile } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
@@ -13,6 +13,8 @@ import {
   ContainerRunError,
   ExecTimeoutError,
   ImagePullError,
+  type EnsureImageHooks,
+  type EnsureImageResult,
   type ImagePullPolicy,
   type PodRuntime,
   type ContainerStreams,
@@ -24,6 +26,11 @@ import { fromInspect, groupPods, listCacheKey, type InspectJson } from './from-i
 import { applyDefaultImageTag } from './image-ref.js';
 import { jsonLines } from './json-lines.js';
 import { goPathError } from '../../host/host-fs.js';
+import type { CredentialLookup } from '../../images/credentials.js';
+import type { ImageStore } from '../../images/image-gc.js';
+import type { ListedImage } from '../../images/image-gc-policy.js';
+import { repositoryOf, type RegistryAuth } from '../../images/keyring.js';
+import { createPullLimiter, type PullLimiter } from '../../images/pull-limiter.js';
 
 export interface DockerRuntimeOptions {
   readonly docker: Docker;
@@ -31,6 +38,10 @@ export interface DockerRuntimeOptions {
   readonly logger?: { debug(obj: object, msg?: string): void };
   /** Wraps every Docker API request (main.ts passes the metrics' timer and error counter). */
   readonly observe?: DockerCallObserver;
+  /** The node's registry credentials for an image's repository, tried in order (none: anonymous). */
+  readonly credentials?: CredentialLookup;
+  /** serializeImagePulls / maxParallelImagePulls; default: one pull at a time, as the kubelet. */
+  readonly pullLimiter?: PullLimiter;
 }
 
 /**
@@ -61,6 +72,9 @@ export const DOCKER_CALLS = [
   'events',
   'containerLogs',
   'execResize',
+  'imageList',
+  'imageRemove',
+  'info',
 ] as const;
 export type DockerCall = (typeof DOCKER_CALLS)[number];
 
@@ -80,11 +94,11 @@ interface CachedContainer {
 }
 
 interface PullInFlight {
-  readonly done: Promise<void>;
+  readonly done: Promise<number>;
   readonly listeners: Set<(line: string) => void>;
 }
 
-export class DockerRuntime implements PodRuntime, ContainerStreams {
+export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
   readonly #docker: Docker;
   readonly #nodeName: string;
   readonly #logger: DockerRuntimeOptions['logger'];
@@ -93,9 +107,13 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
   /** Inspected containers by ID, valid while the list entry's cache key is unchanged. */
   readonly #inspected = new Map<string, CachedContainer>();
   readonly #pulls = new Map<string, PullInFlight>();
+  readonly #credentials: CredentialLookup | undefined;
+  readonly #pullLimiter: PullLimiter;
 
   constructor(opts: DockerRuntimeOptions) {
     this.#docker = opts.docker;
+    this.#credentials = opts.credentials;
+    this.#pullLimiter = opts.pullLimiter ?? createPullLimiter(1);
     this.#nodeName = opts.nodeName;
     this.#logger = opts.logger;
     this.#observe = opts.observe;
@@ -145,20 +163,21 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     return this.#inspect(id);
   }
 
-  async ensureImage(image: string, policy: ImagePullPolicy, onProgress?: (line: string) => void): Promise<{ pulled: boolean; imageId: string }> {
+  async ensureImage(image: string, policy: ImagePullPolicy, hooks: EnsureImageHooks = {}): Promise<EnsureImageResult> {
     const ref = applyDefaultImageTag(image);
     if (!ref.ok) throw new ImagePullError('InvalidImageName', image, ref.message, { retryable: false });
-    const presentId = policy === 'Always' ? undefined : await this.#imageId(ref.image);
-    if (presentId !== undefined) return { pulled: false, imageId: presentId };
+    const present = policy === 'Always' ? undefined : await this.#imageInfo(ref.image);
+    if (present !== undefined) return { pulled: false, imageId: present.id, sizeBytes: present.size };
     if (policy === 'Never') {
       throw new ImagePullError('ErrImageNeverPull', image, `Container image "${image}" is not present with pull policy of Never`, { retryable: false });
     }
-    await this.#pullCoalesced(ref.image, image, onProgress);
-    const pulledId = await this.#imageId(ref.image);
-    if (pulledId === undefined) {
+    hooks.onPullStart?.();
+    const pullMs = await this.#pullCoalesced(ref.image, image, hooks.onProgress);
+    const pulled = await this.#imageInfo(ref.image);
+    if (pulled === undefined) {
       throw new ImagePullError('ErrImagePull', image, `image ${ref.image} is not present after a successful pull`, { retryable: true });
     }
-    return { pulled: true, imageId: pulledId };
+    return { pulled: true, imageId: pulled.id, pullMs, sizeBytes: pulled.size };
   }
 
   async imageUser(imageId: string): Promise<string> {
@@ -311,6 +330,39 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     };
   }
 
+  // --- images (the garbage collector's ImageStore) -------------------------------------------
+
+  async listImages(): Promise<ListedImage[]> {
+    const images = await this.#request('imageList', 'list images', () => this.#docker.listImages({ all: false }));
+    return images.map((i) => ({ id: i.Id, sizeBytes: i.Size, repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>') }));
+  }
+
+  async imagesInUse(): Promise<Set<string>> {
+    // Every container, any state, whoever made it: an image a container needs is never removed.
+    const containers = await this.#request('containerList', 'list containers', () => this.#docker.listContainers({ all: true }));
+    return new Set(containers.map((c) => c.ImageID));
+  }
+
+  /** The filesystem of the engine's data root (cri-dockerd's ImageFsInfo reports the Docker root dir). */
+  async imageFsStats(): Promise<{ capacity: number; available: number }> {
+    const info = (await this.#request('info', 'read the docker engine info', () => this.#docker.info())) as { DockerRootDir?: string };
+    const root = info.DockerRootDir || '/var/lib/docker';
+    const s = await statfs(root);
+    return { capacity: s.blocks * s.bsize, available: s.bavail * s.bsize };
+  }
+
+  /** cri-dockerd RemoveImage: each tag, then the image ID; already gone is fine. */
+  async removeImage(image: ListedImage): Promise<void> {
+    for (const ref of [...image.repoTags, image.id]) {
+      try {
+        await this.#call('imageRemove', () => this.#docker.getImage(ref).remove({ noprune: false }));
+      } catch (e) {
+        if (statusOf(e) === 404) continue;
+        throw toRuntimeError(`remove image ${ref}`, e);
+      }
+    }
+  }
+
   // --- internals -------------------------------------------------------------------------
 
   /** Every Docker API request goes through here: counted (stats) and observed (metrics). */
@@ -368,10 +420,10 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     return true;
   }
 
-  async #imageId(image: string): Promise<string | undefined> {
+  async #imageInfo(image: string): Promise<{ id: string; size: number } | undefined> {
     try {
       const info = await this.#call('imageInspect', () => this.#docker.getImage(image).inspect());
-      return info.Id;
+      return { id: info.Id, size: info.Size };
     } catch (e) {
       const status = statusOf(e);
       if (status === 404) return undefined;
@@ -380,29 +432,69 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     }
   }
 
-  async #pullCoalesced(ref: string, image: string, onProgress?: (line: string) => void): Promise<void> {
+  /** Pulls of one reference share one pull; resolves with its duration (ms, without the slot wait). */
+  async #pullCoalesced(ref: string, image: string, onProgress?: (line: string) => void): Promise<number> {
     let inFlight = this.#pulls.get(ref);
     if (!inFlight) {
       const listeners = new Set<(line: string) => void>();
-      const done = this.#pull(ref, image, (line) => {
-        for (const listener of listeners) listener(line);
-      }).finally(() => this.#pulls.delete(ref));
+      const done = this.#pullLimiter
+        .run(() => this.#pullWithCredentials(ref, image, (line) => {
+          for (const listener of listeners) listener(line);
+        }))
+        .finally(() => this.#pulls.delete(ref));
       inFlight = { done, listeners };
       this.#pulls.set(ref, inFlight);
     }
     if (onProgress) inFlight.listeners.add(onProgress);
     try {
-      await inFlight.done;
+      return await inFlight.done;
     } finally {
       if (onProgress) inFlight.listeners.delete(onProgress);
     }
   }
 
-  async #pull(ref: string, image: string, progress: (line: string) => void): Promise<void> {
-    this.#logger?.debug({ image: ref }, 'pulling image');
+  /**
+   * kuberuntime_image.go PullImage: anonymous when the keyring has nothing for the image,
+   * else each matching credential in turn until one pull succeeds; all failed → their
+   * errors aggregated as utilerrors.NewAggregate prints them.
+   */
+  async #pullWithCredentials(ref: string, image: string, progress: (line: string) => void): Promise<number> {
+    const started = performance.now();
+    const creds = this.#credentials ? await this.#credentials(repositoryOf(ref)) : [];
+    if (creds.length === 0) {
+      await this.#pull(ref, image, undefined, progress);
+      return this.#pullDone(ref, started);
+    }
+    const failures: ImagePullError[] = [];
+    for (const cred of creds) {
+      try {
+        this.#logger?.debug({ image: ref, authSource: `${cred.origin.source} ${cred.origin.key}` }, 'pulling with credentials');
+        await this.#pull(ref, image, cred.auth, progress);
+        return this.#pullDone(ref, started);
+      } catch (e) {
+        if (!(e instanceof ImagePullError)) throw e;
+        failures.push(e);
+      }
+    }
+    const messages = [...new Set(failures.map((f) => f.message))];
+    const message = messages.length === 1 ? (messages[0] ?? '') : `[${messages.join(', ')}]`;
+    throw new ImagePullError('ErrImagePull', image, message, { retryable: true, cause: failures[0] });
+  }
+
+  /** Logged while the pull still holds its slot: the line that marks where a serialized pull ends. */
+  #pullDone(ref: string, started: number): number {
+    const ms = performance.now() - started;
+    this.#logger?.debug({ image: ref, pullMs: Math.round(ms) }, 'image pull finished');
+    return ms;
+  }
+
+  async #pull(ref: string, image: string, auth: RegistryAuth | undefined, progress: (line: string) => void): Promise<void> {
+    this.#logger?.debug({ image: ref, authenticated: auth !== undefined }, 'pulling image');
     let stream: Readable;
     try {
-      stream = (await this.#call('imagePull', () => this.#docker.createImage({ fromImage: ref }))) as unknown as Readable;
+      // dockerode sends `authconfig` base64-encoded in X-Registry-Auth, as cri-dockerd does.
+      const create = this.#docker.createImage.bind(this.#docker) as (auth: RegistryAuth | undefined, opts: { fromImage: string }) => Promise<unknown>;
+      stream = (await this.#call('imagePull', () => (auth ? create({ ...auth }, { fromImage: ref }) : this.#docker.createImage({ fromImage: ref })))) as unknown as Readable;
     } catch (e) {
       if (isConnectionError(e)) throw toRuntimeError(`pull image ${ref}`, e);
       throw new ImagePullError('ErrImagePull', image, `Error response from daemon: ${dockerMessage(e)}`, { retryable: true, cause: e });
