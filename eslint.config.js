@@ -18,6 +18,9 @@ export const LAYERS = [
   // Manifest decoding, validation, defaults and identity; the in-memory event store; the host
   // filesystem (hostPath checks, atomic writes, mount-safe removal, subPath binds).
   ['manifest', 'events', 'host'],
+  // Image credentials (keyring, helpers, provider plugins), the pull limiter and image GC: used
+  // by the runtime adapter, so below it.
+  ['images'],
   // Pure stages over a decoded manifest (config, pod status, Pod → ContainerSpec) and the
   // runtime adapter, which knows ContainerSpec (core/) and never a Pod translation.
   ['config', 'status', 'translate', 'runtime'],

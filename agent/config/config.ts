@@ -4,7 +4,7 @@
 import { validateConfigFile } from '../generated/validators.js';
 import { ConfigError } from '../core/errors.js';
 import { isDNS1123Subdomain } from '../manifest/names.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/duration.js';
 import { resolveImageConfig, type ImageConfig } from './image-config.js';
 
 export interface AgentConfig {

@@ -1,7 +1,7 @@
 // Pure: the image settings of the config file, named and defaulted as the kubelet's
 // KubeletConfiguration names them (pkg/kubelet/apis/config/v1beta1/defaults.go, validation),
 // resolved apart from config.ts so the image puller's and the image GC's options stay together.
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/duration.js';
 
 export interface ImageGcConfig {
   /** imageGCHighThresholdPercent: GC runs at or above this usage of the Docker data-root filesystem. */

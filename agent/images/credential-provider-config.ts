@@ -4,7 +4,7 @@
 // plus the response cache keyed as cacheKeyType says. No I/O: the adapter reads the files and
 // runs the binaries.
 import { parse as parseYaml } from 'yaml';
-import { parseDuration as parseGoDuration } from '../config/duration.js';
+import { parseDuration as parseGoDuration } from '../core/duration.js';
 import { urlsMatch } from './keyring.js';
 
 export const CONFIG_API_VERSIONS = ['kubelet.config.k8s.io/v1', 'kubelet.config.k8s.io/v1beta1', 'kubelet.config.k8s.io/v1alpha1'] as const;

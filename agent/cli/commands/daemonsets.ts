@@ -5,7 +5,7 @@
 import { Command, Option } from 'commander';
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
 import { ApiStatusError } from '../../api/client.js';
-import { parseDuration } from '../../config/duration.js';
+import { parseDuration } from '../../core/duration.js';
 import { daemonSetCells, formatLabels } from '../../daemonset/status.js';
 import { rolloutStatus } from '../../daemonset/rollout-messages.js';
 import { rolloutHistory } from '../printers/rollout.js';

@@ -1,7 +1,7 @@
 // `nodelet logs NAME [-c C] [-f] [-p] [--tail N] [--since D] [--timestamps]`: kubectl logs
 // against the local agent. Output is copied byte for byte.
 import type { Command } from 'commander';
-import { parseDuration } from '../../config/duration.js';
+import { parseDuration } from '../../core/duration.js';
 import { chooseContainer } from '../resolve-pod.js';
 import { CliError, commandContext, copyInto, INTERRUPTED_EXIT_CODE, DEFAULT_NAMESPACE, findPodByName, parseIntFlag, podName, podNamespace, runAction, stripPodType, type ClientCommandDeps } from './context.js';
 

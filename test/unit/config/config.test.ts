@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { envName, resolveConfig } from '../../../agent/config/config.js';
-import { formatDuration, parseDuration } from '../../../agent/config/duration.js';
+import { parseDuration } from '../../../agent/core/duration.js';
+import { formatGoDuration } from '../../../agent/core/go-duration.js';
 
 const base = { flags: {}, env: {}, hostname: 'Host-1' };
 
@@ -74,5 +75,5 @@ describe('durations', () => {
     [300_000, '5m0s'],
     [3_600_000, '1h0m0s'],
     [250, '250ms'],
-  ])('formats %d as Go does', (ms, text) => expect(formatDuration(ms)).toBe(text));
+  ])('formats %d as Go does', (ms, text) => expect(formatGoDuration(ms)).toBe(text));
 });

@@ -18,16 +18,3 @@ export function parseDuration(value: string | number): number | undefined {
   }
   return matched === text.length && text.length > 0 ? total : undefined;
 }
-
-/** Go's time.Duration String() for whole milliseconds: 10s, 1m20s, 5m0s, 1h0m0s, 250ms. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const totalSeconds = ms / 1000;
-  const h = Math.floor(totalSeconds / 3600);
-  const m = Math.floor((totalSeconds % 3600) / 60);
-  const s = totalSeconds - h * 3600 - m * 60;
-  const sText = Number.isInteger(s) ? String(s) : String(Number(s.toFixed(3)));
-  if (h > 0) return `${h}h${m}m${sText}s`;
-  if (m > 0) return `${m}m${sText}s`;
-  return `${sText}s`;
-}
