@@ -9,6 +9,7 @@ import { ConfigError, errorMessage } from './core/errors.js';
 import { systemClock } from './core/clock.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
+import { PodLogs } from './podlogs/pod-logs.js';
 import { NodeHostFs } from './host/host-fs.js';
 import { NodeSubPather } from './host/subpath.js';
 import { FileSource } from './source/file-source.js';
@@ -112,11 +113,13 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const clock = systemClock;
   const docker = new Docker(dockerOptions(config.dockerHost));
   const metrics = createMetrics({ defaultMetrics: true });
+  const podLogs = new PodLogs({ podLogsDir: config.podLogsDir, containerLogsDir: config.containerLogsDir, logger: logger.child({ component: 'logs' }) });
   const runtime = new DockerRuntime({
     docker,
     nodeName: config.nodeName,
     logger: logger.child({ component: 'docker' }),
     observe: (operation, call) => observeDockerCall(metrics, operation, call),
+    containerLogs: { podLogs, settings: { maxSizeBytes: config.containerLogMaxSizeBytes, maxFiles: config.containerLogMaxFiles } },
   });
   const hostFs = new NodeHostFs();
   const events = new EventStore({ clock, source: `nodelet, ${config.nodeName}` });
@@ -141,7 +144,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     podInfraImage: config.podInfraImage,
     nodeAllocatable: { cpuMilli: cpus().length * 1000, memoryBytes: totalmem() },
   };
-  const agent = new Agent({ config, runtime, hostFs, subPaths: new NodeSubPather(), source, clock, logger, events, translate });
+  const agent = new Agent({ config, runtime, hostFs, subPaths: new NodeSubPather(), source, clock, logger, events, translate, podLogs });
   logger.info({ manifestDir: config.manifestDir, stateDir: config.stateDir, docker: config.dockerHost }, 'nodelet starting');
   const startedAt = clock.now();
   // Filled in once the engine answered; the node view shows it.

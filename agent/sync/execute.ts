@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import type { HostFs } from '../host/host-fs.js';
 import type { SubPather } from '../host/subpath.js';
+import type { PodLogsPort } from '../podlogs/pod-logs.js';
 import { subPathFailureMessage } from '../translate/subpath.js';
 import { involvedPod, type EventStore, type InvolvedObject } from '../events/event-store.js';
 import { LABELS } from '../core/labels.js';
@@ -47,6 +48,8 @@ export interface ExecuteDeps {
    * under way completes: its preStop hook is bounded by the grace period, not by this signal.
    */
   readonly signal?: AbortSignal;
+  /** The pod's log directory goes with its last cleanup, as the kubelet's log GC removes it. */
+  readonly podLogs?: Pick<PodLogsPort, 'removePod'>;
 }
 
 export interface StartFailure {
@@ -165,6 +168,7 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
         break;
       case 'cleanupPod':
         await cleanupPod(podRef.uid, observed, deps);
+        await deps.podLogs?.removePod(podRef);
         log.info({}, 'pod cleaned up');
         break;
       case 'backoff':

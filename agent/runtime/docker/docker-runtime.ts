@@ -24,6 +24,9 @@ import { fromInspect, groupPods, listCacheKey, type InspectJson } from './from-i
 import { applyDefaultImageTag } from './image-ref.js';
 import { jsonLines } from './json-lines.js';
 import { goPathError } from '../../host/host-fs.js';
+import type { PodLogs } from '../../podlogs/pod-logs.js';
+import { withContainerLog, type ContainerLogSettings } from './log-options.js';
+import { LOG_PATH_LABEL } from '../../podlogs/log-paths.js';
 
 export interface DockerRuntimeOptions {
   readonly docker: Docker;
@@ -31,6 +34,11 @@ export interface DockerRuntimeOptions {
   readonly logger?: { debug(obj: object, msg?: string): void };
   /** Wraps every Docker API request (main.ts passes the metrics' timer and error counter). */
   readonly observe?: DockerCallObserver;
+  /**
+   * The kubelet's log layout (/var/log/pods, /var/log/containers, the logpath label) and its
+   * containerLogMaxSize/MaxFiles as json-file options; without it Docker's defaults apply.
+   */
+  readonly containerLogs?: { readonly podLogs: PodLogs; readonly settings: ContainerLogSettings };
 }
 
 /**
@@ -89,6 +97,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
   readonly #nodeName: string;
   readonly #logger: DockerRuntimeOptions['logger'];
   readonly #observe: DockerCallObserver | undefined;
+  readonly #containerLogs: DockerRuntimeOptions['containerLogs'];
   readonly #calls: Record<DockerCall, number> = Object.fromEntries(DOCKER_CALLS.map((c) => [c, 0])) as Record<DockerCall, number>;
   /** Inspected containers by ID, valid while the list entry's cache key is unchanged. */
   readonly #inspected = new Map<string, CachedContainer>();
@@ -99,6 +108,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     this.#nodeName = opts.nodeName;
     this.#logger = opts.logger;
     this.#observe = opts.observe;
+    this.#containerLogs = opts.containerLogs;
   }
 
   stats(): DockerRuntimeStats {
@@ -162,7 +172,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
   }
 
   async runContainer(spec: ContainerSpec, ctx: { sandboxId?: string }): Promise<string> {
-    const options = await createOptions(spec, ctx);
+    const options = await this.#withLogs(spec, await createOptions(spec, ctx));
     let container: Docker.Container;
     try {
       container = await this.#create(options);
@@ -178,6 +188,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     try {
       await this.#call('containerStart', () => container.start());
     } catch (e) {
+      await this.#linkLogs(container.id, options.Labels ?? {});
       if (isConnectionError(e)) throw toRuntimeError(`start container ${container.id}`, e);
       throw new ContainerRunError('RunContainerError', `failed to start container ${JSON.stringify(container.id)}: Error response from daemon: ${dockerMessage(e)}`, {
         retryable: isRetryable(e),
@@ -187,6 +198,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     } finally {
       this.#inspected.delete(container.id);
     }
+    await this.#linkLogs(container.id, options.Labels ?? {});
     return container.id;
   }
 
@@ -203,6 +215,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
   }
 
   async removeContainer(id: string): Promise<void> {
+    await this.#unlinkLogs(id);
     this.#inspected.delete(id);
     try {
       await this.#call('containerRemove', () => this.#docker.getContainer(id).remove({ force: true, v: true }));
@@ -307,6 +320,47 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
   }
 
   // --- internals -------------------------------------------------------------------------
+
+  /** Log directory made, logpath label and json-file options added (kubelet + cri-dockerd create). */
+  async #withLogs(spec: ContainerSpec, options: Docker.ContainerCreateOptions): Promise<Docker.ContainerCreateOptions> {
+    if (!this.#containerLogs) return options;
+    let logPath: string | undefined;
+    try {
+      logPath = await this.#containerLogs.podLogs.prepare(spec.labels);
+    } catch (e) {
+      throw new ContainerRunError('CreateContainerError', errorMessage(e), { retryable: true, cause: e });
+    }
+    return withContainerLog(options, this.#containerLogs.settings, logPath);
+  }
+
+  /** cri-dockerd createContainerLogSymlink plus the kubelet's legacy link, after the start. */
+  async #linkLogs(id: string, labels: Readonly<Record<string, string>>): Promise<void> {
+    if (!this.#containerLogs || labels[LOG_PATH_LABEL] === undefined) return;
+    let dockerLogPath: string | undefined;
+    try {
+      const info = await this.#call('containerInspect', () => this.#docker.getContainer(id).inspect());
+      dockerLogPath = info.LogPath || undefined;
+    } catch (e) {
+      this.#logger?.debug({ id, err: errorMessage(e) }, 'cannot read the container log path');
+      return;
+    }
+    const ms = await this.#containerLogs.podLogs.link(id, labels, dockerLogPath);
+    this.#logger?.debug({ id: id.slice(0, 12), path: labels[LOG_PATH_LABEL], ms: Math.round(ms * 100) / 100 }, 'container log linked');
+  }
+
+  /** Before a remove: the container's log links go first, while its labels can be read. */
+  async #unlinkLogs(id: string): Promise<void> {
+    if (!this.#containerLogs) return;
+    let labels = this.#inspected.get(id)?.observed.labels;
+    if (!labels) {
+      try {
+        labels = (await this.#call('containerInspect', () => this.#docker.getContainer(id).inspect())).Config.Labels ?? {};
+      } catch {
+        return; // gone, or the engine is away: the remove below reports it, and GC collects the links
+      }
+    }
+    await this.#containerLogs.podLogs.unlink(id, labels);
+  }
 
   /** Every Docker API request goes through here: counted (stats) and observed (metrics). */
   #call<T>(call: DockerCall, fn: () => Promise<T>): Promise<T> {
