@@ -294,9 +294,11 @@ export class DockerRuntime implements PodRuntime, ContainerStreams {
     }
   }
 
-  async containerLogs(id: string, opts: { follow: boolean; tail?: number; since?: number; timestamps: boolean }, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
+  async containerLogs(id: string, opts: { follow: boolean; tail?: number; sinceNanos?: bigint; timestamps: boolean }, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
     const c = this.#docker.getContainer(id);
-    const base = { stdout: true, stderr: true, timestamps: opts.timestamps, ...(opts.tail === undefined ? {} : { tail: opts.tail }), since: opts.since ?? 0, abortSignal: signal };
+    // dockerode types `since` as a number; Docker parses it as text, and a fraction must carry all nine digits.
+    const since = (opts.sinceNanos === undefined ? 0 : dockerTimestamp(opts.sinceNanos)) as number;
+    const base = { stdout: true, stderr: true, timestamps: opts.timestamps, ...(opts.tail === undefined ? {} : { tail: opts.tail }), since, abortSignal: signal };
     if (opts.follow) return this.#request('containerLogs', `logs of container ${id}`, () => c.logs({ ...base, follow: true }));
     const buf: Buffer = await this.#request('containerLogs', `logs of container ${id}`, () => c.logs({ ...base, follow: false }));
     return Readable.from([buf]);
@@ -545,6 +547,12 @@ function progressLine(message: unknown): { error?: string; text?: string } {
   if (typeof m.error === 'string' && m.error) return { error: m.error };
   const parts = [m.id, m.status, m.progress].filter((p): p is string => typeof p === 'string' && p !== '');
   return parts.length > 0 ? { text: parts.join(' ') } : {};
+}
+
+/** Docker's `<seconds>.<nanoseconds>` timestamp (api/types/time ParseTimestamps reads the fraction as nanoseconds). */
+export function dockerTimestamp(nanos: bigint): string {
+  const seconds = nanos / 1_000_000_000n;
+  return `${seconds}.${String(nanos % 1_000_000_000n).padStart(9, '0')}`;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
