@@ -16,6 +16,12 @@ import { makeTestAgent, waitUntil, type TestAgent } from '../helpers/agent-harne
 import { busyboxSh, containersOf, hostNetworkPod, useTestAgents } from '../helpers/pod-fixtures.js';
 import { LABELS } from '../../agent/core/labels.js';
 import { ApiClient } from '../../agent/api/client.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+/** The built CLI (npm run build first). */
+const BIN = join(import.meta.dirname, '..', '..', 'dist', 'agent', 'cli', 'bin.js');
 
 const agent = useTestAgents();
 
@@ -193,3 +199,31 @@ async function streamText(stream: NodeJS.ReadableStream): Promise<string> {
   for await (const c of stream) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
   return Buffer.concat(chunks).toString('utf8');
 }
+
+describe('nodelet logs through Docker', () => {
+  it('--since-time reaches Docker to the nanosecond, and `logs | head -1` exits quietly', async () => {
+    const a = await agent();
+    const script = 'echo before; sleep 1.2; echo after; i=0; while [ $i -lt 20000 ]; do echo filler-$i; i=$((i+1)); done; exec sleep 3600';
+    await a.write('talk.yaml', hostNetworkPod('talk', 1, busyboxSh('app', script)));
+    const cli = async (...args: string[]): Promise<string> => (await run(process.execPath, [BIN, '--api-socket', a.config.apiSocket, ...args], { maxBuffer: 1 << 26 })).stdout;
+    const stamped = await waitUntil(async () => {
+      const out = await cli('logs', 'talk', '--timestamps', '--tail', '-1');
+      return out.includes('filler-19999') ? out : undefined;
+    }, 'all lines written');
+    const afterLine = stamped.split('\n').find((l) => l.endsWith(' after')) ?? '';
+    const at = afterLine.slice(0, afterLine.indexOf(' '));
+    expect(at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}Z$/);
+    // From the line's own time: it is in, the line 1.2 s before is not.
+    expect((await cli('logs', 'talk', '--since-time', at, '--limit-bytes', '6')).toString()).toBe('after\n');
+    // One nanosecond later: that line is out too.
+    const next = at.replace(/(\d{9})Z$/, (_m, ns: string) => `${String(Number(ns) + 1).padStart(9, '0')}Z`);
+    expect((await cli('logs', 'talk', '--since-time', next, '--limit-bytes', '9')).toString()).toBe('filler-0\n');
+
+    // The reader goes away after one line: no stack trace, exit status 0 (pipefail shows ours).
+    const piped = await run('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" --api-socket "${a.config.apiSocket}" logs talk | head -1`]).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(piped).toMatchObject({ code: 0, stdout: 'before\n', stderr: '' });
+  }, 90_000);
+});
