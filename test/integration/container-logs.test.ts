@@ -98,6 +98,11 @@ describe('kubelet log layout on Docker (/var/log/pods, /var/log/containers)', ()
       expect(await entries(join(podDir(a, 'web', uid), 'app'))).toEqual(instances.map((c) => `${c.Labels[LABELS.restartCount]}.log`).sort());
       expect(await entries(a.config.containerLogsDir)).toEqual(instances.map((c) => `${podName(a, 'web')}_default_app-${c.Id}.log`).sort());
 
+      // The cost per start (inspect for Docker's LogPath + the two links), for the README.
+      const costs = a.logs.filter((l) => l.msg === 'container log linked').map((l) => `${String(l.ms)} ms (links ${String(l.linkMs)} ms)`);
+      expect(costs).toHaveLength(2);
+      console.log(`log links per container start: ${costs.join(', ')}`);
+
       // An agent restart adopts the running container: the same links, none added or broken.
       const before = await snapshot(a);
       await a.stop();
