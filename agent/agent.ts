@@ -443,7 +443,7 @@ export class Agent {
     const running = new Set<string>();
     for (const p of this.#snapshot.values()) for (const c of p.containers) if (c.state === 'running') running.add(c.id);
     const inUse = (uid: string): boolean => this.#desired.has(uid) || this.#snapshot.has(uid) || this.#workers.has(uid);
-    await this.#deps.podLogs?.collect(inUse, (id) => running.has(id)).catch((err: unknown) => this.#log.warn({ err: errorMessage(err) }, 'container log collection failed'));
+    await this.#deps.podLogs?.collect(inUse, (id) => running.has(id) || [...running].some((r) => r.startsWith(id))).catch((err: unknown) => this.#log.warn({ err: errorMessage(err) }, 'container log collection failed'));
   }
 
   /** Temp files of atomic writes a killed agent left behind (state files, rewritten manifests). */

@@ -48,9 +48,14 @@ export function podUidFromLogsDirectory(name: string): string {
   return parts[parts.length - 1] ?? name;
 }
 
-/** The container ID at the end of a /var/log/containers name, when the name was not cut. */
+/**
+ * getContainerIDFromLegacyLogSymlink: the text after the last `-`, before `.log`; a name cut to
+ * 255 bytes leaves a prefix of the ID, used if at least 6 characters remain.
+ */
 export function containerIdFromLegacySymlink(name: string): string | undefined {
-  return /-([0-9a-f]{64})\.log$/.exec(name)?.[1];
+  if (!name.endsWith(LEGACY_SUFFIX)) return undefined;
+  const id = name.slice(name.lastIndexOf('-') + 1, -LEGACY_SUFFIX.length);
+  return id.length >= 6 ? id : undefined;
 }
 
 /** A pod log directory's name, taken apart; undefined for names that are not one. */
@@ -92,9 +97,9 @@ export interface LegacyLinkView {
 /**
  * evictPodLogsDirectories, part (b): `*.log` links whose target is gone, except those of a
  * container still running (Docker renames the file when it rotates: the link may dangle for a
- * moment then).
+ * moment then). `isRunning` gets the ID or, for a cut name, its prefix.
  */
-export function legacyLinksToRemove(links: readonly LegacyLinkView[], isRunning: (containerId: string) => boolean): string[] {
+export function legacyLinksToRemove(links: readonly LegacyLinkView[], isRunning: (containerIdOrPrefix: string) => boolean): string[] {
   return links
     .filter((l) => l.isSymlink && l.name.endsWith(LEGACY_SUFFIX) && !l.targetExists)
     .filter((l) => {

@@ -24,6 +24,9 @@ describe('kubelet log paths', () => {
   it('legacy link <pod>_<ns>_<container>-<id>.log in /var/log/containers', () => {
     expect(legacyLogSymlink('/var/log/containers', ID, 'app', 'web-node1', 'default')).toBe(`/var/log/containers/web-node1_default_app-${ID}.log`);
     expect(containerIdFromLegacySymlink(`web-node1_default_app-${ID}.log`)).toBe(ID);
+    // A cut name keeps a prefix of the ID (at least 6 characters, as getContainerIDFromLegacyLogSymlink).
+    expect(containerIdFromLegacySymlink('p_ns_c-abcdef.log')).toBe('abcdef');
+    expect(containerIdFromLegacySymlink('p_ns_c-abcde.log')).toBeUndefined();
   });
 
   it('cuts the legacy name before .log so the whole name is 255 bytes (ext4)', () => {
