@@ -19,8 +19,9 @@ export const LAYERS = [
   // filesystem (hostPath checks, atomic writes, mount-safe removal, subPath binds).
   ['manifest', 'events', 'host'],
   // Image credentials (keyring, helpers, provider plugins), the pull limiter and image GC: used
-  // by the runtime adapter, so below it.
-  ['images'],
+  // by the runtime adapter, so below it. The kubelet's container-log layout on the host, which
+  // the runtime adapter keeps in step with each container.
+  ['images', 'podlogs'],
   // Pure stages over a decoded manifest (config, pod status, Pod → ContainerSpec) and the
   // runtime adapter, which knows ContainerSpec (core/) and never a Pod translation.
   ['config', 'status', 'translate', 'runtime'],

@@ -21,6 +21,7 @@ import type { BackoffPolicy } from './sync/backoff.js';
 import { PodMemoryStore, type PodMemory } from './sync/pod-memory.js';
 import { PodSync } from './sync/pod-sync.js';
 import { Housekeeping } from './lifecycle/housekeeping.js';
+import type { PodLogsPort } from './podlogs/pod-logs.js';
 import { diffPods } from './sync/relist.js';
 import { toStaticPod } from './manifest/identity.js';
 import { apiTime } from './core/time-format.js';
@@ -65,6 +66,8 @@ export interface AgentDeps {
   /** Persisted node label/taint overlay and DaemonSet state (default: in config.stateDir). */
   readonly nodeStore?: NodeStore;
   readonly daemonSetStore?: DaemonSetStateStore;
+  /** The kubelet's /var/log/pods and /var/log/containers (podlogs/pod-logs.ts); none: not kept. */
+  readonly podLogs?: PodLogsPort;
   /** process.platform / process.arch for the automatic node labels (tests may override). */
   readonly platform?: string;
   readonly arch?: string;
@@ -211,6 +214,7 @@ export class Agent {
       observe: (uid) => this.#observe(uid),
       startGated: (desired, mem) => this.#startGated(desired, mem),
       removeIfOrphaned: (uid) => this.#housekeeping.removeIfOrphaned(uid),
+      ...(deps.podLogs ? { podLogs: deps.podLogs } : {}),
       metrics: () => this.#metrics,
       updateGauges: () => this.#updateGauges(),
     });
@@ -427,12 +431,23 @@ export class Agent {
     this.#relistTimer = this.#deps.clock.setInterval(() => void this.#relist(false), this.#deps.config.resyncPeriodMs);
     // Housekeeping at the relist's cadence: one readdir and one volume list, a safety net for
     // what a killed agent left (the normal removal path cleans up at once).
-    void this.#housekeeping.scan();
-    this.#housekeepingTimer = this.#deps.clock.setInterval(() => void this.#housekeeping.scan(), this.#deps.config.resyncPeriodMs);
+    void this.#housekeeping.scan().then(() => this.#collectLogs());
+    this.#housekeepingTimer = this.#deps.clock.setInterval(() => void this.#housekeeping.scan().then(() => this.#collectLogs()), this.#deps.config.resyncPeriodMs);
     this.#firstSync = this.#workers.idle().then(() => {
       this.#synced = true;
       this.#log.info({ pods: this.#desired.size }, 'initial sync done');
     });
+  }
+
+  /**
+   * The kubelet's log GC (evictPodLogsDirectories) beside housekeeping: log directories of pods
+   * that are neither desired, nor in Docker, nor being worked on, and dangling log links.
+   */
+  async #collectLogs(): Promise<void> {
+    const running = new Set<string>();
+    for (const p of this.#snapshot.values()) for (const c of p.containers) if (c.state === 'running') running.add(c.id);
+    const inUse = (uid: string): boolean => this.#desired.has(uid) || this.#snapshot.has(uid) || this.#workers.has(uid);
+    await this.#deps.podLogs?.collect(inUse, (id) => running.has(id) || [...running].some((r) => r.startsWith(id))).catch((err: unknown) => this.#log.warn({ err: errorMessage(err) }, 'container log collection failed'));
   }
 
   /** Temp files of atomic writes a killed agent left behind (state files, rewritten manifests). */

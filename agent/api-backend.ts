@@ -14,7 +14,7 @@ import type { EventStore, NodeletEvent } from './events/event-store.js';
 import type { ContainerStreams } from './runtime/pod-runtime.js';
 import type { FileStatus } from './core/types.js';
 import type { ObservedContainer } from './core/runtime-types.js';
-import { apiTime } from './core/time-format.js';
+import { apiTime, parseRfc3339 } from './core/time-format.js';
 import { notFoundMessage } from './api/kube-status.js';
 
 export interface BackendDeps {
@@ -100,7 +100,8 @@ export class AgentApiBackend implements ApiBackend {
 
   async logs(namespace: string, pod: string, opts: LogOptions, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
     const c = this.#container(namespace, pod, opts.container, opts.previous);
-    return this.#d.streams.containerLogs(c.id, { follow: opts.follow && !opts.previous, tail: opts.tailLines, since: opts.sinceSeconds === undefined ? undefined : Math.floor(Date.now() / 1000) - opts.sinceSeconds, timestamps: opts.timestamps }, signal);
+    const sinceNanos = logsSince(opts, Date.now());
+    return this.#d.streams.containerLogs(c.id, { follow: opts.follow && !opts.previous, tail: opts.tailLines, ...(sinceNanos === undefined ? {} : { sinceNanos }), timestamps: opts.timestamps }, signal);
   }
 
   async exec(namespace: string, pod: string, opts: ExecOptions): Promise<ExecSession> {
@@ -154,4 +155,13 @@ export class AgentApiBackend implements ApiBackend {
     if (!observed) throw new ApiError(400, `container "${container}" in pod "${pod}" is waiting to start: ContainerCreating`);
     return observed;
   }
+}
+
+/** kubelet newLogOptions: since = now - sinceSeconds or sinceTime, the later one when both are set (epoch ns). */
+export function logsSince(opts: Pick<LogOptions, 'sinceSeconds' | 'sinceTime'>, nowMs: number): bigint | undefined {
+  const fromSeconds = opts.sinceSeconds === undefined ? undefined : BigInt(nowMs - opts.sinceSeconds * 1000) * 1_000_000n;
+  const fromTime = opts.sinceTime === undefined ? undefined : parseRfc3339(opts.sinceTime);
+  if (fromSeconds === undefined) return fromTime;
+  if (fromTime === undefined) return fromSeconds;
+  return fromSeconds > fromTime ? fromSeconds : fromTime;
 }

@@ -12,6 +12,7 @@ import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { NodeCredentials, loadCredentialProviders } from './images/credentials.js';
 import { createPullLimiter, pullSlots } from './images/pull-limiter.js';
 import { ImageGcManager } from './images/image-gc.js';
+import { PodLogs } from './podlogs/pod-logs.js';
 import { NodeHostFs } from './host/host-fs.js';
 import { NodeSubPather } from './host/subpath.js';
 import { FileSource } from './source/file-source.js';
@@ -126,6 +127,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const docker = new Docker(dockerOptions(config.dockerHost));
   const metrics = createMetrics({ defaultMetrics: true });
   const credentials = await nodeCredentials(config, logger.child({ component: 'credentials' }));
+  const podLogs = new PodLogs({ podLogsDir: config.podLogsDir, containerLogsDir: config.containerLogsDir, logger: logger.child({ component: 'logs' }) });
   const runtime = new DockerRuntime({
     docker,
     nodeName: config.nodeName,
@@ -133,6 +135,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     observe: (operation, call) => observeDockerCall(metrics, operation, call),
     credentials: credentials.lookup,
     pullLimiter: createPullLimiter(pullSlots(config.images)),
+    containerLogs: { podLogs, settings: { maxSizeBytes: config.containerLogMaxSizeBytes, maxFiles: config.containerLogMaxFiles } },
   });
   const hostFs = new NodeHostFs();
   const events = new EventStore({ clock, source: `nodelet, ${config.nodeName}` });
@@ -157,7 +160,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     podInfraImage: config.podInfraImage,
     nodeAllocatable: { cpuMilli: cpus().length * 1000, memoryBytes: totalmem() },
   };
-  const agent = new Agent({ config, runtime, hostFs, subPaths: new NodeSubPather(), source, clock, logger, events, translate });
+  const agent = new Agent({ config, runtime, hostFs, subPaths: new NodeSubPather(), source, clock, logger, events, translate, podLogs });
   logger.info({ manifestDir: config.manifestDir, stateDir: config.stateDir, docker: config.dockerHost }, 'nodelet starting');
   const startedAt = clock.now();
   // Filled in once the engine answered; the node view shows it.

@@ -14,6 +14,10 @@ export interface LogOptions {
   readonly previous: boolean;
   readonly tailLines?: number;
   readonly sinceSeconds?: number;
+  /** RFC3339 (PodLogOptions.sinceTime): lines older than this are skipped. */
+  readonly sinceTime?: string;
+  /** Stop after this many bytes of output; the last line may be cut (PodLogOptions.limitBytes). */
+  readonly limitBytes?: number;
   readonly timestamps: boolean;
 }
 

@@ -259,6 +259,8 @@ export class ApiClient {
     if (opts.timestamps) query.set('timestamps', 'true');
     if (opts.tailLines !== undefined) query.set('tailLines', String(opts.tailLines));
     if (opts.sinceSeconds !== undefined) query.set('sinceSeconds', String(opts.sinceSeconds));
+    if (opts.sinceTime !== undefined) query.set('sinceTime', opts.sinceTime);
+    if (opts.limitBytes !== undefined) query.set('limitBytes', String(opts.limitBytes));
     const res = await this.#request('GET', `${podPath(namespace, name, 'log')}?${query.toString()}`, {}, signal);
     if ((res.statusCode ?? 500) >= 400) throw await errorFrom(res);
     return res;

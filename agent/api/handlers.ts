@@ -240,13 +240,21 @@ async function streamLogs(deps: HandlerDeps, match: Extract<RouteMatch, { route:
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
   res.flushHeaders();
   const decoder = containerHasTty(pod, opts.container) ? undefined : new FrameDecoder();
+  // limitBytes: the kubelet's LimitedWriter stops the copy after N bytes, mid-line if need be.
+  let budget = opts.limitBytes ?? Number.POSITIVE_INFINITY;
   try {
     for await (const chunk of stream) {
       if (res.destroyed) break;
       const data = toBuffer(chunk);
       const out = decoder === undefined ? [data] : decoder.push(data).filter((f) => f.type === FRAME.stdout || f.type === FRAME.stderr).map((f) => f.payload);
-      for (const piece of out) {
+      for (const whole of out) {
+        const piece = whole.length > budget ? whole.subarray(0, budget) : whole;
+        budget -= piece.length;
         if (!res.write(piece)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      }
+      if (budget <= 0) {
+        abort.abort();
+        break;
       }
     }
   } catch (err) {

@@ -4,6 +4,7 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import { ApiError, type ExecOptions, type LogOptions } from './backend.js';
 import { notFoundMessage } from './kube-status.js';
+import { parseRfc3339 } from '../core/time-format.js';
 
 export type RouteMatch =
   | { readonly route: 'pods'; readonly namespace?: string }
@@ -175,6 +176,12 @@ export function parseLogQuery(query: URLSearchParams, pod: Pod): LogOptions {
   const sinceSeconds = parseInteger(query, 'sinceSeconds');
   if (tailLines !== undefined && tailLines < 0) throw new ApiError(422, `tailLines: Invalid value: ${tailLines}: must be greater than or equal to 0`);
   if (sinceSeconds !== undefined && sinceSeconds < 1) throw new ApiError(422, `sinceSeconds: Invalid value: ${sinceSeconds}: must be greater than 0`);
+  const sinceTime = query.get('sinceTime') || undefined;
+  // The kubelet decodes the query into PodLogOptions: a time that is not RFC3339 fails there.
+  if (sinceTime !== undefined && parseRfc3339(sinceTime) === undefined) throw new ApiError(400, 'Unable to decode query.');
+  if (sinceTime !== undefined && sinceSeconds !== undefined) throw new ApiError(422, 'at most one of `sinceTime` or `sinceSeconds` may be specified');
+  const limitBytes = parseInteger(query, 'limitBytes');
+  if (limitBytes !== undefined && limitBytes < 1) throw new ApiError(422, `limitBytes: Invalid value: ${limitBytes}: must be greater than 0`);
   return {
     container,
     follow: parseBool(query, 'follow'),
@@ -182,8 +189,11 @@ export function parseLogQuery(query: URLSearchParams, pod: Pod): LogOptions {
     timestamps: parseBool(query, 'timestamps'),
     ...(tailLines === undefined ? {} : { tailLines }),
     ...(sinceSeconds === undefined ? {} : { sinceSeconds }),
+    ...(sinceTime === undefined ? {} : { sinceTime }),
+    ...(limitBytes === undefined ? {} : { limitBytes }),
   };
 }
+
 
 export function parseExecQuery(query: URLSearchParams, pod: Pod): ExecOptions {
   const container = streamContainer(pod, query.get('container') ?? undefined).name;

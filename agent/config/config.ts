@@ -6,6 +6,8 @@ import { ConfigError } from '../core/errors.js';
 import { isDNS1123Subdomain } from '../manifest/names.js';
 import { parseDuration } from '../core/duration.js';
 import { resolveImageConfig, type ImageConfig } from './image-config.js';
+import { parseQuantity } from '../manifest/quantity.js';
+import { DEFAULT_CONTAINER_LOGS_DIR, DEFAULT_POD_LOGS_DIR } from '../podlogs/log-paths.js';
 
 export interface AgentConfig {
   readonly manifestDir: string;
@@ -47,6 +49,14 @@ export interface AgentConfig {
   readonly allowInsecureManifests: boolean;
   /** Host paths no manifest may mount (an entry and everything below it; `/` only itself). */
   readonly forbiddenHostPaths: readonly string[];
+  /** The kubelet's podLogsDir: <ns>_<pod>_<uid>/<container>/<restart>.log links. */
+  readonly podLogsDir: string;
+  /** The <pod>_<ns>_<container>-<id>.log links (the kubelet's fixed /var/log/containers). */
+  readonly containerLogsDir: string;
+  /** containerLogMaxSize in bytes (Docker json-file max-size); negative: no limit. */
+  readonly containerLogMaxSizeBytes: number;
+  /** containerLogMaxFiles (Docker json-file max-file). */
+  readonly containerLogMaxFiles: number;
   readonly configFile?: string;
 }
 
@@ -83,6 +93,10 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: 'kubeconfig', flag: 'kubeconfig', kind: 'string', description: 'kubeconfig of a node identity: report the Node, its Lease, mirror pods and events to that API server (empty: off)' },
   { key: 'allowInsecureManifests', flag: 'allow-insecure-manifests', kind: 'boolean', description: 'accept manifests and a manifest directory that group/others can write or another user owns' },
   { key: 'forbiddenHostPaths', flag: 'forbidden-host-paths', kind: 'list', description: 'comma-separated host paths no manifest may mount (each entry and below; / only itself)' },
+  { key: 'podLogsDir', flag: 'pod-logs-dir', kind: 'string', description: "the kubelet's pod log directory: <ns>_<pod>_<uid>/<container>/<restart>.log" },
+  { key: 'containerLogsDir', flag: 'container-logs-dir', kind: 'string', description: 'directory of the <pod>_<ns>_<container>-<id>.log links log shippers read' },
+  { key: 'containerLogMaxSize', flag: 'container-log-max-size', kind: 'string', description: 'size at which Docker rotates a container log (quantity, e.g. 10Mi; negative: never)' },
+  { key: 'containerLogMaxFiles', flag: 'container-log-max-files', kind: 'integer', description: 'log files kept per container, the current one included (at least 2)' },
 ];
 
 const DEFAULTS = {
@@ -101,6 +115,10 @@ const DEFAULTS = {
   logLevel: 'info',
   validation: 'strict',
   metricsAddress: '',
+  podLogsDir: DEFAULT_POD_LOGS_DIR,
+  containerLogsDir: DEFAULT_CONTAINER_LOGS_DIR,
+  containerLogMaxSize: '10Mi',
+  containerLogMaxFiles: 5,
 } as const;
 
 export interface ConfigInputs {
@@ -164,6 +182,12 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
   };
   const parallelism = integer('parallelism', 1, 256);
   const apiMaxConnections = integer('apiMaxConnections', 1, 65536);
+  // kubelet validation: "invalid MaxFiles %d, must be > 1".
+  const containerLogMaxFiles = integer('containerLogMaxFiles', 2, 1000);
+  const maxSizeRaw = pick('containerLogMaxSize') as string | number;
+  const containerLogMaxSizeBytes = parseQuantity(maxSizeRaw);
+  if (containerLogMaxSizeBytes === undefined) problems.push(`containerLogMaxSize: invalid quantity ${JSON.stringify(maxSizeRaw)} (use e.g. 10Mi, 500Ki)`);
+  else if (containerLogMaxSizeBytes >= 0 && containerLogMaxSizeBytes < 1024) problems.push(`containerLogMaxSize: must be at least 1Ki or negative (no limit), got ${JSON.stringify(maxSizeRaw)}`);
 
   for (const opt of OPTIONS) {
     if (opt.kind !== 'enum') continue;
@@ -219,11 +243,16 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     kubeconfig: str('kubeconfig') || undefined,
     allowInsecureManifests: allowInsecureManifests ?? false,
     forbiddenHostPaths,
+    podLogsDir: str('podLogsDir'),
+    containerLogsDir: str('containerLogsDir'),
+    containerLogMaxSizeBytes: containerLogMaxSizeBytes ?? 0,
+    containerLogMaxFiles,
     configFile: inputs.configFile,
   };
   if (config.resyncPeriodMs < 1000) problems.push('resyncPeriod: must be at least 1s');
   if (config.fileCheckFrequencyMs < 1000) problems.push('fileCheckFrequency: must be at least 1s');
   if (config.apiIdleTimeoutMs < 1000) problems.push('apiIdleTimeout: must be at least 1s');
+  for (const key of ['podLogsDir', 'containerLogsDir'] as const) if (!config[key].startsWith('/')) problems.push(`${key}: ${JSON.stringify(config[key])} is not an absolute path`);
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return Object.freeze(config);
 }

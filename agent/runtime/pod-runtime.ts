@@ -73,8 +73,11 @@ export interface PodRuntime {
 
 /** Streams for the CLI (logs, exec -it); kept apart from PodRuntime, which the sync loop uses. */
 export interface ContainerStreams {
-  /** Docker's log stream: multiplexed frames unless the container has a TTY. */
-  containerLogs(id: string, opts: { follow: boolean; tail?: number; since?: number; timestamps: boolean }, signal: AbortSignal): Promise<NodeJS.ReadableStream>;
+  /**
+   * Docker's log stream: multiplexed frames unless the container has a TTY. `sinceNanos`: only
+   * lines from this time on (epoch nanoseconds; Docker takes `<seconds>.<nanoseconds>`).
+   */
+  containerLogs(id: string, opts: { follow: boolean; tail?: number; sinceNanos?: bigint; timestamps: boolean }, signal: AbortSignal): Promise<NodeJS.ReadableStream>;
   /** An interactive exec: the hijacked stream, resize, and the exit code once it ended. */
   execSession(id: string, opts: { cmd: readonly string[]; stdin: boolean; tty: boolean }): Promise<{
     stream: NodeJS.ReadWriteStream;

@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import type { PodRuntime } from '../runtime/pod-runtime.js';
 import type { HostFs } from '../host/host-fs.js';
 import type { SubPather } from '../host/subpath.js';
+import type { PodLogsPort } from '../podlogs/pod-logs.js';
 import { subPathFailureMessage } from '../translate/subpath.js';
 import { involvedPod, type EventStore, type InvolvedObject } from '../events/event-store.js';
 import { LABELS } from '../core/labels.js';
@@ -52,6 +53,8 @@ export interface ExecuteDeps {
   readonly signal?: AbortSignal;
   /** The pod's earlier failed starts: a back-off after a failed pull says so, not "restarting failed container". */
   readonly startFailures?: ReadonlyMap<string, { readonly reason: string }>;
+  /** The pod's log directory goes with its last cleanup, as the kubelet's log GC removes it. */
+  readonly podLogs?: Pick<PodLogsPort, 'removePod'>;
 }
 
 export interface StartFailure {
@@ -189,6 +192,7 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
         break;
       case 'cleanupPod':
         await cleanupPod(podRef.uid, observed, deps);
+        await deps.podLogs?.removePod(podRef);
         log.info({}, 'pod cleaned up');
         break;
       case 'backoff': {

@@ -28,7 +28,7 @@ const BLOCKED_RETRY = { initialMs: 1000, maxMs: 60_000 } as const;
 const MAX_ROUNDS_PER_PASS = 6;
 
 /** The executor's ports, passed through, and what one pass needs besides. */
-export interface PodSyncDeps extends Pick<ExecuteDeps, 'runtime' | 'hostFs' | 'subPaths' | 'translate' | 'events' | 'logger'> {
+export interface PodSyncDeps extends Pick<ExecuteDeps, 'runtime' | 'hostFs' | 'subPaths' | 'translate' | 'events' | 'logger' | 'podLogs'> {
   readonly clock: Clock;
   readonly backoffPolicy: BackoffPolicy;
   /** The image pull back-off; backoffPolicy's when not given. */
@@ -114,6 +114,7 @@ export class PodSync {
         translate: this.#d.translate,
         events: this.#d.events,
         logger: this.#d.logger,
+        ...(this.#d.podLogs ? { podLogs: this.#d.podLogs } : {}),
         now: () => clock.monotonic(),
         clock,
         startFailures: mem.startFailures,

@@ -60,6 +60,9 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
       nodeName,
       apiSocket: join(root, 'nodelet.sock'),
       podNetwork: 'none',
+      // Each test's own log layout, so no test writes to the host's /var/log/pods.
+      podLogsDir: join(root, 'log', 'pods'),
+      containerLogsDir: join(root, 'log', 'containers'),
       resyncPeriod: '2s',
       fileCheckFrequency: '5s',
       logLevel: 'debug',

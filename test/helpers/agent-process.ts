@@ -34,9 +34,22 @@ export function collectLogLines(stdout: NodeJS.ReadableStream | null): Record<st
   return lines;
 }
 
+/**
+ * The test's own /var/log/pods and /var/log/containers beside its state dir (`<state>-log/...`),
+ * unless the test names them, so no test writes to the host's /var/log.
+ */
+function withTestLogDirs(args: readonly string[]): readonly string[] {
+  const state = args[args.indexOf('--state-dir') + 1];
+  if (!args.includes('--state-dir') || state === undefined) return args;
+  const extra: string[] = [];
+  if (!args.includes('--pod-logs-dir')) extra.push('--pod-logs-dir', `${state}-log/pods`);
+  if (!args.includes('--container-logs-dir')) extra.push('--container-logs-dir', `${state}-log/containers`);
+  return [...args, ...extra];
+}
+
 /** `nofile`: the agent's descriptor limit (soft and hard, so Node cannot raise it), set by the shell that execs it. */
 export function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = process.env, opts: { nofile?: number } = {}): AgentProcess {
-  const argv = [process.execPath, ...AGENT_NODE_FLAGS, BIN, 'run', ...args];
+  const argv = [process.execPath, ...AGENT_NODE_FLAGS, BIN, 'run', ...withTestLogDirs(args)];
   const child =
     opts.nofile === undefined
       ? spawn(process.execPath, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })

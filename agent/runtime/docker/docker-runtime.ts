@@ -31,6 +31,9 @@ import type { ImageStore } from '../../images/image-gc.js';
 import type { ListedImage } from '../../images/image-gc-policy.js';
 import { repositoryOf, type RegistryAuth } from '../../images/keyring.js';
 import { createPullLimiter, type PullLimiter } from '../../images/pull-limiter.js';
+import type { PodLogs } from '../../podlogs/pod-logs.js';
+import { withContainerLog, type ContainerLogSettings } from './log-options.js';
+import { LOG_PATH_LABEL } from '../../podlogs/log-paths.js';
 
 export interface DockerRuntimeOptions {
   readonly docker: Docker;
@@ -42,6 +45,11 @@ export interface DockerRuntimeOptions {
   readonly credentials?: CredentialLookup;
   /** serializeImagePulls / maxParallelImagePulls; default: one pull at a time, as the kubelet. */
   readonly pullLimiter?: PullLimiter;
+  /**
+   * The kubelet's log layout (/var/log/pods, /var/log/containers, the logpath label) and its
+   * containerLogMaxSize/MaxFiles as json-file options; without it Docker's defaults apply.
+   */
+  readonly containerLogs?: { readonly podLogs: PodLogs; readonly settings: ContainerLogSettings };
 }
 
 /**
@@ -103,6 +111,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
   readonly #nodeName: string;
   readonly #logger: DockerRuntimeOptions['logger'];
   readonly #observe: DockerCallObserver | undefined;
+  readonly #containerLogs: DockerRuntimeOptions['containerLogs'];
   readonly #calls: Record<DockerCall, number> = Object.fromEntries(DOCKER_CALLS.map((c) => [c, 0])) as Record<DockerCall, number>;
   /** Inspected containers by ID, valid while the list entry's cache key is unchanged. */
   readonly #inspected = new Map<string, CachedContainer>();
@@ -117,6 +126,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
     this.#nodeName = opts.nodeName;
     this.#logger = opts.logger;
     this.#observe = opts.observe;
+    this.#containerLogs = opts.containerLogs;
   }
 
   stats(): DockerRuntimeStats {
@@ -186,7 +196,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
   }
 
   async runContainer(spec: ContainerSpec, ctx: { sandboxId?: string }): Promise<string> {
-    const options = await createOptions(spec, ctx);
+    const options = await this.#withLogs(spec, await createOptions(spec, ctx));
     let container: Docker.Container;
     try {
       container = await this.#create(options);
@@ -202,6 +212,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
     try {
       await this.#call('containerStart', () => container.start());
     } catch (e) {
+      await this.#linkLogs(container.id, options.Labels ?? {});
       if (isConnectionError(e)) throw toRuntimeError(`start container ${container.id}`, e);
       throw new ContainerRunError('RunContainerError', `failed to start container ${JSON.stringify(container.id)}: Error response from daemon: ${dockerMessage(e)}`, {
         retryable: isRetryable(e),
@@ -211,6 +222,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
     } finally {
       this.#inspected.delete(container.id);
     }
+    await this.#linkLogs(container.id, options.Labels ?? {});
     return container.id;
   }
 
@@ -227,6 +239,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
   }
 
   async removeContainer(id: string): Promise<void> {
+    await this.#unlinkLogs(id);
     this.#inspected.delete(id);
     try {
       await this.#call('containerRemove', () => this.#docker.getContainer(id).remove({ force: true, v: true }));
@@ -305,9 +318,11 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
     }
   }
 
-  async containerLogs(id: string, opts: { follow: boolean; tail?: number; since?: number; timestamps: boolean }, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
+  async containerLogs(id: string, opts: { follow: boolean; tail?: number; sinceNanos?: bigint; timestamps: boolean }, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
     const c = this.#docker.getContainer(id);
-    const base = { stdout: true, stderr: true, timestamps: opts.timestamps, ...(opts.tail === undefined ? {} : { tail: opts.tail }), since: opts.since ?? 0, abortSignal: signal };
+    // dockerode types `since` as a number; Docker parses it as text, and a fraction must carry all nine digits.
+    const since = (opts.sinceNanos === undefined ? 0 : dockerTimestamp(opts.sinceNanos)) as number;
+    const base = { stdout: true, stderr: true, timestamps: opts.timestamps, ...(opts.tail === undefined ? {} : { tail: opts.tail }), since, abortSignal: signal };
     if (opts.follow) return this.#request('containerLogs', `logs of container ${id}`, () => c.logs({ ...base, follow: true }));
     const buf: Buffer = await this.#request('containerLogs', `logs of container ${id}`, () => c.logs({ ...base, follow: false }));
     return Readable.from([buf]);
@@ -364,6 +379,50 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
   }
 
   // --- internals -------------------------------------------------------------------------
+
+  /** Log directory made, logpath label and json-file options added (kubelet + cri-dockerd create). */
+  async #withLogs(spec: ContainerSpec, options: Docker.ContainerCreateOptions): Promise<Docker.ContainerCreateOptions> {
+    if (!this.#containerLogs) return options;
+    let logPath: string | undefined;
+    try {
+      logPath = await this.#containerLogs.podLogs.prepare(spec.labels);
+    } catch (e) {
+      throw new ContainerRunError('CreateContainerError', errorMessage(e), { retryable: true, cause: e });
+    }
+    return withContainerLog(options, this.#containerLogs.settings, logPath);
+  }
+
+  /** cri-dockerd createContainerLogSymlink plus the kubelet's legacy link, after the start. */
+  async #linkLogs(id: string, labels: Readonly<Record<string, string>>): Promise<void> {
+    if (!this.#containerLogs || labels[LOG_PATH_LABEL] === undefined) return;
+    const started = performance.now();
+    let dockerLogPath: string | undefined;
+    try {
+      const info = await this.#call('containerInspect', () => this.#docker.getContainer(id).inspect());
+      dockerLogPath = info.LogPath || undefined;
+    } catch (e) {
+      this.#logger?.debug({ id, err: errorMessage(e) }, 'cannot read the container log path');
+      return;
+    }
+    const linkMs = await this.#containerLogs.podLogs.link(id, labels, dockerLogPath);
+    const round = (ms: number): number => Math.round(ms * 100) / 100;
+    // One line per start: the cost (the inspect for Docker's LogPath plus the two links).
+    this.#logger?.debug({ id: id.slice(0, 12), path: labels[LOG_PATH_LABEL], ms: round(performance.now() - started), linkMs: round(linkMs) }, 'container log linked');
+  }
+
+  /** Before a remove: the container's log links go first, while its labels can be read. */
+  async #unlinkLogs(id: string): Promise<void> {
+    if (!this.#containerLogs) return;
+    let labels = this.#inspected.get(id)?.observed.labels;
+    if (!labels) {
+      try {
+        labels = (await this.#call('containerInspect', () => this.#docker.getContainer(id).inspect())).Config.Labels ?? {};
+      } catch {
+        return; // gone, or the engine is away: the remove below reports it, and GC collects the links
+      }
+    }
+    await this.#containerLogs.podLogs.unlink(id, labels);
+  }
 
   /** Every Docker API request goes through here: counted (stats) and observed (metrics). */
   #call<T>(call: DockerCall, fn: () => Promise<T>): Promise<T> {
@@ -585,6 +644,12 @@ function progressLine(message: unknown): { error?: string; text?: string } {
   if (typeof m.error === 'string' && m.error) return { error: m.error };
   const parts = [m.id, m.status, m.progress].filter((p): p is string => typeof p === 'string' && p !== '');
   return parts.length > 0 ? { text: parts.join(' ') } : {};
+}
+
+/** Docker's `<seconds>.<nanoseconds>` timestamp (api/types/time ParseTimestamps reads the fraction as nanoseconds). */
+export function dockerTimestamp(nanos: bigint): string {
+  const seconds = nanos / 1_000_000_000n;
+  return `${seconds}.${String(nanos % 1_000_000_000n).padStart(9, '0')}`;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

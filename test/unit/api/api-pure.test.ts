@@ -1,6 +1,9 @@
 // Pure parts of the local API: routing, request checks, frames, Status objects, addresses, and
 // the metrics registry factory.
 import { describe, expect, it } from 'vitest';
+import { parseRfc3339 } from '../../../agent/core/time-format.js';
+import { logsSince } from '../../../agent/api-backend.js';
+import { dockerTimestamp } from '../../../agent/runtime/docker/docker-runtime.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { ApiError } from '../../../agent/api/backend.js';
 import { matchRoute, parseExecQuery, parseLogQuery, streamContainer } from '../../../agent/api/routes.js';
@@ -84,8 +87,28 @@ describe('log and exec queries', () => {
     ['sinceSeconds=0', 422, 'sinceSeconds: Invalid value: 0: must be greater than 0'],
     ['tailLines=ten', 400, 'tailLines: Invalid value: "ten": must be an integer'],
     ['follow=yes', 400, 'follow: Invalid value: "yes": must be a boolean'],
+    ['sinceTime=yesterday', 400, 'Unable to decode query.'],
+    ['sinceTime=2026-01-01T00:00:00Z&sinceSeconds=5', 422, 'at most one of `sinceTime` or `sinceSeconds` may be specified'],
+    ['limitBytes=0', 422, 'limitBytes: Invalid value: 0: must be greater than 0'],
   ])('rejects %s', (query, status, message) => {
     expect(apiError(() => parseLogQuery(new URLSearchParams(query), pod(['a'])))).toEqual({ status, message });
+  });
+
+  it('reads sinceTime (RFC3339) and limitBytes', () => {
+    const q = new URLSearchParams('sinceTime=2026-01-01T00:00:00.123456789%2B02:00&limitBytes=100');
+    expect(parseLogQuery(q, pod(['a']))).toMatchObject({ sinceTime: '2026-01-01T00:00:00.123456789+02:00', limitBytes: 100 });
+  });
+
+  it('since for Docker: nanoseconds, the later of sinceSeconds and sinceTime, all nine digits of the fraction', () => {
+    expect(parseRfc3339('2026-01-01T00:00:00.5Z')).toBe(BigInt(Date.parse('2026-01-01T00:00:00Z')) * 1_000_000n + 500_000_000n);
+    expect(parseRfc3339('2026-01-01T02:00:00+02:00')).toBe(parseRfc3339('2026-01-01T00:00:00Z'));
+    expect(parseRfc3339('2026-01-01 00:00:00Z')).toBeUndefined();
+    const now = Date.parse('2026-01-01T00:01:00Z');
+    expect(logsSince({ sinceSeconds: 30 }, now)).toBe(BigInt(now - 30_000) * 1_000_000n);
+    expect(logsSince({ sinceTime: '2026-01-01T00:00:50Z' }, now)).toBe(parseRfc3339('2026-01-01T00:00:50Z'));
+    expect(logsSince({ sinceSeconds: 30, sinceTime: '2026-01-01T00:00:50Z' }, now)).toBe(parseRfc3339('2026-01-01T00:00:50Z'));
+    expect(logsSince({}, now)).toBeUndefined();
+    expect(dockerTimestamp(1_700_000_000_000_000_005n)).toBe('1700000000.000000005');
   });
 
   it('reads exec options, keeping the command’s arguments in order', () => {

@@ -307,6 +307,42 @@ describe('nodelet logs', () => {
     expect((await run(['logs', 'web', '--tail', 'x'])).code).toBe(1);
   });
 
+  it('passes --since-time and --limit-bytes; the agent cuts the output at the limit', async () => {
+    backend.appendLog('default', 'web-node1', 'app', 'hello\nworld\n');
+    expect(await run(['logs', 'web', '--since-time', '2026-01-01T00:00:00.5Z', '--limit-bytes', '8'])).toEqual({ out: 'hello\nwo', err: '', code: 0 });
+    expect(backend.logRequests.at(-1)?.opts).toEqual({ container: 'app', follow: false, previous: false, timestamps: false, sinceTime: '2026-01-01T00:00:00.5Z', limitBytes: 8 });
+    expect((await run(['logs', 'web', '--since-time', 'yesterday'])).err).toBe('error: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as RFC3339\n');
+    expect((await run(['logs', 'web', '--since-time', '2026-01-01T00:00:00Z', '--since', '1m'])).err).toBe('error: at most one of `sinceTime` or `sinceSeconds` may be specified\n');
+    expect((await run(['logs', 'web', '--limit-bytes', '-1'])).err).toBe('error: --limit-bytes must be greater than 0\n');
+  });
+
+  it('--all-containers prints init, then app containers in order; --prefix names each line as kubectl does', async () => {
+    backend.appendLog('default', 'multi-node1', 'setup', 'set up\n');
+    backend.appendLog('default', 'multi-node1', 'main', 'main 1\nmain 2\n');
+    backend.appendLog('default', 'multi-node1', 'sidecar', 'side\n');
+    expect(await run(['logs', 'multi', '--all-containers'])).toEqual({ out: 'set up\nmain 1\nmain 2\nside\n', err: '', code: 0 });
+    expect((await run(['logs', 'multi', '--all-containers', '--prefix'])).out).toBe(
+      '[pod/multi-node1/setup] set up\n[pod/multi-node1/main] main 1\n[pod/multi-node1/main] main 2\n[pod/multi-node1/sidecar] side\n',
+    );
+    expect((await run(['logs', 'multi', '--all-containers', '-c', 'main'])).err).toBe('error: --all-containers=true should not be specified with container name main\n');
+    expect((await run(['logs', 'multi', '--all-containers', '-f', '--max-log-requests', '2'])).err).toBe(
+      'error: you are attempting to follow 3 log streams, but maximum allowed concurrency is 2, use --max-log-requests to increase the limit\n',
+    );
+  });
+
+  it('--all-containers -f follows every container at once, whole lines only', async () => {
+    backend.appendLog('default', 'multi-node1', 'main', 'm1\n');
+    const interrupts = new EventEmitter();
+    const r = await run(['logs', 'multi', '--all-containers', '-f', '--prefix'], {
+      interrupts,
+      onOutput: (out) => {
+        if (out === '[pod/multi-node1/main] m1\n') backend.appendLog('default', 'multi-node1', 'sidecar', 's1\n');
+        if (out.endsWith('[pod/multi-node1/sidecar] s1\n')) interrupts.emit('SIGINT');
+      },
+    });
+    expect(r).toEqual({ out: '[pod/multi-node1/main] m1\n[pod/multi-node1/sidecar] s1\n', err: '', code: 130 });
+  });
+
   it('-f follows new lines until interrupted', async () => {
     backend.appendLog('default', 'web-node1', 'app', 'first\n');
     const interrupts = new EventEmitter();
