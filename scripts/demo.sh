@@ -16,6 +16,19 @@ if [[ "${1:-}" == "--clean" ]]; then
   eval "$(bash test/engine/engine.sh env)"
   ids=$(docker ps -aq --filter "label=io.nodelet.node=$node_name")
   [[ -n "$ids" ]] && docker rm -f $ids >/dev/null
+  docker network rm nodelet-demo >/dev/null 2>&1 || true
+  # subPath binds (and tmpfs emptyDirs) live under the state: unmount them, deepest first, and
+  # never rm -rf across a mount point, which could reach a hostPath's files.
+  if [[ -d "$state" ]]; then
+    root="$(realpath "$state")"
+    mounts_below() { awk -v r="$root/" 'index($5, r) == 1 { print $5 }' /proc/self/mountinfo | sort -r; }
+    mounts_below | xargs -r -n1 umount -l 2>/dev/null || true
+    if [[ -n "$(mounts_below)" ]]; then
+      echo "demo: mounts remain below $root, not removing it:" >&2
+      mounts_below >&2
+      exit 1
+    fi
+  fi
   rm -rf "$state"
   echo "demo pods and state removed"
   exit 0
@@ -33,6 +46,14 @@ if [[ ! -d "$manifests" ]]; then
   find manifests/examples -maxdepth 1 -type f -name '*.yaml' -exec install -m 0644 -t "$manifests.tmp.$$" {} +
   mv "$manifests.tmp.$$" "$manifests"
 fi
+# Pods get real IPs: Docker's default bridge when the engine has one, otherwise (the private
+# engine runs with --bridge=none) a bridge network of the demo's own inside 198.18.0.0/15.
+pod_network=bridge
+if ! docker network inspect bridge >/dev/null 2>&1; then
+  pod_network=nodelet-demo
+  docker network inspect "$pod_network" >/dev/null 2>&1 ||
+    docker network create --driver bridge --subnet 198.18.254.0/24 "$pod_network" >/dev/null
+fi
 echo "nodelet demo: manifests in $manifests (a copy of manifests/examples), Docker at $DOCKER_HOST" >&2
 echo "in another shell: node dist/agent/cli/bin.js --api-socket $state/nodelet.sock get pods" >&2
 exec node --max-semi-space-size=4 dist/agent/cli/bin.js run \
@@ -40,6 +61,9 @@ exec node --max-semi-space-size=4 dist/agent/cli/bin.js run \
   --state-dir "$state/state" \
   --api-socket "$state/nodelet.sock" \
   --node-name "$node_name" \
-  --pod-network none \
+  --pod-network "$pod_network" \
+  --root-dir "$state/kubelet" \
+  --pod-logs-dir "$state/log/pods" \
+  --container-logs-dir "$state/log/containers" \
   --docker-host "$DOCKER_HOST" \
   "$@"
