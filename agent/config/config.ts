@@ -9,6 +9,8 @@ import { parseDuration } from './duration.js';
 export interface AgentConfig {
   readonly manifestDir: string;
   readonly stateDir: string;
+  /** kubelet's --root-dir: pods/<uid>, plugins/, plugins_registry/, device-plugins/. */
+  readonly rootDir: string;
   readonly nodeName: string;
   readonly dockerHost: string;
   readonly apiSocket: string;
@@ -58,6 +60,7 @@ interface OptionDef {
 export const OPTIONS: readonly OptionDef[] = [
   { key: 'manifestDir', flag: 'manifest-dir', kind: 'string', description: 'directory of Pod and DaemonSet manifests (alias --pod-manifest-path)' },
   { key: 'stateDir', flag: 'state-dir', kind: 'string', description: 'state directory (emptyDirs, revisions, node labels)' },
+  { key: 'rootDir', flag: 'root-dir', kind: 'string', description: "kubelet root directory: pod volumes, CSI and device plugin sockets (kubelet's --root-dir)" },
   { key: 'nodeName', flag: 'node-name', kind: 'string', description: 'node name (default: hostname, lower-cased)' },
   { key: 'dockerHost', flag: 'docker-host', kind: 'string', description: 'Docker Engine endpoint (default: $DOCKER_HOST, else unix:///var/run/docker.sock)' },
   { key: 'apiSocket', flag: 'api-socket', kind: 'string', description: 'unix socket of the local API' },
@@ -83,6 +86,7 @@ export const OPTIONS: readonly OptionDef[] = [
 const DEFAULTS = {
   manifestDir: '/etc/kubernetes/manifests',
   stateDir: '/var/lib/nodelet',
+  rootDir: '/var/lib/kubelet',
   apiSocket: '/run/nodelet/nodelet.sock',
   apiMaxConnections: 256,
   apiIdleTimeout: '30s',
@@ -188,6 +192,7 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
   const config: AgentConfig = {
     manifestDir: str('manifestDir').replace(/(.)\/+$/, '$1'),
     stateDir: str('stateDir'),
+    rootDir: str('rootDir').replace(/(.)\/+$/, '$1'),
     nodeName,
     dockerHost,
     apiSocket,
@@ -213,6 +218,7 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     forbiddenHostPaths,
     configFile: inputs.configFile,
   };
+  if (!config.rootDir.startsWith('/')) problems.push(`rootDir: ${JSON.stringify(config.rootDir)} is not an absolute path`);
   if (config.resyncPeriodMs < 1000) problems.push('resyncPeriod: must be at least 1s');
   if (config.fileCheckFrequencyMs < 1000) problems.push('fileCheckFrequency: must be at least 1s');
   if (config.apiIdleTimeoutMs < 1000) problems.push('apiIdleTimeout: must be at least 1s');

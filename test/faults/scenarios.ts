@@ -172,6 +172,7 @@ export async function makeNode(tag: string): Promise<Node> {
     args: () => [
       '--manifest-dir', manifestDir,
       '--state-dir', stateDir,
+      '--root-dir', stateDir,
       '--node-name', nodeName,
       '--api-socket', apiSocket,
       '--pod-network', 'none',

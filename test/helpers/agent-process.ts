@@ -34,9 +34,20 @@ export function collectLogLines(stdout: NodeJS.ReadableStream | null): Record<st
   return lines;
 }
 
+/**
+ * A test agent never uses the host's /var/lib/kubelet: without --root-dir its kubelet root is
+ * its state directory (pods/ and the plugin directories in the test's temp dir).
+ */
+export function withTestRootDir(args: readonly string[]): string[] {
+  if (args.includes('--root-dir')) return [...args];
+  const i = args.indexOf('--state-dir');
+  const state = i >= 0 ? args[i + 1] : undefined;
+  return state === undefined ? [...args] : [...args, '--root-dir', state];
+}
+
 /** `nofile`: the agent's descriptor limit (soft and hard, so Node cannot raise it), set by the shell that execs it. */
 export function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = process.env, opts: { nofile?: number } = {}): AgentProcess {
-  const argv = [process.execPath, ...AGENT_NODE_FLAGS, BIN, 'run', ...args];
+  const argv = [process.execPath, ...AGENT_NODE_FLAGS, BIN, 'run', ...withTestRootDir(args)];
   const child =
     opts.nofile === undefined
       ? spawn(process.execPath, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
