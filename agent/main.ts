@@ -2,6 +2,7 @@
 // file source, pino, the filesystem). Everything else receives its dependencies.
 import { PluginManager } from './plugins/plugin-manager.js';
 import { createKubeletDirs, kubeletDirs, legacyPodUids } from './plugins/kubelet-dirs.js';
+import { makeRShared } from './host/mounts.js';
 import { readFile } from 'node:fs/promises';
 import { hostname, networkInterfaces, cpus, totalmem } from 'node:os';
 import Docker from 'dockerode';
@@ -138,6 +139,11 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   // them; pods an older nodelet started keep their directory under <stateDir>/pods.
   const kubeletRoot = kubeletDirs(config.rootDir);
   await createKubeletDirs(kubeletRoot);
+  // kubelet's MakeRShared: CSI node plugins mount <rootDir>/pods with Bidirectional propagation.
+  await makeRShared(config.rootDir).then(
+    (mounted) => mounted && logger.info({ path: config.rootDir }, 'bind-mounted the kubelet root directory with shared mount propagation'),
+    (err: unknown) => logger.warn({ path: config.rootDir, err: errorMessage(err) }, 'the kubelet root directory is not on a shared mount: volumes below it with HostToContainer or Bidirectional propagation will not start'),
+  );
   const legacyPods = await legacyPodUids(config.stateDir, config.rootDir);
   if (legacyPods.size > 0) logger.info({ pods: legacyPods.size, path: `${config.stateDir}/pods`, rootDir: config.rootDir }, 'pods started by an older nodelet keep their directories under the state directory');
   const translate: TranslateContext = {

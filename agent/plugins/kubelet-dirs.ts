@@ -32,7 +32,10 @@ export function kubeletDirs(rootDir: string): KubeletDirs {
   };
 }
 
-/** setupDataDirs: the root and its subdirectories, 0750 when created (existing ones are left as they are). */
+/**
+ * setupDataDirs: the root and its subdirectories, 0750 when created (existing ones are left as
+ * they are). The kubelet then puts the root on a shared mount (host/mounts.ts makeRShared).
+ */
 export async function createKubeletDirs(dirs: KubeletDirs): Promise<void> {
   for (const dir of [dirs.root, dirs.pods, dirs.plugins, dirs.pluginsRegistry, dirs.devicePlugins]) {
     await mkdir(dir, { recursive: true, mode: 0o750 });

@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { CsiDrivers } from './csi-handler.js';
 import { DeviceManager } from './device-manager.js';
-import { createKubeletDirs, type KubeletDirs } from './kubelet-dirs.js';
+import type { KubeletDirs } from './kubelet-dirs.js';
 import type { NodePluginState } from './node-plugins.js';
 import { PluginWatcher } from './plugin-watcher.js';
 import { PLUGIN_TYPE } from './registration.js';
@@ -30,7 +30,6 @@ export class PluginManager {
   /** A failure here is logged, never fatal: pods run without plugins. */
   async start(): Promise<void> {
     try {
-      await createKubeletDirs(this.#dirs);
       await this.devices.start();
     } catch (err) {
       this.#log.error({ path: this.#dirs.devicePlugins, err: errorMessage(err) }, 'device plugin registration is off');

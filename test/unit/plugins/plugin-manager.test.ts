@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../../agent/core/clock.js';
-import { kubeletDirs } from '../../../agent/plugins/kubelet-dirs.js';
+import { createKubeletDirs, kubeletDirs } from '../../../agent/plugins/kubelet-dirs.js';
 import { PluginManager } from '../../../agent/plugins/plugin-manager.js';
 import { registerDevicePlugin, startCsiPlugin, startDevicePlugin, startRegistrar, type GrpcTestServer } from '../../helpers/grpc-plugins.js';
 import { sinkLogger } from '../../helpers/log-sink.js';
@@ -32,6 +32,7 @@ const servers: GrpcTestServer[] = [];
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'nodelet-plugins-'));
   log = sinkLogger('info');
+  await createKubeletDirs(kubeletDirs(root));
   manager = new PluginManager({ dirs: kubeletDirs(root), clock: systemClock, logger: log.logger });
   await manager.start();
 });
