@@ -205,6 +205,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
         nodePressure: () => ({ ...host.pressure(), manifests: manifestHealth(agent.fileStatuses()) }),
         nodeLabels: () => agent.nodeIdentity().labels,
         nodeTaints: () => agent.nodeIdentity().taints,
+        nodePlugins: () => plugins.state(),
         clock,
         logger: logger.child({ component: 'apiserver' }),
       })
