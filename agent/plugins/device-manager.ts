@@ -3,7 +3,9 @@
 // <rootDir>/device-plugins/kubelet.sock; a plugin that registers is dialled at
 // device-plugins/<endpoint> and its ListAndWatch stream gives the devices, whose counts become
 // node capacity (all) and allocatable (healthy) for its resource name. When the stream ends the
-// devices count as unhealthy (allocatable 0) until the plugin registers again. Allocation to
+// devices count as unhealthy (allocatable 0) until the plugin registers again. A plugin may
+// also register through plugins_registry with type DevicePlugin (the watcher calls validate,
+// register, deregister here, with the socket path as endpoint). Allocation to
 // containers (Allocate, PreStartContainer, the checkpoint) is not done: a pod requesting such a
 // resource is not given the device. An adapter: the checks are in registration.ts.
 import { mkdir, rm } from 'node:fs/promises';
@@ -12,7 +14,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../core/errors.js';
 import { pluginServices, unixClient } from './grpc-api.js';
-import { checkDeviceRegistration, type DeviceResource } from './registration.js';
+import { checkDeviceRegistration, DEVICE_PLUGIN_VERSIONS, isExtendedResourceName, type DeviceResource } from './registration.js';
+import type { PluginHandler } from './plugin-watcher.js';
 
 /** devicemanager KubeletSocket's name. */
 export const KUBELET_SOCKET = 'kubelet.sock';
@@ -30,7 +33,7 @@ interface Endpoint {
   stopped: boolean;
 }
 
-export class DeviceManager {
+export class DeviceManager implements PluginHandler {
   readonly #dir: string;
   readonly #log: Logger;
   readonly #endpoints = new Map<string, Endpoint>();
@@ -74,7 +77,7 @@ export class DeviceManager {
           return;
         }
         callback(null, {});
-        this.#connect(call.request.resource_name ?? '', call.request.endpoint ?? '');
+        this.#connect(call.request.resource_name ?? '', join(this.#dir, call.request.endpoint ?? ''));
       },
     });
     await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${this.socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
@@ -89,10 +92,33 @@ export class DeviceManager {
     if (server) await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
   }
 
+  // --- plugins_registry with type DevicePlugin (devicemanager/plugin/v1beta1/handler.go) ---
+
+  validate(name: string, _endpoint: string, versions: readonly string[]): void {
+    if (!versions.some((v) => (DEVICE_PLUGIN_VERSIONS as readonly string[]).includes(v))) {
+      throw new Error(`manager version, ${DEVICE_PLUGIN_VERSIONS[0]}, is not among plugin supported versions [${versions.join(' ')}]`);
+    }
+    if (!isExtendedResourceName(name)) throw new Error(`invalid name of device plugin socket: the ResourceName ${JSON.stringify(name)} is invalid`);
+  }
+
+  register(name: string, endpoint: string): Promise<void> {
+    this.#connect(name, endpoint);
+    return Promise.resolve();
+  }
+
+  deregister(name: string, endpoint: string): void {
+    const e = this.#endpoints.get(name);
+    if (!e || e.endpoint !== endpoint || e.stopped) return;
+    this.#close(e);
+    this.#log.info({ resource: name, endpoint }, 'device plugin deregistered; its devices are unhealthy until it registers again');
+    this.#changed();
+  }
+
+  /** Dials the plugin at `endpoint` (a socket path) and follows its ListAndWatch stream. */
   #connect(resourceName: string, endpoint: string): void {
     const previous = this.#endpoints.get(resourceName);
     if (previous) this.#close(previous);
-    const client = unixClient(pluginServices().devicePlugin, join(this.#dir, endpoint));
+    const client = unixClient(pluginServices().devicePlugin, endpoint);
     const listAndWatch = (client as unknown as { ListAndWatch(req: object): grpc.ClientReadableStream<{ devices?: Device[] }> }).ListAndWatch.bind(client);
     const e: Endpoint = { endpoint, client, stream: listAndWatch({}), devices: previous?.devices ?? [], stopped: false };
     this.#endpoints.set(resourceName, e);

@@ -9,7 +9,7 @@ import { CsiDrivers } from './csi-handler.js';
 import { DeviceManager } from './device-manager.js';
 import type { KubeletDirs } from './kubelet-dirs.js';
 import type { NodePluginState } from './node-plugins.js';
-import { PluginWatcher } from './plugin-watcher.js';
+import { PluginWatcher, type PluginHandler } from './plugin-watcher.js';
 import { PLUGIN_TYPE } from './registration.js';
 
 export class PluginManager {
@@ -24,7 +24,10 @@ export class PluginManager {
     this.#log = deps.logger;
     this.csi = new CsiDrivers({ logger: deps.logger });
     this.devices = new DeviceManager({ dir: deps.dirs.devicePlugins, logger: deps.logger });
-    this.watcher = new PluginWatcher({ dir: deps.dirs.pluginsRegistry, handlers: new Map([[PLUGIN_TYPE.csi, this.csi]]), clock: deps.clock, logger: deps.logger });
+    this.watcher = new PluginWatcher({ dir: deps.dirs.pluginsRegistry, handlers: new Map<string, PluginHandler>([
+        [PLUGIN_TYPE.csi, this.csi],
+        [PLUGIN_TYPE.device, this.devices],
+      ]), clock: deps.clock, logger: deps.logger });
   }
 
   /** A failure here is logged, never fatal: pods run without plugins. */

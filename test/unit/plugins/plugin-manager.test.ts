@@ -137,4 +137,19 @@ describe('device plugins', () => {
     await until(() => manager.state().deviceResources.find((r) => r.healthy === 0), 'devices unhealthy once the plugin is gone');
     await expect(registerDevicePlugin(join(root, 'device-plugins', 'kubelet.sock'), { version: 'v1alpha', endpoint: 'dev.sock', resource_name: 'example.com/dev' })).rejects.toThrow(/requested API version "v1alpha" is not supported by kubelet/);
   });
+
+  it('registers a device plugin announced in plugins_registry (type DevicePlugin), and refuses a bad resource name', async () => {
+    const devSock = join(root, 'plugins', 'reg-dev.sock');
+    servers.push(await startDevicePlugin(devSock, [{ ID: 'a', health: 'Healthy' }]));
+    const reg = await startRegistrar(join(root, 'plugins_registry', 'reg-dev.sock'), { type: 'DevicePlugin', name: 'example.com/reg-dev', endpoint: devSock, supported_versions: ['v1beta1'] });
+    servers.push(reg);
+    expect(await reg.nextNotification()).toEqual({ plugin_registered: true, error: '' });
+    await until(() => manager.state().deviceResources.find((r) => r.resourceName === 'example.com/reg-dev' && r.healthy === 1), 'the device listed');
+    await reg.close();
+    await until(() => manager.state().deviceResources.find((r) => r.resourceName === 'example.com/reg-dev' && r.healthy === 0), 'the devices unhealthy after deregistration');
+
+    const bad = await startRegistrar(join(root, 'plugins_registry', 'bad-dev.sock'), { type: 'DevicePlugin', name: 'cpu', endpoint: devSock, supported_versions: ['v1beta1'] });
+    servers.push(bad);
+    expect(await bad.nextNotification()).toEqual({ plugin_registered: false, error: 'RegisterPlugin error -- plugin validation failed with err: invalid name of device plugin socket: the ResourceName "cpu" is invalid' });
+  });
 });
