@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { AGENT_NODE_FLAGS } from '../../agent/cli/node-flags.js';
+import { NodeHostFs } from '../../agent/host/host-fs.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'agent', 'cli', 'bin.js');
 
@@ -32,6 +33,14 @@ export function collectLogLines(stdout: NodeJS.ReadableStream | null): Record<st
     }
   });
   return lines;
+}
+
+/**
+ * Removes a test's temp root after its agents: mount-safe (HostFs.removeTree), since an agent
+ * bind-mounts its kubelet root dir onto itself (MakeRShared) and a plain rm stops at it (EBUSY).
+ */
+export function removeAgentRoot(root: string): Promise<void> {
+  return new NodeHostFs().removeTree(root);
 }
 
 /**

@@ -16,6 +16,7 @@ import { FileSource, type FileSourceOptions } from '../../agent/source/file-sour
 import type { Logger } from '../../agent/source/logger.js';
 import { TEST_IMAGES } from '../helpers/docker-engine.js';
 import { dockerFromEnv, makeTestAgent, podContainers, removeNodeContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { removeAgentRoot } from '../helpers/agent-process.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -24,7 +25,7 @@ afterEach(async () => {
 
 async function tempRoot(prefix: string): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), prefix));
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  cleanups.push(() => removeAgentRoot(root));
   return root;
 }
 
