@@ -16,6 +16,8 @@ if [[ "${1:-}" == "--clean" ]]; then
   eval "$(bash test/engine/engine.sh env)"
   ids=$(docker ps -aq --filter "label=io.nodelet.node=$node_name")
   [[ -n "$ids" ]] && docker rm -f $ids >/dev/null
+  # The agent bind-mounted its kubelet root dir onto itself (shared propagation).
+  if findmnt -rno TARGET | grep -qxF "$state/kubelet"; then umount -R "$state/kubelet"; fi
   rm -rf "$state"
   echo "demo pods and state removed"
   exit 0
@@ -38,6 +40,7 @@ echo "in another shell: node dist/agent/cli/bin.js --api-socket $state/nodelet.s
 exec node --max-semi-space-size=4 dist/agent/cli/bin.js run \
   --manifest-dir "$manifests" \
   --state-dir "$state/state" \
+  --root-dir "$state/kubelet" \
   --api-socket "$state/nodelet.sock" \
   --node-name "$node_name" \
   --pod-network none \
