@@ -251,7 +251,7 @@ describe('logs carry no secrets', () => {
     const manifestDir = join(root, 'manifests');
     await mkdir(manifestDir);
     const config = resolveConfig({
-      flags: { manifestDir, stateDir: join(root, 'state'), nodeName, apiSocket: join(root, 'nodelet.sock'), podNetwork: 'none', resyncPeriod: '2s', logLevel: level },
+      flags: { manifestDir, stateDir: join(root, 'state'), rootDir: join(root, 'state'), nodeName, apiSocket: join(root, 'nodelet.sock'), podNetwork: 'none', resyncPeriod: '2s', logLevel: level },
       env: { DOCKER_HOST: process.env.DOCKER_HOST },
       hostname: nodeName,
     });
