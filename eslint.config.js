@@ -30,6 +30,8 @@ export const LAYERS = [
   ['probe', 'source', 'node', 'systemd'],
   // Lifecycle hooks (run with the probe runners) and housekeeping.
   ['lifecycle'],
+  // Kubelet plugin registration: the root dir layout, the plugin watcher, CSI and device plugins.
+  ['plugins'],
   // Pod workers: plan, execute, one pass, and the relist diff.
   ['sync'],
   // The DaemonSet controller and the API-server reporter, over node identity and pod status.

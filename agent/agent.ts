@@ -185,7 +185,7 @@ export class Agent {
   // while desired, in Docker, or while its worker exists; removal happens in the pod's pass.
   #newHousekeeping(deps: AgentDeps): Housekeeping {
     return new Housekeeping({
-      stateDir: deps.config.stateDir,
+      podsBases: [deps.translate.rootDir ?? deps.config.stateDir, deps.config.stateDir],
       nodeName: deps.config.nodeName,
       hostFs: deps.hostFs,
       runtime: deps.runtime,

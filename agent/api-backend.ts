@@ -15,6 +15,8 @@ import type { ContainerStreams } from './runtime/pod-runtime.js';
 import type { FileStatus } from './core/types.js';
 import type { ObservedContainer } from './core/runtime-types.js';
 import { apiTime, parseRfc3339 } from './core/time-format.js';
+import { NO_PLUGINS, withPlugins, type NodePluginState } from './plugins/node-plugins.js';
+import { csiNodeObject, type CsiNode } from './plugins/registration.js';
 import { notFoundMessage } from './api/kube-status.js';
 
 export interface BackendDeps {
@@ -30,6 +32,8 @@ export interface BackendDeps {
   /** The node's conditions as the node status tick stored them (node/node-conditions.ts). */
   readonly nodeConditions: () => readonly NodeCondition[];
   readonly startedAt: number;
+  /** Registered CSI drivers and device plugin resources (plugins/plugin-manager.ts). */
+  readonly plugins?: () => NodePluginState;
 }
 
 export class AgentApiBackend implements ApiBackend {
@@ -59,11 +63,17 @@ export class AgentApiBackend implements ApiBackend {
     // Labels and taints: automatic, config, then `nodelet label|taint node` (the agent's node identity).
     // The status is built as the reporter builds the one it sends to an API server; the conditions
     // are the stored ones, so their transition times are those of the changes, not of this read.
-    return toNodeObject(this.#d.agent.nodeIdentity(), {
+    const node = toNodeObject(this.#d.agent.nodeIdentity(), {
       creationTimestamp: apiTime(this.#d.startedAt),
       annotations: reportingAnnotations(this.#d.reporting()),
       status: nodeStatusWith(this.#d.host.facts(), [...this.#d.nodeConditions()]),
     });
+    return withPlugins(node, this.#d.plugins?.() ?? NO_PLUGINS);
+  }
+
+  /** The node's CSINode, as the kubelet's nodeinfomanager would keep it in a cluster. */
+  csiNode(): CsiNode {
+    return csiNodeObject(this.#d.nodeName, this.#d.plugins?.().csiDrivers ?? []);
   }
 
   listDaemonSets(): DaemonSet[] {

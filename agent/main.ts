@@ -1,5 +1,8 @@
 // Composition root: the only place that constructs adapters (dockerode, chokidar via the
 // file source, pino, the filesystem). Everything else receives its dependencies.
+import { PluginManager } from './plugins/plugin-manager.js';
+import { createKubeletDirs, kubeletDirs, legacyPodUids } from './plugins/kubelet-dirs.js';
+import { makeRShared } from './host/mounts.js';
 import { readFile } from 'node:fs/promises';
 import { hostname, networkInterfaces, cpus, totalmem } from 'node:os';
 import Docker from 'dockerode';
@@ -151,16 +154,30 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     { logger: logger.child({ component: 'manifests' }), clock },
   );
   const hostIPs = hostAddresses();
+  // kubelet's root directory: pod volumes under <rootDir>/pods, where CSI node plugins expect
+  // them; pods an older nodelet started keep their directory under <stateDir>/pods.
+  const kubeletRoot = kubeletDirs(config.rootDir);
+  await createKubeletDirs(kubeletRoot);
+  // kubelet's MakeRShared: CSI node plugins mount <rootDir>/pods with Bidirectional propagation.
+  await makeRShared(config.rootDir).then(
+    (mounted) => mounted && logger.info({ path: config.rootDir }, 'bind-mounted the kubelet root directory with shared mount propagation'),
+    (err: unknown) => logger.warn({ path: config.rootDir, err: errorMessage(err) }, 'the kubelet root directory is not on a shared mount: volumes below it with HostToContainer or Bidirectional propagation will not start'),
+  );
+  const legacyPods = await legacyPodUids(config.stateDir, config.rootDir);
+  if (legacyPods.size > 0) logger.info({ pods: legacyPods.size, path: `${config.stateDir}/pods`, rootDir: config.rootDir }, 'pods started by an older nodelet keep their directories under the state directory');
   const translate: TranslateContext = {
     nodeName: config.nodeName,
     hostIPs,
     podIPs: [],
     stateDir: config.stateDir,
+    rootDir: config.rootDir,
+    legacyPodUids: legacyPods,
     podNetwork: config.podNetwork,
     podInfraImage: config.podInfraImage,
     nodeAllocatable: { cpuMilli: cpus().length * 1000, memoryBytes: totalmem() },
   };
   const agent = new Agent({ config, runtime, hostFs, subPaths: new NodeSubPather(), source, clock, logger, events, translate, podLogs });
+  const plugins = new PluginManager({ dirs: kubeletRoot, clock, logger: logger.child({ component: 'plugins' }) });
   logger.info({ manifestDir: config.manifestDir, stateDir: config.stateDir, docker: config.dockerHost }, 'nodelet starting');
   const startedAt = clock.now();
   // Filled in once the engine answered; the node view shows it.
@@ -194,6 +211,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     reporting: () => reporting.reporter?.reportingState() ?? DISABLED_REPORTING,
     startedAt,
     nodeConditions: () => nodeConditions.conditions(),
+    plugins: () => plugins.state(),
   });
   // The API sockets come up first, so `nodelet get pods` answers while the first sync runs.
   const apis = await startApiServers(config, { backend, registry: metrics.registry, logger: logger.child({ component: 'api' }) });
@@ -202,6 +220,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     : undefined;
   agent.attachMetrics(metrics);
   await agent.start();
+  await plugins.start();
   engine.version = await runtime.version().then((v) => v.version).catch(() => undefined);
   // Optional: the Node, its Lease and mirror pods in an API server. Local pods never wait on it.
   // Imported only when configured: the reporter's client library costs tens of MB of memory.
@@ -215,6 +234,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
         nodePressure: () => ({ ...host.pressure(), manifests: manifestHealth(agent.fileStatuses()) }),
         nodeLabels: () => agent.nodeIdentity().labels,
         nodeTaints: () => agent.nodeIdentity().taints,
+        nodePlugins: () => plugins.state(),
         clock,
         logger: logger.child({ component: 'apiserver' }),
       })
@@ -245,6 +265,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
       nodeConditions.stop();
       await imageGc.stop();
       await reporter?.stop();
+      await plugins.stop();
       await agent.stop();
       await Promise.all(apis.map((api) => api.close()));
       await health?.close();

@@ -1,13 +1,14 @@
 // What the process-level benchmarks share: the Docker client and its events stream, a pod
 // manifest, a built `nodelet run` as a child process with its own manifest/state dirs and node
 // name, its local API read over the unix socket, /proc readings of a process, and clean-up by label.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_NODE_FLAGS } from '../agent/cli/node-flags.js';
 import Docker from 'dockerode';
 import { LABELS } from '../agent/core/labels.js';
+import { NodeHostFs } from '../agent/host/host-fs.js';
 import { ApiClient } from '../agent/api/client.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 
@@ -184,6 +185,8 @@ export async function startChildAgent(opts: { tag: string; dockerHost?: string; 
   const args = [
     '--manifest-dir', manifestDir,
     '--state-dir', join(root, 'state'),
+    // The kubelet root dir in the bench's temp dir, never the host's /var/lib/kubelet.
+    '--root-dir', join(root, 'state'),
     '--node-name', nodeName,
     '--api-socket', apiSocket,
     '--pod-network', 'none',
@@ -218,7 +221,8 @@ export async function startChildAgent(opts: { tag: string; dockerHost?: string; 
     cleanup: async () => {
       await current.stop();
       await removeByLabel(`${LABELS.node}=${nodeName}`);
-      await rm(root, { recursive: true, force: true });
+      // Mount-safe: the agent bind-mounted its root dir onto itself (MakeRShared).
+      await new NodeHostFs().removeTree(root);
     },
   };
   return agent;

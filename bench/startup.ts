@@ -5,7 +5,7 @@
 //   (b) 30 pods written at once → all app containers running, beside a sequential and a
 //       parallel dockerode floor.
 // Run with `npm run bench:startup` (it makes the harness engine available first).
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +14,7 @@ import { resolveConfig } from '../agent/config/config.js';
 import { createLogger } from '../agent/log/logger.js';
 import { startAgent } from '../agent/main.js';
 import { LABELS } from '../agent/core/labels.js';
+import { NodeHostFs } from '../agent/host/host-fs.js';
 import { docker, initPodManifest, median, removeByLabel, startFloorSandbox, watchEvents } from './fleet.js';
 
 const SINGLE_RUNS = Number(process.env.BENCH_RUNS ?? 10);
@@ -52,7 +53,7 @@ async function agentRun(count: number, mode: 'single' | 'burst'): Promise<number
   const root = await mkdtemp(join(tmpdir(), 'nodelet-bench-'));
   const node = `bench-${process.pid}-${mode}`;
   const config = resolveConfig({
-    flags: { manifestDir: join(root, 'm'), stateDir: join(root, 's'), nodeName: node, apiSocket: join(root, 'api.sock'), podNetwork: 'none', logLevel: 'warn' },
+    flags: { manifestDir: join(root, 'm'), stateDir: join(root, 's'), rootDir: join(root, 's'), nodeName: node, apiSocket: join(root, 'api.sock'), podNetwork: 'none', logLevel: 'warn' },
     env: { DOCKER_HOST: process.env.DOCKER_HOST },
     hostname: node,
   });
@@ -81,7 +82,8 @@ async function agentRun(count: number, mode: 'single' | 'burst'): Promise<number
   } finally {
     await running.stop();
     await removeByLabel(`${LABELS.node}=${node}`);
-    await rm(root, { recursive: true, force: true });
+    // Mount-safe: the agent bind-mounted its root dir onto itself (MakeRShared).
+    await new NodeHostFs().removeTree(root);
   }
   return times;
 }

@@ -59,6 +59,7 @@ echo "in another shell: node dist/agent/cli/bin.js --api-socket $state/nodelet.s
 exec node --max-semi-space-size=4 dist/agent/cli/bin.js run \
   --manifest-dir "$manifests" \
   --state-dir "$state/state" \
+  --root-dir "$state/kubelet" \
   --api-socket "$state/nodelet.sock" \
   --node-name "$node_name" \
   --pod-network "$pod_network" \

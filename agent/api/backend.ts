@@ -1,6 +1,7 @@
 // What the agent offers to the local API. The API server only ever talks to this port, so it can
 // be exercised against an in-memory implementation, and the agent decides where each view comes
 // from (status cache, event store, manifest source, Docker).
+import type { CsiNode } from '../plugins/registration.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
 import type { DaemonSetRevision } from '../daemonset/revisions.js';
@@ -48,6 +49,8 @@ export interface ApiBackend {
   listEvents(): NodeletEvent[];
   /** v1 Node: labels, taints, conditions, nodeInfo. */
   node(): Node;
+  /** The node's CSINode (registered CSI drivers); absent in backends without plugin registration. */
+  csiNode?(): CsiNode;
   manifests(): FileStatus[];
   /**
    * The container's log stream as Docker gives it: multiplexed frames unless the container has a

@@ -1,5 +1,6 @@
 // The CLI's side of the local API: HTTP over the unix socket. Failing to connect becomes one
 // line that says what to do; API errors keep their Status so the CLI prints them as kubectl does.
+import type { CsiNode } from '../plugins/registration.js';
 import { request, type IncomingMessage, type RequestOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
@@ -208,6 +209,11 @@ export class ApiClient {
 
   node(): Promise<Node> {
     return this.#json<Node>('GET', '/api/v1/node');
+  }
+
+  /** The node's CSINode: the CSI drivers registered through plugins_registry. */
+  csiNode(): Promise<CsiNode> {
+    return this.#json<CsiNode>('GET', '/api/v1/node/csinode');
   }
 
   async manifests(): Promise<FileStatus[]> {

@@ -105,6 +105,9 @@ async function handle(deps: HandlerDeps, req: IncomingMessage, res: ServerRespon
     case 'node':
       sendJson(res, 200, { apiVersion: 'v1', kind: 'Node', ...backend.node() });
       return;
+    case 'csiNode':
+      sendJson(res, 200, required(backend.csiNode?.bind(backend))());
+      return;
     case 'manifests':
       sendJson(res, 200, list('ManifestFileList', backend.manifests(), 'nodelet/v1'));
       return;

@@ -13,6 +13,8 @@ export type RouteMatch =
   | { readonly route: 'exec'; readonly namespace: string; readonly name: string }
   | { readonly route: 'events'; readonly namespace?: string }
   | { readonly route: 'node' }
+  /** The node's CSINode (storage.k8s.io/v1): the registered CSI drivers. */
+  | { readonly route: 'csiNode' }
   | { readonly route: 'manifests' }
   | { readonly route: 'version' }
   | { readonly route: 'healthz' }
@@ -36,6 +38,7 @@ export const ROUTE_METHODS: Readonly<Record<RouteName, readonly string[]>> = {
   exec: ['GET', 'POST'],
   events: ['GET'],
   node: ['GET'],
+  csiNode: ['GET'],
   manifests: ['GET'],
   version: ['GET'],
   healthz: ['GET'],
@@ -60,6 +63,7 @@ const FIXED: Readonly<Record<string, RouteMatch>> = {
   '/api/v1/pods': { route: 'pods' },
   '/api/v1/events': { route: 'events' },
   '/api/v1/node': { route: 'node' },
+  '/api/v1/node/csinode': { route: 'csiNode' },
   '/api/v1/manifests': { route: 'manifests' },
   '/version': { route: 'version' },
   '/healthz': { route: 'healthz' },

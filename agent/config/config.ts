@@ -12,6 +12,7 @@ import { DEFAULT_CONTAINER_LOGS_DIR, DEFAULT_POD_LOGS_DIR } from '../podlogs/log
 export interface AgentConfig {
   readonly manifestDir: string;
   readonly stateDir: string;
+  /** kubelet's --root-dir: pods/<uid>, plugins/, plugins_registry/, device-plugins/. */
   readonly rootDir: string;
   readonly nodeName: string;
   readonly dockerHost: string;
@@ -249,6 +250,7 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     containerLogMaxFiles,
     configFile: inputs.configFile,
   };
+  if (!config.rootDir.startsWith('/')) problems.push(`rootDir: ${JSON.stringify(config.rootDir)} is not an absolute path`);
   if (config.resyncPeriodMs < 1000) problems.push('resyncPeriod: must be at least 1s');
   if (config.fileCheckFrequencyMs < 1000) problems.push('fileCheckFrequency: must be at least 1s');
   if (config.apiIdleTimeoutMs < 1000) problems.push('apiIdleTimeout: must be at least 1s');

@@ -36,3 +36,25 @@ export function mountsToUnmount(mountPoints: readonly string[], root: string): s
 function depth(path: string): number {
   return path.split('/').filter((p) => p !== '').length;
 }
+
+/**
+ * The mount `path` lies on (the longest mount point at or above it, the last one mounted when
+ * a path is mounted over) and whether it propagates as shared (an optional field `shared:N`):
+ * mount-utils findMountInfo / isShared, which kubelet's MakeRShared checks for its root dir.
+ */
+export function mountPropagation(text: string, path: string): { mountPoint: string; shared: boolean } | undefined {
+  let best: { mountPoint: string; shared: boolean } | undefined;
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    const raw = fields[4];
+    if (raw === undefined || raw === '') continue;
+    const mountPoint = unescapeOctal(raw);
+    if (!pathWithinBase(path, mountPoint)) continue;
+    if (best !== undefined && mountPoint.length < best.mountPoint.length) continue;
+    // Optional fields run from the 7th field up to the "-" separator.
+    const sep = fields.indexOf('-', 6);
+    const optional = fields.slice(6, sep === -1 ? undefined : sep);
+    best = { mountPoint, shared: optional.some((f) => f.startsWith('shared:')) };
+  }
+  return best;
+}

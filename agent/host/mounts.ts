@@ -3,8 +3,8 @@
 // dockerd's (systemd/nodelet.service sets no PrivateMounts/PrivateTmp/ProtectSystem), and
 // need the @mount system calls the unit allows for that reason.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { mountsToUnmount, parseMountPoints } from './mountinfo.js';
+import { readFile, realpath } from 'node:fs/promises';
+import { mountPropagation, mountsToUnmount, parseMountPoints } from './mountinfo.js';
 
 /** The mount points of the agent's mount namespace, from /proc/self/mountinfo. */
 export async function readMountPoints(): Promise<string[]> {
@@ -52,4 +52,20 @@ export async function unmountBelow(root: string): Promise<string[]> {
     await unmount(path).catch(() => undefined);
   }
   return mountsToUnmount(await readMountPoints(), root);
+}
+
+/**
+ * kubelet's MakeRShared for its root directory (mount-utils DoMakeRShared): unless `path` is
+ * already on a shared mount, bind-mount it onto itself and make that mount rshared, so volumes
+ * below it can be mounted into containers with HostToContainer or Bidirectional propagation
+ * (Docker refuses those on a private mount: "is mounted on / but it is not a shared or slave
+ * mount"). Returns whether it mounted.
+ */
+export async function makeRShared(path: string): Promise<boolean> {
+  const resolved = await realpath(path);
+  const mount = mountPropagation(await readFile('/proc/self/mountinfo', 'utf8'), resolved);
+  if (mount?.shared === true) return false;
+  await run('mount', ['--no-canonicalize', '--bind', resolved, resolved]);
+  await run('mount', ['--make-rshared', resolved]);
+  return true;
 }

@@ -9,8 +9,9 @@
 // removal itself runs inside that UID's pod worker pass (the agent calls removeIfOrphaned when
 // its pass finds the pod neither desired nor in Docker), so it is serialised with every other
 // pass of the pod: a pod that became desired again meanwhile gets a normal pass instead and
-// its directory is never removed. Only direct children of <stateDir>/pods whose name is a UID
-// nodelet generates are ever touched, and only through HostFs.removeTree.
+// its directory is never removed. Only direct children of <rootDir>/pods (and of the legacy
+// <stateDir>/pods, where an older nodelet put them) whose name is a UID nodelet generates are
+// ever touched, and only through HostFs.removeTree.
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { HostFs } from '../host/host-fs.js';
@@ -32,7 +33,7 @@ export function memoryVolumeUid(name: string): string | undefined {
 }
 
 export interface HousekeepingView {
-  /** Directory names found directly under <stateDir>/pods. */
+  /** Directory names found directly under the pods directories. */
   readonly podDirs: readonly string[];
   /** Names of this node's memory-emptyDir volumes in Docker. */
   readonly memoryVolumes: readonly string[];
@@ -52,7 +53,8 @@ export function orphanedPodUids(view: HousekeepingView): string[] {
 }
 
 export interface HousekeepingDeps {
-  readonly stateDir: string;
+  /** Directories holding pods/: the kubelet root dir, then the state dir of older nodelets. */
+  readonly podsBases: readonly string[];
   readonly nodeName: string;
   readonly hostFs: HostFs;
   readonly runtime: PodRuntime;
@@ -78,8 +80,12 @@ export class Housekeeping {
     this.#log = deps.logger.child({ component: 'housekeeping' });
   }
 
-  get #podsDir(): string {
-    return join(this.#d.stateDir, 'pods');
+  get #podsDirs(): string[] {
+    return [...new Set(this.#d.podsBases)].map((base) => join(base, 'pods'));
+  }
+
+  async #listPodDirs(): Promise<string[]> {
+    return (await Promise.all(this.#podsDirs.map((dir) => this.#d.hostFs.listDirectories(dir)))).flat();
   }
 
   /** One scan: nominates orphaned UIDs and asks for their pod worker passes. */
@@ -94,7 +100,7 @@ export class Housekeeping {
       // removed with it.
       const withVolumes = this.#scans++ % VOLUME_SCAN_EVERY === 0;
       const [podDirs, memoryVolumes] = await Promise.all([
-        this.#d.hostFs.listDirectories(this.#podsDir),
+        this.#listPodDirs(),
         withVolumes ? this.#d.runtime.listVolumes(`${LABELS.node}=${this.#d.nodeName}`) : Promise.resolve([] as string[]),
       ]);
       // inUse is read after the awaits, against the agent's state of this moment. A nomination
@@ -122,9 +128,11 @@ export class Housekeeping {
       await this.#d.runtime.removeVolume(name);
       this.#log.info({ uid, volume: name }, 'removed the memory volume of an orphaned pod');
     }
-    const dir = join(this.#podsDir, uid);
-    if (!(await this.#d.hostFs.listDirectories(this.#podsDir)).includes(uid)) return;
-    await this.#d.hostFs.removeTree(dir);
-    this.#log.info({ uid, path: dir }, 'removed the directory of an orphaned pod');
+    for (const podsDir of this.#podsDirs) {
+      if (!(await this.#d.hostFs.listDirectories(podsDir)).includes(uid)) continue;
+      const dir = join(podsDir, uid);
+      await this.#d.hostFs.removeTree(dir);
+      this.#log.info({ uid, path: dir }, 'removed the directory of an orphaned pod');
+    }
   }
 }

@@ -16,6 +16,7 @@ import yaml from 'js-yaml';
 import type { Event, Node, Pod, PodList } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { ConfigError, errorMessage } from '../core/errors.js';
+import type { CsiNode } from '../plugins/registration.js';
 
 /** The Status object the API server returns with every failure. */
 export interface KubeStatus {
@@ -279,6 +280,7 @@ function parseStatus(code: number, text: string): KubeStatus {
 }
 
 const LEASE_API = '/apis/coordination.k8s.io/v1';
+const STORAGE_API = '/apis/storage.k8s.io/v1';
 const seg = encodeURIComponent;
 
 /** The calls nodelet makes, and only those: each matches a kubelet call and its content type. */
@@ -335,6 +337,19 @@ export class KubeClient {
   async listNodePods(nodeName: string): Promise<Pod[]> {
     const list = await this.#t.request<PodList>({ method: 'GET', path: '/api/v1/pods', query: { fieldSelector: `spec.nodeName=${nodeName}` } });
     return list.items ?? [];
+  }
+
+  getCSINode(name: string): Promise<CsiNode> {
+    return this.#t.request({ method: 'GET', path: `${STORAGE_API}/csinodes/${seg(name)}` });
+  }
+
+  createCSINode(csiNode: CsiNode): Promise<CsiNode> {
+    return this.#t.request({ method: 'POST', path: `${STORAGE_API}/csinodes`, body: csiNode });
+  }
+
+  /** PUT with the object's resourceVersion: a stale one gets 409 Conflict. */
+  updateCSINode(csiNode: CsiNode): Promise<CsiNode> {
+    return this.#t.request({ method: 'PUT', path: `${STORAGE_API}/csinodes/${seg(csiNode.metadata.name)}`, body: csiNode });
   }
 
   createPod(pod: Pod): Promise<Pod> {

@@ -5,9 +5,12 @@
 // in between is the Lease.
 import type { Node, Taint } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from './kube-client.js';
-import { isAlreadyExists, isNotFound } from './kube-client.js';
+import { isAlreadyExists, isConflict, isNotFound } from './kube-client.js';
 import { type NodeFacts, type NodeHealth, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from '../node/node-status.js';
 import type { NodeOwner } from './lease.js';
+import { errorMessage } from '../core/errors.js';
+import { NO_PLUGINS, withPlugins, type NodePluginState } from '../plugins/node-plugins.js';
+import { csiNodeObject, NODE_ID_ANNOTATION, nodeIdAnnotation, type CsiNode } from '../plugins/registration.js';
 
 export interface NodeSyncTiming {
   /** nodeStatusUpdateFrequency: how often status is computed and compared. */
@@ -25,6 +28,8 @@ export interface NodeSyncDeps {
   readonly health: () => NodeHealth;
   readonly labels: () => Readonly<Record<string, string>>;
   readonly taints: () => readonly Taint[];
+  /** Registered CSI drivers and device plugins (plugins/plugin-manager.ts); none when not given. */
+  readonly plugins?: () => NodePluginState;
   /** Wall clock: heartbeat and transition times in the Node's status. */
   readonly now: () => number;
   /** Monotonic clock: when the next check and the next full report are due. */
@@ -42,6 +47,10 @@ export class NodeSync {
   #lastReportAt = Number.NEGATIVE_INFINITY;
   #nextCheckAt = 0;
   readonly #warned = new Set<string>();
+  /** CSI drivers whose node ID this agent put in the annotation (removed when they go). */
+  #reportedDrivers = new Set<string>();
+  /** spec of the CSINode last written or found in the API server. */
+  #csiNodeSynced?: string;
 
   constructor(deps: NodeSyncDeps) {
     this.#d = deps;
@@ -66,7 +75,10 @@ export class NodeSync {
     let node = this.#owner ? await this.#read() : undefined;
     if (!node) node = await this.#register(facts);
     node = await this.#reconcileMetadata(node, facts);
-    await this.#syncStatus(node, facts);
+    const plugins = this.#d.plugins?.() ?? NO_PLUGINS;
+    node = await this.#syncNodeIds(node, plugins);
+    await this.#syncStatus(node, facts, plugins);
+    await this.#syncCsiNode(plugins);
     this.#nextCheckAt = this.#d.monotonic() + this.#d.timing.statusUpdateMs;
   }
 
@@ -135,9 +147,57 @@ export class NodeSync {
     return out;
   }
 
-  async #syncStatus(node: Node, facts: NodeFacts): Promise<void> {
+  /**
+   * nodeinfomanager's csi.volume.kubernetes.io/nodeid annotation: the registered drivers'
+   * node IDs merged into what the Node holds; drivers nodelet reported and that went away are
+   * removed, other entries kept. A JSON merge patch of that one annotation, only on a change.
+   */
+  async #syncNodeIds(node: Node, plugins: NodePluginState): Promise<Node> {
+    const current = node.metadata?.annotations?.[NODE_ID_ANNOTATION];
+    const names = new Set(plugins.csiDrivers.map((d) => d.name));
+    const gone = [...this.#reportedDrivers].filter((n) => !names.has(n));
+    const wanted = nodeIdAnnotation(current, plugins.csiDrivers, gone);
+    if (wanted === current) {
+      this.#reportedDrivers = names;
+      return node;
+    }
+    const out = await this.#ifExists(() => this.#d.client().patchNode(this.#d.nodeName, { metadata: { annotations: { [NODE_ID_ANNOTATION]: wanted ?? null } } }));
+    this.#reportedDrivers = names;
+    this.#d.info('CSI node IDs annotated on the Node', { annotation: NODE_ID_ANNOTATION, value: wanted ?? null });
+    return out;
+  }
+
+  /**
+   * The CSINode named after the node (nodeinfomanager: created at start, even without
+   * drivers, owned by the Node; spec.drivers follows the registered drivers). An API server
+   * that refuses CSINodes (no storage.k8s.io, or no permission) is warned about once; the Node
+   * status goes on.
+   */
+  async #syncCsiNode(plugins: NodePluginState): Promise<void> {
+    const wanted = csiNodeObject(this.#d.nodeName, plugins.csiDrivers, this.#owner?.uid);
+    const key = JSON.stringify(wanted.spec);
+    if (key === this.#csiNodeSynced) return;
+    const client = this.#d.client();
+    try {
+      let existing: CsiNode | undefined;
+      try {
+        existing = await client.getCSINode(this.#d.nodeName);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      if (!existing) await client.createCSINode(wanted);
+      else if (JSON.stringify(existing.spec ?? {}) !== key) await client.updateCSINode({ ...existing, spec: wanted.spec });
+      this.#csiNodeSynced = key;
+      this.#d.info('CSINode updated', { drivers: wanted.spec.drivers.map((d) => d.name) });
+    } catch (err) {
+      if (isConflict(err)) return; // read again at the next tick
+      this.#warnOnce(`csinode:${errorMessage(err)}`, 'the API server refused the CSINode; CSI drivers are not published to it', { err: errorMessage(err) });
+    }
+  }
+
+  async #syncStatus(node: Node, facts: NodeFacts, plugins: NodePluginState): Promise<void> {
     const now = this.#d.now();
-    const status = nodeStatus(facts, this.#d.health(), now, node.status);
+    const status = withPlugins({ status: nodeStatus(facts, this.#d.health(), now, node.status) }, plugins).status ?? {};
     const due = this.#d.monotonic() - this.#lastReportAt >= this.#d.timing.statusReportMs;
     if (!due && !nodeStatusChanged(node.status, status)) return;
     await this.#ifExists(() => this.#d.client().patchNodeStatus(this.#d.nodeName, nodeStatusPatch(status)));
@@ -156,6 +216,8 @@ export class NodeSync {
 
   #forget(): void {
     this.#owner = undefined;
+    this.#reportedDrivers = new Set();
+    this.#csiNodeSynced = undefined;
     this.#appliedLabels = {};
     this.#lastReportAt = Number.NEGATIVE_INFINITY;
   }

@@ -19,6 +19,7 @@ import { DEFAULT_LEASE_TIMING, LeaseHeartbeat, type LeaseTiming } from './lease.
 import { DEFAULT_MIRROR_TIMING, MirrorSync, type MirrorSyncTiming } from './mirror-sync.js';
 import { DEFAULT_NODE_SYNC_TIMING, NodeSync, type NodeSyncTiming } from './node-sync.js';
 import type { NodeFacts, NodeHealth } from '../node/node-status.js';
+import type { NodePluginState } from '../plugins/node-plugins.js';
 import { EventSink } from './events-sink.js';
 import { apiTime } from '../core/time-format.js';
 import type { ReportingState } from './reporting-state.js';
@@ -63,6 +64,8 @@ export interface ReporterDeps {
   /** Configured node labels and taints (kubelet's automatic labels are added here). */
   readonly nodeLabels: () => Readonly<Record<string, string>>;
   readonly nodeTaints: () => readonly Taint[];
+  /** Registered CSI drivers and device plugin resources: the nodeid annotation, CSINode, capacity. */
+  readonly nodePlugins?: () => NodePluginState;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random?: () => number;
@@ -166,6 +169,7 @@ class ApiReporter implements Reporter {
       health: () => ({ runtimeReady: deps.agent.runtimeHealthy, memoryPressure: false, diskPressure: false, pidPressure: false, ...(deps.nodePressure?.() ?? {}) }),
       labels: deps.nodeLabels,
       taints: deps.nodeTaints,
+      plugins: deps.nodePlugins,
       now,
       monotonic,
       timing: this.#timing.node,

@@ -21,7 +21,7 @@ import { stopTimeoutSeconds, toContainerSpec } from '../translate/container-spec
 import { toSandboxSpec } from '../translate/sandbox-spec.js';
 import type { TranslateContext } from '../translate/context.js';
 import { SANDBOX_STOP_TIMEOUT_SECONDS } from '../translate/sandbox-spec.js';
-import { planVolumes, podDir, TERMINATION_LOG_MODE } from '../translate/volumes.js';
+import { planVolumes, podDir, podsBase, TERMINATION_LOG_MODE } from '../translate/volumes.js';
 import { containerSpecHash } from '../translate/spec-hash.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { MINIMUM_GRACE_PERIOD_SECONDS, preStopFromLabels } from '../core/termination.js';
@@ -403,7 +403,7 @@ async function runPostStart(
 }
 
 async function prepareVolumes(desired: DesiredPod, deps: ExecuteDeps): Promise<{ reason: string; message: string } | undefined> {
-  const plan = planVolumes(desired, deps.translate.stateDir, deps.translate.nodeAllocatable);
+  const plan = planVolumes(desired, podsBase(deps.translate, desired.uid), deps.translate.nodeAllocatable);
   const failed = (volume: string, message: string): { reason: string; message: string } => ({
     reason: 'FailedMount',
     message: `MountVolume.SetUp failed for volume "${volume}" : ${message}`,
@@ -522,5 +522,7 @@ async function cleanupPod(uid: string, observed: ObservedPod | undefined, deps: 
   const all = [...(observed?.containers ?? []), ...(observed?.sandboxes ?? [])];
   await Promise.all(all.map((c) => deps.runtime.removeContainer(c.id)));
   for (const name of await deps.runtime.listVolumes(`${LABELS.podUid}=${uid}`)) await deps.runtime.removeVolume(name);
-  await deps.hostFs.removeTree(podDir(deps.translate.stateDir, uid));
+  await deps.hostFs.removeTree(podDir(podsBase(deps.translate, uid), uid));
+  // A pod created again with this UID gets the kubelet layout under rootDir.
+  deps.translate.legacyPodUids?.delete(uid);
 }

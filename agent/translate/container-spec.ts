@@ -13,7 +13,7 @@ import { computeEnv, toDockerEnv } from './env.js';
 import { expandVars } from './expand.js';
 import { toResourceSpec } from './resources.js';
 import { toContainerSecurity, verifyRunAsNonRoot } from './security.js';
-import { toMounts } from './volumes.js';
+import { podsBase, toMounts } from './volumes.js';
 import type { TranslateContext } from './context.js';
 
 // The executor's one entry point into translate/: the context and both translations.
@@ -85,7 +85,7 @@ export function toContainerSpec(
 ): TranslateResult {
   const env = computeEnv(pod.pod, container, ctx);
   if (!env.ok) return configError(env.message);
-  const mounts = toMounts(pod, container, env.env, ctx.stateDir, restartCount);
+  const mounts = toMounts(pod, container, env.env, podsBase(ctx, pod.uid), restartCount);
   if (!mounts.ok) return configError(mounts.message);
   const nonRoot = verifyRunAsNonRoot(pod.pod, container, options.imageUser);
   if (nonRoot) return configError(nonRoot);

@@ -15,8 +15,20 @@ export interface TranslateContext {
   readonly hostIPs: readonly string[];
   /** Pod IPs ([] when unknown, e.g. network none); hostNetwork pods fall back to hostIPs. */
   readonly podIPs: readonly string[];
-  /** emptyDirs live under <stateDir>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>. */
+  /** nodelet's state (seccomp profiles); pods an older nodelet started keep <stateDir>/pods/<uid>. */
   readonly stateDir: string;
+  /**
+   * kubelet's --root-dir: emptyDirs live under <rootDir>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>,
+   * as CSI node plugins (which mount <rootDir>/pods with Bidirectional propagation) expect.
+   * Unset: stateDir (the layout before rootDir existed).
+   */
+  readonly rootDir?: string;
+  /**
+   * UIDs of pods an older nodelet started with their directory in <stateDir>/pods: their running
+   * containers bind that path, so restarts and cleanup keep using it. The executor drops a UID
+   * once its directory is removed, so a pod created again gets the new layout.
+   */
+  readonly legacyPodUids?: Set<string>;
   /** Docker network of non-hostNetwork sandboxes: 'bridge' | 'none' | a network name. */
   readonly podNetwork: string;
   /** e.g. registry.k8s.io/pause:3.10 */

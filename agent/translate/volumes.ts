@@ -15,6 +15,7 @@ import { DEFAULT_TERMINATION_MESSAGE_PATH, DEFAULT_VOLUME_MODE } from '../manife
 import { isSafePodUid } from '../manifest/identity.js';
 import { cleanPath } from '../core/paths.js';
 import { subPathBindTarget } from './subpath.js';
+import type { TranslateContext } from './context.js';
 
 /** kubelet creates the termination-message file 0666 so any container user can write it. */
 export const TERMINATION_LOG_MODE = 0o666;
@@ -24,6 +25,14 @@ export function podDir(stateDir: string, podUid: string): string {
   // from ever being created or removed should one come from anywhere else.
   if (!isSafePodUid(podUid)) throw new Error(`refusing the pod UID ${JSON.stringify(podUid)}: it is not one plain path component`);
   return `${stateDir}/pods/${podUid}`;
+}
+
+/**
+ * The directory holding `pods/<uid>` for this pod: the kubelet root dir, except for a pod an
+ * older nodelet started under the state dir (its running containers bind that path).
+ */
+export function podsBase(ctx: Pick<TranslateContext, 'stateDir' | 'rootDir' | 'legacyPodUids'>, podUid: string): string {
+  return ctx.rootDir === undefined || ctx.legacyPodUids?.has(podUid) === true ? ctx.stateDir : ctx.rootDir;
 }
 
 /** Host directory of a disk-backed emptyDir (kubelet's layout under its root dir). */

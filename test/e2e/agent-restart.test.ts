@@ -2,12 +2,12 @@
 // while it was down, and removes pods whose manifests vanished meanwhile. Then: dockerd
 // itself restarts under running pods, and nodelet brings every pod back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, rm, writeFile, unlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { spawnAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { spawnAgent, type AgentProcess, removeAgentRoot } from '../helpers/agent-process.js';
 import { dockerFromEnv, podContainers, removeNodeContainers, waitUntil } from '../helpers/agent-harness.js';
 import { LABELS } from '../../agent/core/labels.js';
 
@@ -61,7 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await removeNodeContainers(docker, nodeName);
-  await rm(root, { recursive: true, force: true });
+  await removeAgentRoot(root);
 });
 
 describe('agent restart', () => {

@@ -1,13 +1,13 @@
 // The CLI as a user runs it, against the built agent on the real dockerd: get/describe (pod,
 // daemonset, node)/logs (-f, --previous)/exec (plain and interactive through a pty), and /metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { promisify } from 'node:util';
-import { spawnAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { spawnAgent, type AgentProcess, removeAgentRoot } from '../helpers/agent-process.js';
 import { dockerFromEnv, removeNodeContainers, waitUntil } from '../helpers/agent-harness.js';
 
 const run = promisify(execFile);
@@ -96,7 +96,7 @@ spec:
 afterAll(async () => {
   await agent?.stop();
   await removeNodeContainers(docker, nodeName);
-  await rm(root, { recursive: true, force: true });
+  await removeAgentRoot(root);
 });
 
 describe('nodelet CLI against the running agent', () => {

@@ -7,7 +7,7 @@
 //   condition, also across a restart; chmod back and everything is normal again.
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,7 +16,7 @@ import type { Node } from 'kubernetes-types/core/v1.js';
 import type { FileStatus } from '../../agent/core/types.js';
 import { LABELS } from '../../agent/core/labels.js';
 import { LAST_VALID_DIR } from '../../agent/source/last-valid-store.js';
-import { spawnAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { spawnAgent, type AgentProcess, removeAgentRoot } from '../helpers/agent-process.js';
 import { dockerFromEnv, removeNodeContainers, waitUntil } from '../helpers/agent-harness.js';
 
 const run = promisify(execFile);
@@ -40,7 +40,7 @@ afterEach(async () => {
   if (env === undefined) return;
   await env.agent?.stop();
   await removeNodeContainers(docker, env.nodeName);
-  await rm(env.root, { recursive: true, force: true });
+  await removeAgentRoot(env.root);
   env = undefined;
 });
 

@@ -43,11 +43,11 @@ import type { TLSSocket } from 'node:tls';
 import { applyMergePatch, applyStrategicMergePatch, isObject, type Json, type JsonObject, PatchError } from './patch.js';
 import { createTestPki, issueClientCert, type CertPair, type TestPki } from './pki.js';
 
-export type ResourceName = 'nodes' | 'pods' | 'events' | 'leases';
+export type ResourceName = 'nodes' | 'pods' | 'events' | 'leases' | 'csinodes';
 
 interface ResourceDef {
   readonly name: ResourceName;
-  readonly group: '' | 'coordination.k8s.io';
+  readonly group: '' | 'coordination.k8s.io' | 'storage.k8s.io';
   readonly kind: string;
   readonly namespaced: boolean;
   readonly hasStatus: boolean;
@@ -62,6 +62,7 @@ const RESOURCES: Readonly<Record<ResourceName, ResourceDef>> = {
   pods: { name: 'pods', group: '', kind: 'Pod', namespaced: true, hasStatus: true, unconditionalUpdate: true, returnsDeleted: true },
   events: { name: 'events', group: '', kind: 'Event', namespaced: true, hasStatus: false, unconditionalUpdate: true, returnsDeleted: false },
   leases: { name: 'leases', group: 'coordination.k8s.io', kind: 'Lease', namespaced: true, hasStatus: false, unconditionalUpdate: false, returnsDeleted: false },
+  csinodes: { name: 'csinodes', group: 'storage.k8s.io', kind: 'CSINode', namespaced: false, hasStatus: false, unconditionalUpdate: false, returnsDeleted: false },
 };
 
 const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
@@ -666,6 +667,8 @@ export class FakeApiServer {
         return this.#admitNode(def, node, name, obj, undefined);
       case 'leases':
         return admitLease(def, node, String(meta(obj).namespace), name);
+      case 'csinodes':
+        return admitCsiNode(def, node, name);
       case 'events':
         return;
     }
@@ -719,6 +722,8 @@ export class FakeApiServer {
         return this.#admitNode(def, node, name, next, old);
       case 'leases':
         return admitLease(def, node, String(meta(old).namespace), name);
+      case 'csinodes':
+        return admitCsiNode(def, node, name);
       case 'events':
         return;
       case 'pods': {
@@ -740,8 +745,15 @@ export class FakeApiServer {
       if (name !== node) throw forbidden(def, name, `node "${node}" is not allowed to modify node "${name}"`);
     } else if (def.name === 'leases') {
       admitLease(def, node, String(meta(existing).namespace), name);
+    } else if (def.name === 'csinodes') {
+      admitCsiNode(def, node, name);
     }
   }
+}
+
+/** NodeRestriction admitCSINode: a node may only write the CSINode named after it. */
+function admitCsiNode(def: ResourceDef, node: string, name: string): void {
+  if (name !== node) throw forbidden(def, name, 'can only access CSINode with the same name as the requesting node');
 }
 
 function admitLease(def: ResourceDef, node: string, namespace: string, name: string): void {
@@ -944,7 +956,7 @@ function parsePath(path: string): { resource: ResourceName; namespace?: string; 
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   let rest: string[];
   if (parts[0] === 'api' && parts[1] === 'v1') rest = parts.slice(2);
-  else if (parts[0] === 'apis' && parts[1] === 'coordination.k8s.io' && parts[2] === 'v1') rest = parts.slice(3);
+  else if (parts[0] === 'apis' && (parts[1] === 'coordination.k8s.io' || parts[1] === 'storage.k8s.io') && parts[2] === 'v1') rest = parts.slice(3);
   else return undefined;
   const core = parts[0] === 'api';
   let namespace: string | undefined;
@@ -953,7 +965,7 @@ function parsePath(path: string): { resource: ResourceName; namespace?: string; 
     rest = rest.slice(2);
   }
   const resource = rest[0];
-  const allowed: readonly string[] = core ? ['nodes', 'pods', 'events'] : ['leases'];
+  const allowed: readonly string[] = core ? ['nodes', 'pods', 'events'] : parts[1] === 'storage.k8s.io' ? ['csinodes'] : ['leases'];
   if (!resource || !allowed.includes(resource) || rest.length > 3) return undefined;
   return { resource: resource as ResourceName, namespace, name: rest[1], subresource: rest[2] };
 }

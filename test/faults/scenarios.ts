@@ -18,7 +18,7 @@ import { runInNewContext } from 'node:vm';
 import type Docker from 'dockerode';
 import fc from 'fast-check';
 import { dockerFromEnv, removeNodeContainers, waitUntil } from '../helpers/agent-harness.js';
-import { collectLogLines } from '../helpers/agent-process.js';
+import { collectLogLines, removeAgentRoot } from '../helpers/agent-process.js';
 import { AGENT_NODE_FLAGS } from '../../agent/cli/node-flags.js';
 import { LABELS } from '../../agent/core/labels.js';
 import { DAEMONSETS_DIR, parseDaemonSetState } from '../../agent/daemonset/revision-store.js';
@@ -172,6 +172,7 @@ export async function makeNode(tag: string): Promise<Node> {
     args: () => [
       '--manifest-dir', manifestDir,
       '--state-dir', stateDir,
+      '--root-dir', stateDir,
       '--node-name', nodeName,
       '--api-socket', apiSocket,
       '--pod-network', 'none',
@@ -184,7 +185,7 @@ export async function makeNode(tag: string): Promise<Node> {
 
 export async function disposeNode(node: Node): Promise<void> {
   await removeNodeContainers(node.docker, node.nodeName);
-  await rm(node.root, { recursive: true, force: true });
+  await removeAgentRoot(node.root);
 }
 
 export interface AgentChild {

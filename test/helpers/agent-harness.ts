@@ -57,6 +57,8 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
     flags: {
       manifestDir,
       stateDir,
+      // The kubelet root dir in the test's temp dir too (never the host's /var/lib/kubelet).
+      rootDir: stateDir,
       nodeName,
       apiSocket: join(root, 'nodelet.sock'),
       podNetwork: 'none',

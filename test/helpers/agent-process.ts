@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { AGENT_NODE_FLAGS } from '../../agent/cli/node-flags.js';
+import { NodeHostFs } from '../../agent/host/host-fs.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'agent', 'cli', 'bin.js');
 
@@ -47,9 +48,28 @@ function withTestLogDirs(args: readonly string[]): readonly string[] {
   return [...args, ...extra];
 }
 
+/**
+ * Removes a test's temp root after its agents: mount-safe (HostFs.removeTree), since an agent
+ * bind-mounts its kubelet root dir onto itself (MakeRShared) and a plain rm stops at it (EBUSY).
+ */
+export function removeAgentRoot(root: string): Promise<void> {
+  return new NodeHostFs().removeTree(root);
+}
+
+/**
+ * A test agent never uses the host's /var/lib/kubelet: without --root-dir its kubelet root is
+ * its state directory (pods/ and the plugin directories in the test's temp dir).
+ */
+export function withTestRootDir(args: readonly string[]): string[] {
+  if (args.includes('--root-dir')) return [...args];
+  const i = args.indexOf('--state-dir');
+  const state = i >= 0 ? args[i + 1] : undefined;
+  return state === undefined ? [...args] : [...args, '--root-dir', state];
+}
+
 /** `nofile`: the agent's descriptor limit (soft and hard, so Node cannot raise it), set by the shell that execs it. */
 export function spawnAgent(args: readonly string[], env: NodeJS.ProcessEnv = process.env, opts: { nofile?: number } = {}): AgentProcess {
-  const argv = [process.execPath, ...AGENT_NODE_FLAGS, BIN, 'run', ...withTestLogDirs(args)];
+  const argv = [process.execPath, ...AGENT_NODE_FLAGS, BIN, 'run', ...withTestLogDirs(withTestRootDir(args))];
   const child =
     opts.nofile === undefined
       ? spawn(process.execPath, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })

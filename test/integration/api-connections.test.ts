@@ -4,14 +4,14 @@
 // socket again once the connections go. (Before the cap, 20,000 idle connections exhausted the
 // agent's descriptors: EMFILE while reading manifests.) Runs the built agent (dist/).
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../agent/api/client.js';
 import { dockerFromEnv, podContainers, removeNodeContainers, waitUntil } from '../helpers/agent-harness.js';
-import { spawnAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { spawnAgent, type AgentProcess, removeAgentRoot } from '../helpers/agent-process.js';
 import { busyboxSh, hostNetworkPod } from '../helpers/pod-fixtures.js';
 
 const HOLDER = join(import.meta.dirname, '..', 'fixtures', 'api-clients', 'hold-connections.mjs');
@@ -54,7 +54,7 @@ describe('API connection cap', () => {
     const docker = dockerFromEnv();
     cleanups.push(async () => {
       await removeNodeContainers(docker, nodeName);
-      await rm(root, { recursive: true, force: true });
+      await removeAgentRoot(root);
     });
     const args = ['--manifest-dir', manifestDir, '--state-dir', join(root, 'state'), '--node-name', nodeName, '--api-socket', apiSocket];
     const agent: AgentProcess = spawnAgent(

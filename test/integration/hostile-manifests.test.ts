@@ -17,6 +17,7 @@ import { makeTestAgent, podContainers, waitUntil, type TestAgent } from '../help
 import { stringAliasBombYaml } from '../fixtures/manifest-texts.js';
 import { cli } from '../helpers/daemonset-harness.js';
 import { busyboxSh, hostNetworkPod } from '../helpers/pod-fixtures.js';
+import { removeAgentRoot } from '../helpers/agent-process.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'agent', 'cli', 'bin.js');
 const EXCESSIVE = 'error converting YAML to JSON: yaml: document contains excessive aliasing: it expands to more than 20971520 bytes';
@@ -29,7 +30,7 @@ afterEach(async () => {
 describe('a string alias bomb in the manifest directory', () => {
   it('present at start: the agent becomes ready, the file is refused, another pod in the directory runs', async () => {
     const root = await mkdtemp(join(tmpdir(), 'nodelet-it-bomb-'));
-    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    cleanups.push(() => removeAgentRoot(root));
     await mkdir(join(root, 'manifests'));
     await writeFile(join(root, 'manifests', 'bomb.yaml'), stringAliasBombYaml('bomb', 20_000));
     await writeFile(join(root, 'manifests', 'web.yaml'), hostNetworkPod('web', 1, busyboxSh('app', 'sleep 3600')));

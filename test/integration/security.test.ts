@@ -16,6 +16,7 @@ import { FileSource, type FileSourceOptions } from '../../agent/source/file-sour
 import type { Logger } from '../../agent/source/logger.js';
 import { TEST_IMAGES } from '../helpers/docker-engine.js';
 import { dockerFromEnv, makeTestAgent, podContainers, removeNodeContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { removeAgentRoot } from '../helpers/agent-process.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -24,7 +25,7 @@ afterEach(async () => {
 
 async function tempRoot(prefix: string): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), prefix));
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  cleanups.push(() => removeAgentRoot(root));
   return root;
 }
 
@@ -250,7 +251,7 @@ describe('logs carry no secrets', () => {
     const manifestDir = join(root, 'manifests');
     await mkdir(manifestDir);
     const config = resolveConfig({
-      flags: { manifestDir, stateDir: join(root, 'state'), nodeName, apiSocket: join(root, 'nodelet.sock'), podNetwork: 'none', resyncPeriod: '2s', logLevel: level },
+      flags: { manifestDir, stateDir: join(root, 'state'), rootDir: join(root, 'state'), nodeName, apiSocket: join(root, 'nodelet.sock'), podNetwork: 'none', resyncPeriod: '2s', logLevel: level },
       env: { DOCKER_HOST: process.env.DOCKER_HOST },
       hostname: nodeName,
     });

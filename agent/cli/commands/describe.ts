@@ -170,9 +170,10 @@ async function describeDaemonSets(ctx: CommandContext, req: Request, opts: Descr
 async function describeNodes(ctx: CommandContext, req: Request, opts: DescribeOptions): Promise<number> {
   checkNames(req, opts, false);
   const selector = selectorOf(opts);
-  const [node, pods, events] = await Promise.all([ctx.client.node(), ctx.client.listPods(), ctx.client.listEvents()]);
+  // An agent without plugin registration has no CSINode route: the section is left out.
+  const [node, pods, events, csiNode] = await Promise.all([ctx.client.node(), ctx.client.listPods(), ctx.client.listEvents(), ctx.client.csiNode().catch(() => undefined)]);
   const now = ctx.clock.now();
-  const describe = (n: Node): string => describeNode(n, pods, eventsOfNode(n, events), now);
+  const describe = (n: Node): string => describeNode(n, pods, eventsOfNode(n, events), now, {}, csiNode?.spec.drivers ?? []);
   if (req.names.length > 0) return describeByName(ctx, [node], req, 'nodes', describe);
   if (!selectorMatches(selector, node.metadata?.labels)) ctx.err(noResources(opts));
   else ctx.out(describe(node));

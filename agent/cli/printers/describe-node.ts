@@ -11,6 +11,7 @@ import { formatTaint, nodeRoles } from '../../node/node-model.js';
 import { PrefixWriter, describeEvents, printAnnotationsMultiline, printLabelsMultiline } from './describe-blocks.js';
 import { type DescribeOptions, formatRFC1123Z } from './describe-pod.js';
 import { timestampSince } from './duration.js';
+import type { CsiNodeDriver } from '../../plugins/registration.js';
 import { KUBECTL_DESCRIBE, tabwrite } from './table.js';
 
 /** Go's string order (bytes; the same as UTF-16 units for the ASCII names involved). */
@@ -23,7 +24,7 @@ function goCompare(a: string, b: string): number {
  * to it, phase neither Succeeded nor Failed) are picked out as the field selector picks them;
  * `events` are the node's.
  */
-export function describeNode(node: Node, pods: readonly Pod[], events: readonly NodeletEvent[], now: number, opts: DescribeOptions = {}): string {
+export function describeNode(node: Node, pods: readonly Pod[], events: readonly NodeletEvent[], now: number, opts: DescribeOptions = {}, csiDrivers: readonly CsiNodeDriver[] = []): string {
   const w = new PrefixWriter();
   const time = (iso: string | undefined): string => formatRFC1123Z(iso, opts.utcOffsetMinutes);
   const meta = node.metadata ?? {};
@@ -82,10 +83,25 @@ export function describeNode(node: Node, pods: readonly Pod[], events: readonly 
   if (spec.podCIDR) w.write(0, `PodCIDR:\t${spec.podCIDR}\n`);
   if ((spec.podCIDRs ?? []).length > 0) w.write(0, `PodCIDRs:\t${(spec.podCIDRs ?? []).join(',')}\n`);
   if (spec.providerID) w.write(0, `ProviderID:\t${spec.providerID}\n`);
+  describeCsiDrivers(csiDrivers, w);
 
   describeNodeResource(nonTerminatedPods(meta.name ?? '', pods), node, w, now);
   describeEvents(events, w, now);
   return tabwrite(w.text, KUBECTL_DESCRIBE);
+}
+
+/**
+ * nodelet's own section: the node's CSINode drivers (kubectl shows them with `describe csinode`),
+ * one row each with the node ID NodeGetInfo gave, the volume limit and the topology keys.
+ */
+function describeCsiDrivers(drivers: readonly CsiNodeDriver[], w: PrefixWriter): void {
+  if (drivers.length === 0) return;
+  w.write(0, 'CSI Drivers:\n');
+  w.write(1, 'Name\tNode ID\tAllocatable Count\tTopology Keys\n');
+  w.write(1, '----\t-------\t-----------------\t-------------\n');
+  for (const d of drivers) {
+    w.write(1, `${d.name}\t${d.nodeID}\t${d.allocatable?.count ?? '<unset>'}\t[${d.topologyKeys.join(' ')}]\n`);
+  }
 }
 
 /** The node's pods that the field selector spec.nodeName=NODE,status.phase!=Succeeded,status.phase!=Failed lists, in the API server's order. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mountsToUnmount, parseMountPoints } from '../../../agent/host/mountinfo.js';
+import { mountsToUnmount, parseMountPoints, mountPropagation } from '../../../agent/host/mountinfo.js';
 
 const MOUNTINFO = [
   '27 1 254:0 / / rw,relatime - ext4 /dev/vda rw',
@@ -31,5 +31,23 @@ describe('mountinfo', () => {
       '/var/lib/nodelet/pods/u1',
     ]);
     expect(mountsToUnmount(parseMountPoints(MOUNTINFO), '/elsewhere')).toEqual([]);
+  });
+});
+
+describe('mountPropagation (kubelet MakeRShared: isShared)', () => {
+  const text = [
+    '22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw',
+    '30 22 0:25 / /tmp rw,nosuid - tmpfs tmpfs rw',
+    '31 30 0:25 /k /tmp/k rw master:5 shared:7 - tmpfs tmpfs rw',
+    '32 22 8:1 /var/lib/kubelet /var/lib/kubelet rw - ext4 /dev/sda1 rw',
+  ].join('\n');
+  it('finds the longest mount point at or above the path and reads its shared: field', () => {
+    expect(mountPropagation(text, '/etc')).toEqual({ mountPoint: '/', shared: true });
+    expect(mountPropagation(text, '/tmp/x')).toEqual({ mountPoint: '/tmp', shared: false });
+    expect(mountPropagation(text, '/tmp/k/pods')).toEqual({ mountPoint: '/tmp/k', shared: true });
+    expect(mountPropagation(text, '/var/lib/kubelet')).toEqual({ mountPoint: '/var/lib/kubelet', shared: false });
+  });
+  it('takes the last of two mounts at one point (a bind over a private mount)', () => {
+    expect(mountPropagation(`${text}\n40 32 8:1 /var/lib/kubelet /var/lib/kubelet rw shared:9 - ext4 /dev/sda1 rw`, '/var/lib/kubelet/pods')).toEqual({ mountPoint: '/var/lib/kubelet', shared: true });
   });
 });

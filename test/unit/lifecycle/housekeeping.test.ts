@@ -61,7 +61,7 @@ describe('Housekeeping scans', () => {
         return listVolumes(filter);
       };
       const { logger } = sinkLogger();
-      const hk = new Housekeeping({ stateDir: root, nodeName: 'n1', hostFs: new NodeHostFs(), runtime, logger, inUse: () => false, enqueue: () => undefined });
+      const hk = new Housekeeping({ podsBases: [root], nodeName: 'n1', hostFs: new NodeHostFs(), runtime, logger, inUse: () => false, enqueue: () => undefined });
       for (let i = 0; i < VOLUME_SCAN_EVERY + 1; i++) await hk.scan();
       expect(volumeLists).toBe(2);
     } finally {
