@@ -5,10 +5,10 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 import { spawnAgent, type AgentProcess, removeAgentRoot } from '../helpers/agent-process.js';
 import { dockerFromEnv, removeNodeContainers, waitUntil } from '../helpers/agent-harness.js';
+import { freePort } from '../helpers/free-port.js';
 
 const run = promisify(execFile);
 const BIN = join(import.meta.dirname, '..', '..', 'dist', 'agent', 'cli', 'bin.js');
@@ -19,14 +19,6 @@ let agent: AgentProcess;
 let metricsPort: number;
 const nodeName = `cli-${process.pid}`;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function cli(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
+import { freePort } from './free-port.js';
 
 const run = promisify(execFile);
 
@@ -23,14 +24,6 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-/** A free TCP port on 127.0.0.1 (bound, read, released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function which(cmd: string): Promise<boolean> {
   return run('sh', ['-c', `command -v ${cmd}`]).then(

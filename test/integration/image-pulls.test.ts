@@ -12,6 +12,7 @@ import type { NodeletEvent } from '../../agent/events/event-store.js';
 import { dockerFromEnv, makeTestAgent, waitUntil, type TestAgent, type TestAgentOptions } from '../helpers/agent-harness.js';
 import { TEST_IMAGES } from '../helpers/docker-engine.js';
 import { useTestAgents } from '../helpers/pod-fixtures.js';
+import { appPodYaml } from '../fixtures/manifest-texts.js';
 import { pushImage, removeImage, startRegistry, startSlowRelay, type TestRegistry } from '../helpers/registry.js';
 
 const docker = dockerFromEnv();
@@ -38,17 +39,7 @@ async function push(registry: TestRegistry, repo: string, tag = 'v1'): Promise<s
 }
 
 function podYaml(name: string, image: string, policy?: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata: { name: ${name} }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 0
-  containers:
-  - name: app
-    image: ${image}
-${policy ? `    imagePullPolicy: ${policy}\n` : ''}    command: ["sh", "-c", "sleep 3600"]
-`;
+  return appPodYaml(name, { image, imagePullPolicy: policy, grace: 0, command: '["sh", "-c", "sleep 3600"]' });
 }
 
 function status(a: TestAgent, pod: string): ContainerStatus | undefined {

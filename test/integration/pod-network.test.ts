@@ -6,7 +6,6 @@
 // without the default bridge (the test engine runs with --bridge=none), podNetwork 'bridge'
 // gives sandboxes no address: the kubelet's FailedCreatePodSandBox and retries, never Running.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type AddressInfo } from 'node:net';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { ApiClient } from '../../agent/api/client.js';
 import { printPods } from '../../agent/cli/printers/pods.js';
@@ -16,6 +15,7 @@ import { waitUntil, type TestAgent } from '../helpers/agent-harness.js';
 import { dockerClient, TEST_IMAGES } from '../helpers/docker-engine.js';
 import { containersOf, useTestAgents } from '../helpers/pod-fixtures.js';
 import { createTestNetwork, inSubnet24, type TestNetwork } from '../helpers/test-network.js';
+import { freePort } from '../helpers/free-port.js';
 
 const docker = dockerClient();
 const agent = useTestAgents();
@@ -29,13 +29,6 @@ afterAll(async () => {
   await network.remove();
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function podOf(a: TestAgent, name: string): Pod | undefined {
   return a.running.agent.pods().find((p) => p.metadata?.name === `${name}-${a.config.nodeName}`);

@@ -8,7 +8,6 @@
 //    assertions read its log lines), clock, events and hostIPs.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -26,18 +25,12 @@ import { computePodActions } from '../../agent/sync/plan.js';
 import { dockerClient } from '../helpers/docker-engine.js';
 import { removeNodeContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
 import { busyboxSh, containersOf, desiredPodFromYaml, execAction, executeDeps, hostNetworkPod, probe, useTestAgents } from '../helpers/pod-fixtures.js';
+import { freePort } from '../helpers/free-port.js';
 
 const NODE = `it-probes-${process.pid}`;
 const docker = dockerClient();
 const runtime = new DockerRuntime({ docker, nodeName: NODE });
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** One pod synced like the agent does it, with a prober beside it. */
 class PodLoop {

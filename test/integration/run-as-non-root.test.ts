@@ -10,6 +10,7 @@ import { ApiClient } from '../../agent/api/client.js';
 import { TEST_IMAGES } from '../helpers/docker-engine.js';
 import { dockerFromEnv, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
 import { containersOf, useTestAgents } from '../helpers/pod-fixtures.js';
+import { appPodYaml } from '../fixtures/manifest-texts.js';
 
 const agent = useTestAgents({ file: { crashLoopBackOff: { initial: '1s', max: '2s' } } });
 const docker = dockerFromEnv();
@@ -32,19 +33,7 @@ afterAll(async () => {
 });
 
 function pod(name: string, image: string, podSc: string, containerSc: string): string {
-  return `apiVersion: v1
-kind: Pod
-metadata: { name: ${name} }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 1
-  securityContext: ${podSc}
-  containers:
-  - name: app
-    image: ${image}
-    command: ["sleep", "3600"]
-    securityContext: ${containerSc}
-`;
+  return appPodYaml(name, { image, podSecurityContext: podSc, securityContext: containerSc });
 }
 
 function podOf(a: TestAgent, name: string): Pod | undefined {
