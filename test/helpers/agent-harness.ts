@@ -24,7 +24,7 @@ export interface TestAgent {
    * line itself, with no deadline of its own (the test's timeout bounds it), so a slow machine
    * only makes it later, never fails it.
    */
-  logLine(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  logLine(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   write(name: string, text: string): Promise<void>;
   writeAtomic(name: string, text: string): Promise<void>;
   remove(name: string): Promise<void>;
@@ -88,12 +88,18 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
       cb();
     },
   });
-  const logLine = (match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> => {
+  // Bounded, so a line that never comes fails the step that waited for it, not the whole test.
+  const logLine = (match: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> => {
     const seen = logs.find(match);
     if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(w);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for a log line matching ${match.toString()}`));
+      }, timeoutMs);
       const w = (line: Record<string, unknown>): void => {
         if (!match(line)) return;
+        clearTimeout(timer);
         waiters.delete(w);
         resolve(line);
       };

@@ -42,7 +42,16 @@ export async function cli(a: TestAgent, args: readonly string[], opts: { watchIn
   });
   const saved = process.exitCode;
   process.exitCode = 0;
-  await program.parseAsync(['--api-socket', a.config.apiSocket, ...args], { from: 'user' });
+  // Bounded, so a command that never returns names itself instead of timing the whole test out.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`nodelet ${args.join(' ')}: no answer within 60 s (output so far: ${JSON.stringify(out + err)})`)), 60_000);
+  });
+  try {
+    await Promise.race([program.parseAsync(['--api-socket', a.config.apiSocket, ...args], { from: 'user' }), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
   const code = Number(process.exitCode ?? 0);
   process.exitCode = saved;
   return { out, err, code };
