@@ -16,6 +16,7 @@ import { LABELS } from '../../agent/core/labels.js';
 import { makeTestAgent, podContainers, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
 import { stringAliasBombYaml } from '../fixtures/manifest-texts.js';
 import { cli } from '../helpers/daemonset-harness.js';
+import { ApiClient } from '../../agent/api/client.js';
 import { busyboxSh, hostNetworkPod } from '../helpers/pod-fixtures.js';
 import { removeAgentRoot } from '../helpers/agent-process.js';
 
@@ -68,25 +69,33 @@ describe('a string alias bomb in the manifest directory', () => {
 });
 
 describe('a Pod name that is too long once the node suffix is added (issue 12 item 8a)', () => {
-  it('is refused on metadata.name with the final name, and runs nothing; a name that fits runs', async () => {
+  it('is refused on metadata.name with the final name, and runs nothing; a name that fits is admitted', async () => {
     const a = await makeTestAgent();
     cleanups.push(() => a.cleanup());
     // `<name>-<node>` of 254 characters: one over the limit of an object name.
     const long = 'a'.repeat(254 - 1 - a.config.nodeName.length);
     const fits = 'b'.repeat(253 - 1 - a.config.nodeName.length);
+    // The kubelet's pod log directory `<ns>_<name>_<uid>` must fit in one file name (255 bytes):
+    // a 210-character pod name in `default` is the longest that can run on a kubelet node.
+    const runs = 'c'.repeat(210 - 1 - a.config.nodeName.length);
     await a.write('long.yaml', hostNetworkPod(long, 1, busyboxSh('app', 'sleep 3600')));
     await a.write('fits.yaml', hostNetworkPod(fits, 1, busyboxSh('app', 'sleep 3600')));
+    await a.write('runs.yaml', hostNetworkPod(runs, 1, busyboxSh('app', 'sleep 3600')));
     const fitsPod = `${fits}-${a.config.nodeName}`;
-    await waitUntil(async () => (await podContainers(a.docker, a.config.nodeName, fitsPod)).some((c) => c.State === 'running' && c.Labels[LABELS.containerName] === 'app'), 'the pod whose name fits to run');
+    const runsPod = `${runs}-${a.config.nodeName}`;
+    await waitUntil(async () => (await podContainers(a.docker, a.config.nodeName, runsPod)).some((c) => c.State === 'running' && c.Labels[LABELS.containerName] === 'app'), 'the pod whose log directory fits to run');
     const status = await waitUntil(async () => a.running.agent.fileStatuses().find((f) => f.file.endsWith('/long.yaml')), 'the status of long.yaml');
     expect(status).toMatchObject({
       state: 'invalid',
       objects: [],
       errors: [expect.objectContaining({ field: 'metadata.name', message: `metadata.name: Invalid value: "${long}-${a.config.nodeName}": must be no more than 253 characters` })],
     });
-    expect(a.running.agent.desiredPods().map((p) => p.name)).toEqual([fitsPod]);
+    expect(a.running.agent.desiredPods().map((p) => p.name).sort()).toEqual([fitsPod, runsPod].sort());
+    // A valid name whose log directory cannot exist fails as on a kubelet: no sandbox, retried.
+    const api = new ApiClient(a.config.apiSocket);
+    await waitUntil(async () => (await api.listEvents()).some((e) => e.reason === 'FailedCreatePodSandBox' && e.involvedObject?.name === fitsPod && /name too long/.test(e.message ?? '')), 'FailedCreatePodSandBox for the 253-character name');
     const all = await a.docker.listContainers({ all: true, filters: { label: [`${LABELS.node}=${a.config.nodeName}`] } });
-    expect(all.every((c) => c.Labels[LABELS.podName] === fitsPod)).toBe(true);
+    expect(all.every((c) => c.Labels[LABELS.podName] === runsPod)).toBe(true);
   });
 });
 
