@@ -97,6 +97,8 @@ export interface RecordedRequest {
   readonly authorization?: string;
   readonly body?: Json;
   readonly status: number;
+  /** The answer's body (an object, a list or a Status). */
+  readonly response?: Json;
   /** Milliseconds of the fake's clock. */
   readonly at: number;
 }
@@ -431,7 +433,7 @@ export class FakeApiServer {
         answer = statusObject(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    this.requests.push({ method, path: url.pathname, query, contentType, user: identity.user, authorization, body, status, at: this.#now() });
+    this.requests.push({ method, path: url.pathname, query, contentType, user: identity.user, authorization, body, status, response: answer, at: this.#now() });
     if (res.destroyed) return;
     res.writeHead(status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(answer));

@@ -1,0 +1,275 @@
+// The real agent, on the real Docker Engine, reporting to a REAL kube-apiserver (v1.37.2, built
+// from k8s.io/kubernetes by test/go/build.sh; etcd beside it) with the Node authorizer and
+// NodeRestriction on, as system:node:<name> — what docs/api-server.md promises, checked
+// against the real thing instead of FakeApiServer. kubectl (same build) plays the admin.
+//
+// Tests named "kubelet parity (issue 15 item N): ..." assert the kubelet's behaviour where
+// nodelet's reporting still differs; they are `it.fails` until the reporting changes land, so
+// the suite stays green today and turns red (flip them to `it`) once nodelet matches.
+//
+// First run on a bare machine: beforeAll builds kube-apiserver, etcd and kubectl (minutes on 2
+// cores; cached in /var/cache/nodelet-test-go afterwards).
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Event, Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import { makeTestAgent, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { buildKubeBinaries, startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
+
+const BUILD_TIMEOUT_MS = 60 * 60_000;
+const OUTAGE_MS = Number(process.env.NODELET_KUBE_OUTAGE_MS ?? 60_000);
+const suffix = `${process.pid}-${Date.now().toString(36)}`;
+
+let cluster: KubeCluster;
+const agents: TestAgent[] = [];
+
+beforeAll(async () => {
+  await buildKubeBinaries();
+  cluster = await startKubeCluster();
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  await Promise.all(agents.map((a) => a.cleanup()));
+  await cluster?.stop();
+}, 120_000);
+
+async function agentOn(nodeName: string, file: Record<string, unknown> = {}): Promise<TestAgent> {
+  const kubeconfig = await cluster.nodeKubeconfig(nodeName);
+  const t = await makeTestAgent({ nodeName, flags: { kubeconfig }, file });
+  agents.push(t);
+  return t;
+}
+
+const getNode = (name: string): Promise<Node> => cluster.kubectlJson<Node>(['get', 'node', name]);
+const getPod = (ns: string, name: string): Promise<Pod | undefined> => cluster.kubectlJson<Pod>(['get', 'pod', '-n', ns, name]).catch(() => undefined);
+const getLease = (name: string): Promise<Lease> => cluster.kubectlJson<Lease>(['get', 'lease', '-n', 'kube-node-lease', name]);
+async function eventsFor(ns: string, field: string): Promise<Event[]> {
+  return (await cluster.kubectlJson<{ items: Event[] }>(['get', 'events', '-n', ns, '--field-selector', field])).items;
+}
+const condition = (pod: Pod | Node | undefined, type: string): { status?: string; reason?: string; message?: string } | undefined =>
+  (pod?.status?.conditions as { type: string; status?: string; reason?: string; message?: string }[] | undefined)?.find((c) => c.type === type);
+
+const POD = (name: string, extra = ''): string => `apiVersion: v1
+kind: Pod
+metadata: { name: ${name}, labels: { app: ${name} } }
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox:1.37
+    command: ["sleep", "3600"]
+${extra}`;
+
+describe('reporting to a real kube-apiserver (Node authorizer + NodeRestriction)', () => {
+  const nodeName = `kube-it-${suffix}`;
+  const web = `web-${nodeName}`;
+  let t: TestAgent;
+
+  beforeAll(async () => {
+    t = await agentOn(nodeName);
+    await t.write('web.yaml', POD('web'));
+  }, 60_000);
+
+  it('registers the Node, Ready with the kubelet reason; kubectl get nodes shows it', async () => {
+    const node = await waitUntil(async () => {
+      const n = await getNode(nodeName).catch(() => undefined);
+      return condition(n, 'Ready')?.status === 'True' ? n : undefined;
+    }, 'Node Ready', 60_000, 500);
+    expect(condition(node, 'Ready')).toMatchObject({ status: 'True', reason: 'KubeletReady' });
+    for (const type of ['MemoryPressure', 'DiskPressure', 'PIDPressure']) expect(condition(node, type)?.status).toBe('False');
+    expect(node.metadata?.labels?.['kubernetes.io/os']).toBe('linux');
+    const table = await cluster.kubectl(['get', 'nodes', nodeName]);
+    expect(table).toMatch(new RegExp(`^NAME\\s+STATUS\\s+ROLES\\s+AGE\\s+VERSION\\n${nodeName}\\s+Ready\\s+<none>\\s+\\S+\\s+\\S+\\n$`));
+  });
+
+  it('keeps the Lease renewed: holder = node, 40 s, owner = the Node, renewTime advances', async () => {
+    const first = await waitUntil(async () => getLease(nodeName).catch(() => undefined), 'Lease created', 60_000, 500);
+    const node = await getNode(nodeName);
+    expect(first.spec?.holderIdentity).toBe(nodeName);
+    expect(first.spec?.leaseDurationSeconds).toBe(40);
+    expect(first.metadata?.ownerReferences).toEqual([expect.objectContaining({ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata?.uid })]);
+    const renewed = await waitUntil(async () => {
+      const l = await getLease(nodeName);
+      return l.spec?.renewTime !== first.spec?.renewTime ? l : undefined;
+    }, 'Lease renewed', 25_000, 500);
+    expect(Date.parse(String(renewed.spec?.renewTime)) - Date.parse(String(first.spec?.renewTime))).toBeGreaterThanOrEqual(9_000);
+  }, 60_000);
+
+  it('creates a mirror pod for the static pod (Running, config.mirror = the pod hash, owned by the Node); kubectl get pods shows it', async () => {
+    const mirror = await waitUntil(async () => {
+      const p = await getPod('default', web);
+      return p?.status?.phase === 'Running' ? p : undefined;
+    }, 'mirror Running', 90_000, 500);
+    const local = t.running.agent.pods().find((p) => p.metadata?.name === web);
+    expect(mirror.metadata?.annotations?.['kubernetes.io/config.mirror']).toBe(local?.metadata?.annotations?.['kubernetes.io/config.hash']);
+    const node = await getNode(nodeName);
+    expect(mirror.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata?.uid, controller: true }]);
+    expect(mirror.spec?.nodeName).toBe(nodeName);
+    const table = await cluster.kubectl(['get', 'pods', '-A', '--field-selector', `spec.nodeName=${nodeName}`]);
+    expect(table).toMatch(new RegExp(`\\ndefault\\s+${web}\\s+1/1\\s+Running\\s+0\\s+`));
+  }, 120_000);
+
+  it('posts the pod events (Pulled, Created, Started) to the API server', async () => {
+    const events = await waitUntil(async () => {
+      const es = await eventsFor('default', `involvedObject.name=${web}`);
+      return es.some((e) => e.reason === 'Started') ? es : undefined;
+    }, 'Started event', 60_000, 500);
+    expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['Created', 'Started']));
+    expect(events.find((e) => e.reason === 'Started')).toMatchObject({ type: 'Normal', message: 'Started container main', involvedObject: { kind: 'Pod', namespace: 'default', name: web }, source: { host: nodeName } });
+  }, 90_000);
+
+  it('kubectl delete pod of a mirror: it is recreated (new UID) and the pod keeps running', async () => {
+    const before = await waitUntil(async () => getPod('default', web), 'mirror', 60_000, 500);
+    await cluster.kubectl(['delete', 'pod', '-n', 'default', web, '--wait=false']);
+    const after = await waitUntil(async () => {
+      const p = await getPod('default', web);
+      return p && p.metadata?.uid !== before.metadata?.uid && !p.metadata?.deletionTimestamp && p.status?.phase === 'Running' ? p : undefined;
+    }, 'mirror recreated', 60_000, 500);
+    expect(after.metadata?.annotations?.['kubernetes.io/config.mirror']).toBe(before.metadata?.annotations?.['kubernetes.io/config.mirror']);
+    expect(t.running.agent.pods().find((p) => p.metadata?.name === web)?.status?.phase).toBe('Running');
+  }, 90_000);
+
+  it('a DaemonSet pod gets a mirror like a static pod (docs/api-server.md: "manifest Pods and DaemonSet pods")', async () => {
+    await t.write(
+      'ds.yaml',
+      `apiVersion: apps/v1
+kind: DaemonSet
+metadata: { name: kube-it-ds }
+spec:
+  selector: { matchLabels: { app: kube-it-ds } }
+  template:
+    metadata: { labels: { app: kube-it-ds } }
+    spec:
+      hostNetwork: true
+      terminationGracePeriodSeconds: 1
+      containers:
+      - { name: main, image: "busybox:1.37", command: ["sleep", "3600"] }
+`,
+    );
+    const mirror = await waitUntil(async () => {
+      const list = await cluster.kubectlJson<{ items: Pod[] }>(['get', 'pods', '-n', 'default', '-l', 'app=kube-it-ds', '--field-selector', `spec.nodeName=${nodeName}`]);
+      const p = list.items[0];
+      return p?.status?.phase === 'Running' ? p : undefined;
+    }, 'DaemonSet pod mirror Running', 90_000, 500);
+    expect(mirror.metadata?.name).toMatch(/^kube-it-ds-[a-z0-9]{5}$/);
+    expect(mirror.metadata?.annotations?.['kubernetes.io/config.mirror']).toBeTruthy();
+    expect(mirror.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'Node', name: nodeName, controller: true })]);
+    await t.remove('ds.yaml');
+    await waitUntil(async () => (await cluster.kubectlJson<{ items: Pod[] }>(['get', 'pods', '-n', 'default', '-l', 'app=kube-it-ds'])).items.length === 0, 'DaemonSet mirror deleted', 60_000, 500);
+  }, 180_000);
+
+  it('a pod in a namespace the cluster lacks runs locally, its mirror is refused (last error), and appears once the namespace exists', async () => {
+    const ns = `kube-it-missing-${suffix}`;
+    await t.write('lost.yaml', POD('lost').replace('metadata: { name: lost,', `metadata: { name: lost, namespace: ${ns},`));
+    const lost = `lost-${nodeName}`;
+    await waitUntil(async () => t.running.agent.pods().find((p) => p.metadata?.name === lost)?.status?.phase === 'Running', 'pod running locally', 60_000, 500);
+    const state = await waitUntil(async () => {
+      const s = t.running.reporter?.reportingState();
+      return s?.lastError?.includes(lost) ? s : undefined;
+    }, 'mirror refusal recorded', 60_000, 500);
+    expect(state.lastError).toMatch(new RegExp(`namespaces "${ns}" not found`));
+    expect(await getPod(ns, lost)).toBeUndefined();
+    await cluster.kubectl(['create', 'namespace', ns]);
+    await waitUntil(async () => (await getPod(ns, lost))?.status?.phase === 'Running', 'mirror created after the namespace', 90_000, 1000);
+    await t.remove('lost.yaml');
+  }, 240_000);
+
+  // ---- kubelet parity: these assert the kubelet's behaviour; it.fails until issue 15's reporting work lands ----
+
+  it.fails('kubelet parity (issue 15 item 1): kubectl describe pod shows the mirror pod\'s events (config.mirror = UID = config.hash)', async () => {
+    await waitUntil(async () => (await eventsFor('default', `involvedObject.name=${web}`)).some((e) => e.reason === 'Started'), 'Started event', 60_000, 500);
+    const local = t.running.agent.pods().find((p) => p.metadata?.name === web);
+    expect(local?.metadata?.uid).toBe(local?.metadata?.annotations?.['kubernetes.io/config.hash']);
+    const text = await cluster.kubectl(['describe', 'pod', '-n', 'default', web]);
+    expect(text).not.toMatch(/Events:\s+<none>/);
+    expect(text).toMatch(/Normal\s+Started\s+.*Started container main/);
+  }, 90_000);
+
+  it.fails('kubelet parity (issue 15 item 2): no stale reason/message on Ready after a NotReady → Ready transition', async () => {
+    await t.write('slow.yaml', `apiVersion: v1
+kind: Pod
+metadata: { name: slow }
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: main
+    image: busybox:1.37
+    command: ["sh", "-c", "sleep 8; touch /tmp/ready; sleep 3600"]
+    readinessProbe: { exec: { command: ["test", "-f", "/tmp/ready"] }, periodSeconds: 1 }
+`);
+    const slow = `slow-${nodeName}`;
+    await waitUntil(async () => condition(await getPod('default', slow), 'Ready')?.reason === 'ContainersNotReady', 'mirror NotReady (ContainersNotReady)', 60_000, 300);
+    const ready = await waitUntil(async () => {
+      const p = await getPod('default', slow);
+      return condition(p, 'Ready')?.status === 'True' ? p : undefined;
+    }, 'mirror Ready', 60_000, 500);
+    for (const type of ['Ready', 'ContainersReady']) {
+      expect(condition(ready, type)?.reason, `${type}.reason`).toBeUndefined();
+      expect(condition(ready, type)?.message, `${type}.message`).toBeUndefined();
+    }
+  }, 150_000);
+
+  it.fails('kubelet parity (issue 15 item 3): Node events (Starting, NodeHasSufficientMemory/NoDiskPressure/SufficientPID, NodeReady) with source.component kubelet', async () => {
+    const events = await waitUntil(async () => {
+      const es = await eventsFor('default', `involvedObject.kind=Node,involvedObject.name=${nodeName}`);
+      return es.some((e) => e.reason === 'NodeReady') ? es : undefined;
+    }, 'Node events', 20_000, 500);
+    expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['Starting', 'NodeHasSufficientMemory', 'NodeHasNoDiskPressure', 'NodeHasSufficientPID', 'NodeReady']));
+    for (const e of events) expect(e.source?.component).toBe('kubelet');
+  }, 60_000);
+
+  it.fails('kubelet parity (issue 15 item 3): pod events carry source.component kubelet (kubectl filters on it)', async () => {
+    const es = await eventsFor('default', `involvedObject.name=${web},source=kubelet`);
+    expect(es.map((e) => e.reason)).toContain('Started');
+  }, 30_000);
+
+  it.fails('kubelet parity (issue 15 item 3): the first Pulled event (recorded before the reporter started) reaches the API server', async () => {
+    // The agent starts its reporter after its first sync; the web pod's first Pulled was
+    // recorded at start-up, while the reporter was not subscribed yet.
+    const es = await eventsFor('default', `involvedObject.name=${web}`);
+    expect(es.map((e) => e.reason)).toContain('Pulled');
+  }, 30_000);
+
+  it.fails('kubelet parity (issue 15 item 5): kubeletVersion is a semver the cluster parses (kubectl shows vX.Y.Z…)', async () => {
+    const node = await getNode(nodeName);
+    expect(node.status?.nodeInfo?.kubeletVersion).toMatch(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/);
+  });
+
+  it.fails('kubelet parity (issue 15 item 5): status.images lists the node\'s images (busybox:1.37 among them)', async () => {
+    const node = await getNode(nodeName);
+    const names = (node.status?.images ?? []).flatMap((i) => i.names ?? []);
+    expect(names.some((n) => n.includes('busybox:1.37') || n.includes('busybox@sha256:'))).toBe(true);
+  });
+
+  it.fails('kubelet parity (issue 15 item 5): one hostname — the kubernetes.io/hostname label equals the Hostname address', async () => {
+    const node = await getNode(nodeName);
+    const address = node.status?.addresses?.find((a) => a.type === 'Hostname')?.address;
+    expect(address).toBeDefined();
+    expect(node.metadata?.labels?.['kubernetes.io/hostname']).toBe(address);
+  });
+
+  // cAdvisor reads the DMI product UUID; machines without one (this VM kind) report none, as a kubelet would.
+  it.skipIf(!existsSync('/sys/class/dmi/id/product_uuid'))('kubelet parity (issue 15 item 5): systemUUID is the DMI product UUID', async () => {
+    const node = await getNode(nodeName);
+    expect(node.status?.nodeInfo?.systemUUID).toBe(readFileSync('/sys/class/dmi/id/product_uuid', 'utf8').trim().toLowerCase());
+  });
+});
+
+describe('real kube-apiserver outage', () => {
+  it.fails(`kubelet parity (issue 15 item 4): after a ${OUTAGE_MS / 1000} s API server outage the Lease is renewed within 10 s`, async () => {
+    const nodeName = `kube-it-outage-${suffix}`;
+    await agentOn(nodeName);
+    await waitUntil(async () => getLease(nodeName).catch(() => undefined), 'Lease created', 60_000, 500);
+    await cluster.stopApiserver();
+    await new Promise((r) => setTimeout(r, OUTAGE_MS));
+    await cluster.startApiserver();
+    const back = Date.now();
+    const renewed = await waitUntil(async () => {
+      const l = await getLease(nodeName);
+      return Date.parse(String(l.spec?.renewTime)) >= back - 1000 ? l : undefined;
+    }, 'Lease renewed after the outage', 90_000, 250);
+    expect(Date.parse(String(renewed.spec?.renewTime)) - back).toBeLessThanOrEqual(10_000);
+  }, OUTAGE_MS + 240_000);
+});
