@@ -109,7 +109,7 @@ describe('FakeApiServer checked against the real kube-apiserver', () => {
         const res = await a.real();
         expect(res.status, a.describe).toBeLessThan(300);
       }
-      const query = new URLSearchParams(Object.entries(r.query).map(([k, v]) => [k, k === 'resourceVersion' ? (map.get(v) ?? v) : v])).toString();
+      const query = new URLSearchParams(Object.entries(r.query).map(([k, v]): [string, string] => [k, k === 'resourceVersion' ? (map.get(v) ?? v) : v])).toString();
       const real = await cluster.request(r.method, `${r.path}${query ? `?${query}` : ''}`, rewrite(r.body, map), { ...(r.contentType ? { contentType: r.contentType } : {}), ...(cert ? { cert } : {}) });
       const fakeObjects = objectsOf(r.response);
       const realObjects = objectsOf(real.body as Json);
