@@ -561,6 +561,7 @@ export class FakeApiServer {
     }
     if (m.resourceVersion !== undefined && m.resourceVersion !== '') throw new ApiFailure(statusObject(500, 'InternalError', 'Internal error occurred: resourceVersion should not be set on objects to be created'));
     const name = typeof m.name === 'string' ? m.name : '';
+    if (def.name === 'pods') admitMirrorPodServiceAccount(def, obj, name);
     if (node) this.#admitCreate(def, node, obj, name);
     const errors = [...validateMeta(m), ...validateCreate(def, obj)];
     if (errors.length > 0) throw invalid(def, name, errors);
@@ -795,6 +796,23 @@ function forbiddenLabels(keys: readonly string[]): string[] {
 }
 
 /** What podutil.VisitPodSecretNames / VisitPodConfigmapNames and the PVC/clustertrustbundle checks find. */
+/**
+ * The ServiceAccount admission plugin's mirror-pod rule (plugin/pkg/admission/serviceaccount,
+ * Validate on create), for every user: it runs before NodeRestriction in the default plugin
+ * order, so a node's mirror pod that references a Secret gets this message, not NodeRestriction's
+ * (checked against kube-apiserver v1.37.2 by test/integration/fake-vs-real-apiserver.test.ts).
+ */
+function admitMirrorPodServiceAccount(def: ResourceDef, pod: JsonObject, name: string): void {
+  if (!(MIRROR_ANNOTATION in strMap(meta(pod).annotations))) return;
+  const spec = isObject(pod.spec) ? pod.spec : {};
+  if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName !== '') throw forbidden(def, name, 'a mirror pod may not reference service accounts');
+  if (podReferences(spec).secrets) throw forbidden(def, name, 'a mirror pod may not reference secrets');
+  for (const v of list(spec.volumes)) {
+    const projected = isObject(v.projected) ? list(v.projected.sources) : [];
+    if (projected.some((src) => isObject(src.serviceAccountToken))) throw forbidden(def, name, 'a mirror pod may not use ServiceAccountToken volume projections');
+  }
+}
+
 function podReferences(spec: JsonObject): { secrets: boolean; configMaps: boolean; clusterTrustBundles: boolean; pvcs: boolean } {
   const out = { secrets: list(spec.imagePullSecrets).length > 0, configMaps: false, clusterTrustBundles: false, pvcs: false };
   const containers = [...list(spec.containers), ...list(spec.initContainers), ...list(spec.ephemeralContainers)];

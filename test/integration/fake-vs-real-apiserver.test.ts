@@ -53,6 +53,24 @@ async function recordScenario(nodeName: string): Promise<{ log: RecordedRequest[
     });
     fx.fake.delete('pods', 'default', web, 30);
     for (let i = 0; i < 12; i++) await fx.advance(1000);
+    // Refusals: a pod referencing a Secret (NodeRestriction: 403), a pod in a namespace the
+    // cluster lacks (404), and a Lease another writer changed (409 on the stale PUT).
+    const secretPod = staticPod('secret', nodeName);
+    secretPod.spec = { ...secretPod.spec!, volumes: [{ name: 's', secret: { secretName: 'creds' } }] };
+    const lostPod = staticPod('lost', nodeName);
+    lostPod.metadata = { ...lostPod.metadata, namespace: `missing-${nodeName}` };
+    fx.agent.podList = [staticPod('web', nodeName, { ready: false, restartCount: 1 }), secretPod, lostPod];
+    for (let i = 0; i < 3; i++) await fx.advance(1000);
+    admin.push({
+      before: fx.fake.requests.length,
+      describe: 'another writer changes the Lease (kubectl patch)',
+      real: () => cluster.request('PATCH', `/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/${nodeName}`, { metadata: { labels: { touched: 'yes' } } }, { contentType: 'application/merge-patch+json' }),
+    });
+    fx.fake.modify('leases', 'kube-node-lease', nodeName, (l) => {
+      (l.metadata as JsonObject).labels = { touched: 'yes' };
+    });
+    await fx.advance(10_000);
+    fx.agent.podList = [staticPod('web', nodeName, { ready: false, restartCount: 1 })];
     fx.agent.runtimeHealthy = false;
     await fx.advance(10_000);
     fx.agent.podList = [];
@@ -103,7 +121,7 @@ describe('FakeApiServer checked against the real kube-apiserver', () => {
     await cluster.nodeKubeconfig(nodeName);
     const cert = cluster.nodeCert(nodeName);
     const map = new Map<string, string>();
-    const rows: { i: number; request: string; fake: number; real: number; realMessage?: string; fakeMessage?: string }[] = [];
+    const rows: { i: number; request: string; fake: number; real: number; realMessage?: string; fakeMessage?: string; realReason?: string; fakeReason?: string }[] = [];
     for (const [i, r] of log.entries()) {
       for (const a of admin.filter((s) => s.before === i)) {
         const res = await a.real();
@@ -118,12 +136,15 @@ describe('FakeApiServer checked against the real kube-apiserver', () => {
         if (f.uid && got?.uid) map.set(f.uid, got.uid);
         if (f.rv && got?.rv) map.set(f.rv, got.rv);
       }
-      const message = (b: unknown): string | undefined => (b && typeof b === 'object' && 'message' in b ? String((b as { message: unknown }).message) : undefined);
-      rows.push({ i, request: `${r.method} ${r.path}${query ? `?${query}` : ''}`, fake: r.status, real: real.status, realMessage: message(real.body), fakeMessage: message(r.response) });
+      const field = (b: unknown, k: 'message' | 'reason'): string | undefined => (b && typeof b === 'object' && k in b ? String((b as Record<string, unknown>)[k]) : undefined);
+      rows.push({ i, request: `${r.method} ${r.path}${query ? `?${query}` : ''}`, fake: r.status, real: real.status, realMessage: field(real.body, 'message'), fakeMessage: field(r.response, 'message'), realReason: field(real.body, 'reason'), fakeReason: field(r.response, 'reason') });
     }
     const differences = rows.filter((x) => x.fake !== x.real);
     // The table is the evidence when this fails (and in the report when it passes).
-    console.log(rows.map((x) => `${x.i}\t${x.fake}\t${x.real}\t${x.request}${x.fake !== x.real ? `\t fake: ${x.fakeMessage ?? ''} | real: ${x.realMessage ?? ''}` : ''}`).join('\n'));
+    console.log(rows.map((x) => `${x.i}\t${x.fake}\t${x.real}\t${x.request}${x.fake >= 300 || x.real >= 300 ? `\n\t fake: ${x.fakeReason ?? ''}: ${x.fakeMessage ?? ''}\n\t real: ${x.realReason ?? ''}: ${x.realMessage ?? ''}` : ''}`).join('\n'));
     expect(differences).toEqual([]);
+    // Refusals also carry the same Status reason (Forbidden, NotFound, Conflict...) and message.
+    expect(rows.filter((x) => x.fake >= 300).map((x) => [x.i, x.fakeReason, x.fakeMessage])).toEqual(rows.filter((x) => x.real >= 300).map((x) => [x.i, x.realReason, x.realMessage]));
+    expect(rows.filter((x) => x.real >= 400).length).toBeGreaterThanOrEqual(3);
   }, 180_000);
 });
