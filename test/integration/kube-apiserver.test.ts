@@ -22,6 +22,12 @@ import { buildKubeBinaries, startKubeCluster, type KubeCluster } from '../helper
 const BUILD_TIMEOUT_MS = 60 * 60_000;
 const OUTAGE_MS = Number(process.env.NODELET_KUBE_OUTAGE_MS ?? 60_000);
 const suffix = `${process.pid}-${Date.now().toString(36)}`;
+/**
+ * Kubelet-parity tests fail on today's reporting, so they run as `it.fails`. With
+ * NODELET_KUBE_PARITY=strict they run as plain `it`: shows each one's real failure now, and
+ * which pass once the reporting changes land (then flip them to `it`).
+ */
+const parity = process.env.NODELET_KUBE_PARITY === 'strict' ? it : it.fails;
 
 let cluster: KubeCluster;
 const agents: TestAgent[] = [];
@@ -91,13 +97,23 @@ describe('reporting to a real kube-apiserver (Node authorizer + NodeRestriction)
     const node = await getNode(nodeName);
     expect(first.spec?.holderIdentity).toBe(nodeName);
     expect(first.spec?.leaseDurationSeconds).toBe(40);
-    expect(first.metadata?.ownerReferences).toEqual([expect.objectContaining({ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata?.uid })]);
     const renewed = await waitUntil(async () => {
       const l = await getLease(nodeName);
       return l.spec?.renewTime !== first.spec?.renewTime ? l : undefined;
     }, 'Lease renewed', 25_000, 500);
     expect(Date.parse(String(renewed.spec?.renewTime)) - Date.parse(String(first.spec?.renewTime))).toBeGreaterThanOrEqual(9_000);
+    expect(renewed.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: node.metadata?.uid }]);
   }, 60_000);
+
+  // Found by these tests, not in the issue's list: nodelet POSTs the Lease before the Node, so
+  // the Lease is created without the owner reference (added at the first renewal, 10 s later).
+  parity('kubelet parity (found here; issue 15 "Lease"): the Lease is created after the Node, with the Node owner reference from the start', async () => {
+    const other = `kube-it-lease-${suffix}`;
+    await agentOn(other);
+    // Polled from before the first request, so the Lease as created is what is seen first.
+    const first = await waitUntil(async () => getLease(other).catch(() => undefined), 'Lease created', 60_000, 50);
+    expect(first.metadata?.ownerReferences?.map((o) => `${o.kind}/${o.name}`)).toEqual([`Node/${other}`]);
+  }, 90_000);
 
   it('creates a mirror pod for the static pod (Running, config.mirror = the pod hash, owned by the Node); kubectl get pods shows it', async () => {
     const mirror = await waitUntil(async () => {
@@ -180,7 +196,7 @@ spec:
 
   // ---- kubelet parity: these assert the kubelet's behaviour; it.fails until issue 15's reporting work lands ----
 
-  it.fails('kubelet parity (issue 15 item 1): kubectl describe pod shows the mirror pod\'s events (config.mirror = UID = config.hash)', async () => {
+  parity('kubelet parity (issue 15 item 1): kubectl describe pod shows the mirror pod\'s events (config.mirror = UID = config.hash)', async () => {
     await waitUntil(async () => (await eventsFor('default', `involvedObject.name=${web}`)).some((e) => e.reason === 'Started'), 'Started event', 60_000, 500);
     const local = t.running.agent.pods().find((p) => p.metadata?.name === web);
     expect(local?.metadata?.uid).toBe(local?.metadata?.annotations?.['kubernetes.io/config.hash']);
@@ -189,7 +205,7 @@ spec:
     expect(text).toMatch(/Normal\s+Started\s+.*Started container main/);
   }, 90_000);
 
-  it.fails('kubelet parity (issue 15 item 2): no stale reason/message on Ready after a NotReady → Ready transition', async () => {
+  parity('kubelet parity (issue 15 item 2): no stale reason/message on Ready after a NotReady → Ready transition', async () => {
     await t.write('slow.yaml', `apiVersion: v1
 kind: Pod
 metadata: { name: slow }
@@ -214,7 +230,7 @@ spec:
     }
   }, 150_000);
 
-  it.fails('kubelet parity (issue 15 item 3): Node events (Starting, NodeHasSufficientMemory/NoDiskPressure/SufficientPID, NodeReady) with source.component kubelet', async () => {
+  parity('kubelet parity (issue 15 item 3): Node events (Starting, NodeHasSufficientMemory/NoDiskPressure/SufficientPID, NodeReady) with source.component kubelet', async () => {
     const events = await waitUntil(async () => {
       const es = await eventsFor('default', `involvedObject.kind=Node,involvedObject.name=${nodeName}`);
       return es.some((e) => e.reason === 'NodeReady') ? es : undefined;
@@ -223,12 +239,15 @@ spec:
     for (const e of events) expect(e.source?.component).toBe('kubelet');
   }, 60_000);
 
-  it.fails('kubelet parity (issue 15 item 3): pod events carry source.component kubelet (kubectl filters on it)', async () => {
+  parity('kubelet parity (issue 15 item 3): pod events carry source.component kubelet (kubectl filters on it)', async () => {
     const es = await eventsFor('default', `involvedObject.name=${web},source=kubelet`);
     expect(es.map((e) => e.reason)).toContain('Started');
   }, 30_000);
 
-  it.fails('kubelet parity (issue 15 item 3): events recorded before the reporter starts (a manifest present at start: its first Pulled) reach the API server', async () => {
+  // Skipped, not it.fails: today the result is a race (the agent's first pod events vs the
+  // reporter's start after agent.start() and a dynamic import), so it passes or fails by timing.
+  // Once events are buffered from agent start it is deterministic: change it.skip to it.
+  it.skip('kubelet parity (issue 15 item 3, racy today): events recorded before the reporter starts (a manifest present at start: its first Pulled) reach the API server', async () => {
     // The agent starts its reporter after its first sync, so a pod already in the manifest
     // directory gets its Pulled/Created/Started events before anyone listens.
     const early = `kube-it-early-${suffix}`;
@@ -247,18 +266,18 @@ spec:
     expect(es.map((e) => e.reason)).toEqual(expect.arrayContaining(['Pulled', 'Created', 'Started']));
   }, 150_000);
 
-  it.fails('kubelet parity (issue 15 item 5): kubeletVersion is a semver the cluster parses (kubectl shows vX.Y.Z…)', async () => {
+  parity('kubelet parity (issue 15 item 5): kubeletVersion is a semver the cluster parses (kubectl shows vX.Y.Z…)', async () => {
     const node = await getNode(nodeName);
     expect(node.status?.nodeInfo?.kubeletVersion).toMatch(/^v\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/);
   });
 
-  it.fails('kubelet parity (issue 15 item 5): status.images lists the node\'s images (busybox:1.37 among them)', async () => {
+  parity('kubelet parity (issue 15 item 5): status.images lists the node\'s images (busybox:1.37 among them)', async () => {
     const node = await getNode(nodeName);
     const names = (node.status?.images ?? []).flatMap((i) => i.names ?? []);
     expect(names.some((n) => n.includes('busybox:1.37') || n.includes('busybox@sha256:'))).toBe(true);
   });
 
-  it.fails('kubelet parity (issue 15 item 5): one hostname — the kubernetes.io/hostname label equals the Hostname address', async () => {
+  parity('kubelet parity (issue 15 item 5): one hostname — the kubernetes.io/hostname label equals the Hostname address', async () => {
     const node = await getNode(nodeName);
     const address = node.status?.addresses?.find((a) => a.type === 'Hostname')?.address;
     expect(address).toBeDefined();
@@ -273,7 +292,7 @@ spec:
 });
 
 describe('real kube-apiserver outage', () => {
-  it.fails(`kubelet parity (issue 15 item 4): after a ${OUTAGE_MS / 1000} s API server outage the Lease is renewed within 10 s`, async () => {
+  parity(`kubelet parity (issue 15 item 4): after a ${OUTAGE_MS / 1000} s API server outage the Lease is renewed within 10 s`, async () => {
     const nodeName = `kube-it-outage-${suffix}`;
     const a = await agentOn(nodeName);
     await waitUntil(async () => getLease(nodeName).catch(() => undefined), 'Lease created', 60_000, 500);
