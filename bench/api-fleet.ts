@@ -9,8 +9,8 @@
 // Metadata for group system:nodes, nothing else), which gives the server-side latency
 // (requestReceived → ResponseComplete), and by a counting transport in each reporter.
 //
-// Knobs: BENCH_FLEET_NODES (default 40), BENCH_FLEET_PODS (pods per node, default 3),
-// BENCH_FLEET_SECONDS (measured window, default 120), BENCH_FLEET_SETTLE_SECONDS (default 20),
+// Knobs: BENCH_FLEET_NODES (default 100), BENCH_FLEET_PODS (pods per node, default 3),
+// BENCH_FLEET_SECONDS (measured window, default 120), BENCH_FLEET_SETTLE_SECONDS (default 30),
 // BENCH_FLEET_RESULTS (output file, default bench/RESULTS-fleet.md).
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -27,10 +27,10 @@ import type { NodeFacts } from '../agent/node/node-status.js';
 import { buildKubeBinaries, startKubeCluster, type BuildTiming } from '../test/helpers/kube-cluster.js';
 import { sleep } from './fleet.js';
 
-const NODES = Number(process.env.BENCH_FLEET_NODES ?? 40);
+const NODES = Number(process.env.BENCH_FLEET_NODES ?? 100);
 const PODS = Number(process.env.BENCH_FLEET_PODS ?? 3);
 const SECONDS = Number(process.env.BENCH_FLEET_SECONDS ?? 120);
-const SETTLE_SECONDS = Number(process.env.BENCH_FLEET_SETTLE_SECONDS ?? 20);
+const SETTLE_SECONDS = Number(process.env.BENCH_FLEET_SETTLE_SECONDS ?? 30);
 const OUT = process.env.BENCH_FLEET_RESULTS ?? fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../bench/RESULTS-fleet.md' : './RESULTS-fleet.md', import.meta.url));
 
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
@@ -89,8 +89,11 @@ function facts(i: number): NodeFacts {
     hostname: `fleet-${i}`,
     internalIPs: [`10.${Math.floor(i / 250)}.${i % 250}.10`],
     cpuCount: 4,
-    memoryBytes: 8 * 2 ** 30,
-    ephemeralStorageBytes: 100 * 2 ** 30,
+    // A real host's figures (MemTotal in kB, a filesystem's size), not round GiB: with round
+    // figures the API server stores the quantities in another canonical form ("8Gi" for
+    // "8388608Ki") and today's reporter, comparing strings, PATCHes the status every 10 s.
+    memoryBytes: 16_318_412 * 1024,
+    ephemeralStorageBytes: 102_687_672 * 1024,
     maxPods: 110,
     kernelVersion: release(),
     osImage: 'Debian GNU/Linux 12 (bookworm)',
