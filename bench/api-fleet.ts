@@ -18,6 +18,7 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import { staticPod } from '../test/fake-apiserver/harness.js';
 import { systemClock } from '../agent/core/clock.js';
 import { EventStore } from '../agent/events/event-store.js';
 import { createLogger } from '../agent/log/logger.js';
@@ -107,38 +108,6 @@ function facts(i: number): NodeFacts {
   };
 }
 
-/** A running static pod as the agent shows it. */
-function runningPod(name: string, nodeName: string, j: number): Pod {
-  const full = `${name}-${nodeName}`;
-  const t = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name: full,
-      namespace: 'default',
-      uid: `00000000-0000-4000-8000-${String(j).padStart(4, '0')}${nodeName.replace(/\D/g, '').padStart(8, '0')}`,
-      labels: { app: name },
-      annotations: { 'kubernetes.io/config.hash': `h${j}${nodeName}`, 'kubernetes.io/config.source': 'file', 'kubernetes.io/config.seen': t },
-    },
-    spec: { nodeName, hostNetwork: true, containers: [{ name: 'main', image: 'busybox:1.37', command: ['sleep', '3600'] }], restartPolicy: 'Always', tolerations: [{ operator: 'Exists', effect: 'NoExecute' }] },
-    status: {
-      phase: 'Running',
-      hostIP: '10.0.0.10',
-      podIP: '10.0.0.10',
-      startTime: t,
-      qosClass: 'BestEffort',
-      conditions: [
-        { type: 'Initialized', status: 'True', lastTransitionTime: t },
-        { type: 'Ready', status: 'True', lastTransitionTime: t },
-        { type: 'ContainersReady', status: 'True', lastTransitionTime: t },
-        { type: 'PodScheduled', status: 'True', lastTransitionTime: t },
-      ],
-      containerStatuses: [{ name: 'main', image: 'busybox:1.37', imageID: 'docker://sha256:abc', ready: true, started: true, restartCount: 0, state: { running: { startedAt: t } } }],
-    },
-  };
-}
-
 function cpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return 0;
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -191,14 +160,15 @@ async function main(): Promise<void> {
   });
   const samples: Sample[] = [];
   const reporters: Reporter[] = [];
-  const logger = createLogger({ level: 'warn' });
+  // Warnings go to stderr, so stdout stays the result JSON.
+  const logger = createLogger({ level: 'warn', stream: process.stderr });
   const selfCpu0 = process.cpuUsage();
   try {
     console.error(`fleet: starting ${NODES} reporters with ${PODS} pods each against ${cluster.url}`);
     for (let i = 0; i < NODES; i++) {
       const nodeName = `fleet-${i}`;
       const kubeconfigPath = await cluster.nodeKubeconfig(nodeName);
-      const pods = Array.from({ length: PODS }, (_, j) => runningPod(`app${j}`, nodeName, j));
+      const pods = Array.from({ length: PODS }, (_, j) => staticPod(`app${j}`, nodeName));
       reporters.push(
         startReporter({
           kubeconfigPath,
