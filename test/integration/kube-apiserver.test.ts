@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Event, Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import { makeTestAgent, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
+import { busyboxSh, execAction, hostNetworkPod, probe } from '../helpers/pod-fixtures.js';
 import { buildKubeBinaries, startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
 import { TEST_FACTS } from '../fake-apiserver/harness.js';
 import { HttpsKubeTransport, type KubeRequest, type KubeTransport } from '../../agent/mirror/kube-client.js';
@@ -64,17 +65,8 @@ async function eventsFor(ns: string, field: string): Promise<Event[]> {
 const condition = (pod: Pod | Node | undefined, type: string): { status?: string; reason?: string; message?: string } | undefined =>
   (pod?.status?.conditions as { type: string; status?: string; reason?: string; message?: string }[] | undefined)?.find((c) => c.type === type);
 
-const POD = (name: string, extra = '', command = '["sleep", "3600"]'): string => `apiVersion: v1
-kind: Pod
-metadata: { name: ${name}, labels: { app: ${name} } }
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: main
-    image: busybox:1.37
-    command: ${command}
-${extra}`;
+/** A host-network busybox pod that sleeps (pod-fixtures' manifest builders). */
+const POD = (name: string): string => hostNetworkPod(name, 1, busyboxSh('main', 'sleep 3600'));
 
 describe('reporting to a real kube-apiserver (Node authorizer + NodeRestriction)', () => {
   const nodeName = `kube-it-${suffix}`;
@@ -186,7 +178,7 @@ spec:
 
   it('a pod in a namespace the cluster lacks runs locally, its mirror is refused (last error), and appears once the namespace exists', async () => {
     const ns = `kube-it-missing-${suffix}`;
-    await t.write('lost.yaml', POD('lost').replace('metadata: { name: lost,', `metadata: { name: lost, namespace: ${ns},`));
+    await t.write('lost.yaml', POD('lost').replace('metadata: { name: lost }', `metadata: { name: lost, namespace: ${ns} }`));
     const lost = `lost-${nodeName}`;
     await waitUntil(async () => t.running.agent.pods().find((p) => p.metadata?.name === lost)?.status?.phase === 'Running', 'pod running locally', 60_000, 500);
     const state = await waitUntil(async () => {
@@ -212,7 +204,7 @@ spec:
   }, 90_000);
 
   parity('kubelet parity (issue 15 item 2): no stale reason/message on Ready after a NotReady → Ready transition', async () => {
-    await t.write('slow.yaml', POD('slow', '    readinessProbe: { exec: { command: ["test", "-f", "/tmp/ready"] }, periodSeconds: 1 }\n', '["sh", "-c", "sleep 8; touch /tmp/ready; sleep 3600"]'));
+    await t.write('slow.yaml', hostNetworkPod('slow', 1, busyboxSh('main', 'sleep 8; touch /tmp/ready; sleep 3600', probe('readinessProbe', execAction(['test', '-f', '/tmp/ready']), 3))));
     const slow = `slow-${nodeName}`;
     await waitUntil(async () => condition(await getPod('default', slow), 'Ready')?.reason === 'ContainersNotReady', 'mirror NotReady (ContainersNotReady)', 60_000, 300);
     const ready = await waitUntil(async () => {
