@@ -1,8 +1,11 @@
 // FakeApiServer — a test double, not a real API server.
 //
-// No kube-apiserver can run in this test environment, so nodelet's reporting is tested
-// against this in-process HTTPS server. It implements only the calls nodelet makes, and
-// for those it follows kube-apiserver's rules instead of accepting whatever arrives:
+// The fast tests (fake clock, injected failures) run nodelet's reporting against this
+// in-process HTTPS server; the slower ones run against a real kube-apiserver
+// (test/helpers/kube-cluster.ts), and test/integration/fake-vs-real-apiserver.test.ts replays
+// the reporter's request log against both and requires the same answers. It implements only
+// the calls nodelet makes, and for those it follows kube-apiserver's rules instead of
+// accepting whatever arrives:
 //
 // - TLS with client certificates: connections without a certificate from the fake's CA are
 //   refused during the handshake. The identity is the certificate's CN (user) and O (groups),
