@@ -1,8 +1,11 @@
 // FakeApiServer — a test double, not a real API server.
 //
-// No kube-apiserver can run in this test environment, so nodelet's reporting is tested
-// against this in-process HTTPS server. It implements only the calls nodelet makes, and
-// for those it follows kube-apiserver's rules instead of accepting whatever arrives:
+// The fast tests (fake clock, injected failures) run nodelet's reporting against this
+// in-process HTTPS server; the slower ones run against a real kube-apiserver
+// (test/helpers/kube-cluster.ts), and test/integration/fake-vs-real-apiserver.test.ts replays
+// the reporter's request log against both and requires the same answers. It implements only
+// the calls nodelet makes, and for those it follows kube-apiserver's rules instead of
+// accepting whatever arrives:
 //
 // - TLS with client certificates: connections without a certificate from the fake's CA are
 //   refused during the handshake. The identity is the certificate's CN (user) and O (groups),
@@ -98,6 +101,8 @@ export interface RecordedRequest {
   readonly authorization?: string;
   readonly body?: Json;
   readonly status: number;
+  /** The answer's body (an object, a list or a Status). */
+  readonly response?: Json;
   /** Milliseconds of the fake's clock. */
   readonly at: number;
 }
@@ -432,7 +437,7 @@ export class FakeApiServer {
         answer = statusObject(500, 'InternalError', `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    this.requests.push({ method, path: url.pathname, query, contentType, user: identity.user, authorization, body, status, at: this.#now() });
+    this.requests.push({ method, path: url.pathname, query, contentType, user: identity.user, authorization, body, status, response: answer, at: this.#now() });
     if (res.destroyed) return;
     res.writeHead(status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(answer));
@@ -560,6 +565,7 @@ export class FakeApiServer {
     }
     if (m.resourceVersion !== undefined && m.resourceVersion !== '') throw new ApiFailure(statusObject(500, 'InternalError', 'Internal error occurred: resourceVersion should not be set on objects to be created'));
     const name = typeof m.name === 'string' ? m.name : '';
+    if (def.name === 'pods') admitMirrorPodServiceAccount(def, obj, name);
     if (node) this.#admitCreate(def, node, obj, name);
     const errors = [...validateMeta(m), ...validateCreate(def, obj)];
     if (errors.length > 0) throw invalid(def, name, errors);
@@ -805,6 +811,23 @@ function forbiddenLabels(keys: readonly string[]): string[] {
 }
 
 /** What podutil.VisitPodSecretNames / VisitPodConfigmapNames and the PVC/clustertrustbundle checks find. */
+/**
+ * The ServiceAccount admission plugin's mirror-pod rule (plugin/pkg/admission/serviceaccount,
+ * Validate on create), for every user: it runs before NodeRestriction in the default plugin
+ * order, so a node's mirror pod that references a Secret gets this message, not NodeRestriction's
+ * (checked against kube-apiserver v1.37.2 by test/integration/fake-vs-real-apiserver.test.ts).
+ */
+function admitMirrorPodServiceAccount(def: ResourceDef, pod: JsonObject, name: string): void {
+  if (!(MIRROR_ANNOTATION in strMap(meta(pod).annotations))) return;
+  const spec = isObject(pod.spec) ? pod.spec : {};
+  if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName !== '') throw forbidden(def, name, 'a mirror pod may not reference service accounts');
+  if (podReferences(spec).secrets) throw forbidden(def, name, 'a mirror pod may not reference secrets');
+  for (const v of list(spec.volumes)) {
+    const projected = isObject(v.projected) ? list(v.projected.sources) : [];
+    if (projected.some((src) => isObject(src.serviceAccountToken))) throw forbidden(def, name, 'a mirror pod may not use ServiceAccountToken volume projections');
+  }
+}
+
 function podReferences(spec: JsonObject): { secrets: boolean; configMaps: boolean; clusterTrustBundles: boolean; pvcs: boolean } {
   const out = { secrets: list(spec.imagePullSecrets).length > 0, configMaps: false, clusterTrustBundles: false, pvcs: false };
   const containers = [...list(spec.containers), ...list(spec.initContainers), ...list(spec.ephemeralContainers)];

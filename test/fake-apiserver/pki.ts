@@ -52,11 +52,28 @@ async function signed(dir: string, ca: CertPair, name: string, subject: string, 
 }
 
 /** A CA and a server certificate valid for https://127.0.0.1 and https://localhost. */
-export async function createTestPki(dir?: string): Promise<TestPki> {
+export async function createTestPki(dir?: string, caName = 'fake-apiserver-ca'): Promise<TestPki> {
   const root = dir ?? (await mkdtemp(join(tmpdir(), 'fake-apiserver-pki-')));
-  const ca = await newCa(root, 'ca', 'fake-apiserver-ca');
+  const ca = await newCa(root, 'ca', caName);
   const server = await signed(root, ca, 'server', '/CN=fake-apiserver', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n');
   return { dir: root, ca, server };
+}
+
+/**
+ * A serving certificate signed by the test CA for the given subjectAltName entries
+ * (e.g. ['IP:127.0.0.1', 'DNS:kubernetes.default.svc']), as a real kube-apiserver needs.
+ */
+export async function issueServingCert(pki: TestPki, name: string, cn: string, sans: readonly string[]): Promise<CertPair> {
+  return signed(pki.dir, pki.ca, name, `/CN=${cn}`, `subjectAltName=${sans.join(',')}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature\n`);
+}
+
+/** An RSA key pair in PEM (service-account token signing); returns the private and public key paths. */
+export async function createSigningKey(pki: TestPki, name: string): Promise<{ keyPath: string; pubPath: string }> {
+  const keyPath = join(pki.dir, `${name}.key`);
+  const pubPath = join(pki.dir, `${name}.pub`);
+  await openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', keyPath], pki.dir);
+  await openssl(['pkey', '-in', keyPath, '-pubout', '-out', pubPath], pki.dir);
+  return { keyPath, pubPath };
 }
 
 /** A client certificate: CN is the user name, each O a group (how kube-apiserver reads x509 identities). */

@@ -346,7 +346,7 @@ describe('mirror pods', () => {
     await f.advance(0);
     expect(f.fake.get('pods', 'default', 'good-node-a')).toBeDefined();
     expect(f.fake.get('pods', 'default', 'bad-node-a')).toBeUndefined();
-    expect(f.reporter.reportingState().lastError).toBe('mirror pod default/bad-node-a: pods "bad-node-a" is forbidden: node "node-a" can not create pods that reference secrets');
+    expect(f.reporter.reportingState().lastError).toBe('mirror pod default/bad-node-a: pods "bad-node-a" is forbidden: a mirror pod may not reference secrets');
     const attempts = (): number => f.fake.requestsTo('POST', '/api/v1/namespaces/default/pods').filter((r) => obj(obj(r.body).metadata).name === 'bad-node-a').length;
     expect(attempts()).toBe(1);
     await f.advance(9_000);
