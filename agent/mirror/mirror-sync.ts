@@ -8,6 +8,7 @@ import { isAlreadyExists, isConflict, isNotFound, isServerUnavailable, KubeApiEr
 import type { NodeOwner } from './lease.js';
 import { type ExistingMirror, indexMirrors, MIRROR_ANNOTATION, type MirrorAction, planMirrors, podKey, toExistingMirror } from './mirror-pods.js';
 import { errorMessage } from '../core/errors.js';
+import { mergePodStatus, podStatusPatch } from './two-way-patch.js';
 
 export interface MirrorSyncTiming {
   /** How often local pod status is compared with what was written. */
@@ -114,9 +115,15 @@ export class MirrorSync {
         this.#known.set(action.key, { ...action.existing, deleting: true });
         this.#d.info('mirror pod marked terminating', { pod: action.key, gracePeriodSeconds: action.gracePeriodSeconds });
         return;
-      case 'patchStatus':
+      case 'patchStatus': {
+        // Only metadata.uid: the API server already holds this status; nothing to send.
+        if (action.patch.status === undefined) {
+          this.#sent.set(action.existing.uid, action.status);
+          return;
+        }
+        let updated: Pod;
         try {
-          await client.patchPodStatus(action.existing.namespace, action.existing.name, action.patch);
+          updated = await client.patchPodStatus(action.existing.namespace, action.existing.name, action.patch);
         } catch (err) {
           // Gone, or replaced by another pod of the same name: list again, then recreate.
           if (isNotFound(err)) {
@@ -127,7 +134,10 @@ export class MirrorSync {
           throw err;
         }
         this.#sent.set(action.existing.uid, action.status);
+        // The next diff starts from what the API server now holds.
+        this.#known.set(action.key, { ...action.existing, ...(updated.status ? { status: updated.status } : {}) });
         return;
+      }
     }
   }
 
@@ -159,8 +169,10 @@ export class MirrorSync {
     if (!existing) throw new Error(`the API server returned mirror pod ${key} without uid or mirror annotation`);
     this.#known.set(key, existing);
     if (status) {
-      // The API server reset the status on create; write ours right away.
-      await client.patchPodStatus(existing.namespace, existing.name, { metadata: { uid: existing.uid }, status });
+      // The API server reset the status on create; write ours right away, as a diff from its reset.
+      const patch = podStatusPatch(existing.uid, existing.status, mergePodStatus(existing.status, status));
+      const updated = patch.status === undefined ? created : await client.patchPodStatus(existing.namespace, existing.name, patch);
+      this.#known.set(key, { ...existing, ...(updated.status ? { status: updated.status } : {}) });
       this.#sent.set(existing.uid, status);
     }
   }
