@@ -7,15 +7,28 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import { reporterFixture, staticPod, type ReporterFixture } from '../../fake-apiserver/harness.js';
 import { FakeApiServer } from '../../fake-apiserver/fake-apiserver.js';
 import type { JsonObject } from '../../fake-apiserver/patch.js';
+import { proxiedReporterFixture } from '../../helpers/proxied-reporter.js';
+import type { ApiProxy } from '../../helpers/api-proxy.js';
 
-let fixtures: ReporterFixture[] = [];
+/** An outage of the API server (the proxy and the fake behind it). */
+function down(f: Fixture): Promise<void> {
+  return f.proxy ? f.proxy.pause() : f.fake.pause();
+}
+function up(f: Fixture): Promise<void> {
+  return f.proxy ? f.proxy.resume() : f.fake.resume();
+}
+
+let fixtures: Fixture[] = [];
 afterEach(async () => {
   await Promise.all(fixtures.map((f) => f.stop()));
   fixtures = [];
 });
 
-async function fixture(opts?: Parameters<typeof reporterFixture>[0]): Promise<ReporterFixture> {
-  const f = await reporterFixture(opts);
+type Fixture = ReporterFixture & { readonly proxy?: ApiProxy };
+
+/** Behind ApiProxy ($setElementOrder, pod watch) unless the test brings its own fake. */
+async function fixture(opts?: Parameters<typeof reporterFixture>[0]): Promise<Fixture> {
+  const f: Fixture = opts?.fake ? await reporterFixture(opts) : await proxiedReporterFixture(opts);
   fixtures.push(f);
   return f;
 }
@@ -74,7 +87,7 @@ describe('node registration and status', () => {
       Ready: { status: 'True', reason: 'KubeletReady' },
     });
     expect(f.reporter.nodeUid()).toBe(m.uid);
-    expect(f.reporter.reportingState()).toMatchObject({ enabled: true, server: f.fake.url, lastSuccess: '2026-01-01T00:00:00Z' });
+    expect(f.reporter.reportingState()).toMatchObject({ enabled: true, server: f.proxy?.url ?? f.fake.url, lastSuccess: '2026-01-01T00:00:00Z' });
     expect(f.reporter.reportingState().lastError).toBeUndefined();
   });
 
@@ -361,7 +374,7 @@ describe('API server outage', () => {
     const f = await fixture();
     f.agent.podList = [staticPod('web', 'node-a')];
     await f.advance(0);
-    await f.fake.pause();
+    await down(f);
     f.agent.podList = [staticPod('web', 'node-a', { ready: false, restartCount: 1 })];
     const before = f.fake.requests.length;
     await f.advance(11_000);
@@ -377,7 +390,7 @@ describe('API server outage', () => {
     expect(debug.slice(0, 3)).toEqual([2100, 4200, 8400]);
     expect(f.fake.requests.length).toBe(before);
 
-    await f.fake.resume();
+    await up(f);
     await f.advance(60_000);
     const after = f.reporter.reportingState();
     expect(after.backoffUntil).toBeUndefined();
@@ -452,14 +465,14 @@ describe('events', () => {
   it('queues events during an outage and sends the newest count when the server is back', async () => {
     const f = await fixture();
     await f.advance(0);
-    await f.fake.pause();
+    await down(f);
     const involved = { kind: 'Pod' as const, namespace: 'default', name: 'web-node-a', uid: 'u1' };
     for (let i = 0; i < 4; i++) {
       f.events.record(involved, 'Normal', 'Pulled', 'Container image "busybox:1.37" already present on machine');
       await f.advance(1_000);
     }
     expect(f.fake.list('events')).toHaveLength(0);
-    await f.fake.resume();
+    await up(f);
     await f.advance(30_000);
     const events = f.fake.list('events');
     expect(events).toHaveLength(1);
@@ -473,9 +486,9 @@ describe('credentials', () => {
     const f = await fixture({ kubeconfig: { token } });
     f.agent.podList = [staticPod('web', 'node-a')];
     await f.advance(0);
-    await f.fake.pause();
+    await down(f);
     await f.advance(15_000);
-    await f.fake.resume();
+    await up(f);
     await f.advance(20_000);
     expect(f.fake.requests.every((r) => r.authorization === `Bearer ${token}`)).toBe(true);
     expect(f.fake.requests.every((r) => r.user === 'system:node:node-a')).toBe(true);
