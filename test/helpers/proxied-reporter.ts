@@ -10,13 +10,14 @@ export interface ProxiedFixture extends ReporterFixture {
 }
 
 export async function proxiedReporterFixture(opts: Omit<FixtureOptions, 'fake'> = {}): Promise<ProxiedFixture> {
-  let clockNow: (() => number) | undefined;
-  const fake = await FakeApiServer.start({ now: () => (clockNow ? clockNow() : Date.now()) });
+  // The fake's timestamps follow the fixture's clock once it exists.
+  const clock: { now?: () => number } = {};
+  const fake = await FakeApiServer.start({ now: () => (clock.now ? clock.now() : Date.now()) });
   const proxy = await ApiProxy.start(fake);
   const nodeName = opts.nodeName ?? 'node-a';
   const { path } = await proxy.writeKubeconfig({ nodeName, ...(opts.kubeconfig ?? {}) });
   const fx = await reporterFixture({ ...opts, fake, deps: { kubeconfigPath: path, ...(opts.deps ?? {}) } });
-  clockNow = () => fx.clock.now();
+  clock.now = () => fx.clock.now();
   const stop = fx.stop;
   return Object.assign(fx, {
     proxy,

@@ -370,34 +370,42 @@ describe('mirror pods', () => {
 });
 
 describe('API server outage', () => {
-  it('backs off while the API server is down, shows it in the reporting state, and catches up', async () => {
+  it('each task retries on its own during a 60 s outage; the Lease is renewed within 10 s of the return (lease back-off capped at 7 s)', async () => {
     const f = await fixture();
     f.agent.podList = [staticPod('web', 'node-a')];
     await f.advance(0);
     await down(f);
     f.agent.podList = [staticPod('web', 'node-a', { ready: false, restartCount: 1 })];
     const before = f.fake.requests.length;
-    await f.advance(11_000);
+    await f.advance(60_000);
     const state = f.reporter.reportingState();
     expect(state.lastError).toMatch(/cannot reach https:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
     expect(state.lastErrorAt).toBeDefined();
     expect(state.backoffUntil).toBeDefined();
     expect(state.lastSuccess).toBe('2026-01-01T00:00:00Z');
-    // Attempts follow the backoff: 1 s, 2 s, 4 s (+ up to 10 % jitter; random is 0.5 here).
-    const warnings = f.logs.filter((l) => l.msg === 'API server unavailable; reporting paused, local pods are not affected');
+    const warnings = f.logs.filter((l) => l.msg === 'API server unavailable; local pods are not affected, each reporting task retries on its own');
     expect(warnings).toHaveLength(1);
-    const debug = f.logs.filter((l) => l.msg === 'API server still unavailable').map((l) => l.retryInMs);
-    expect(debug.slice(0, 3)).toEqual([2100, 4200, 8400]);
+    const retries = (task: string): unknown[] => f.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('API server') && l.task === task).map((l) => l.retryInMs);
+    // backoffEnsureLease: 200 ms doubling, capped at 7 s, no jitter.
+    expect(retries('lease').slice(0, 8)).toEqual([200, 400, 800, 1600, 3200, 6400, 7000, 7000]);
+    // Node status: 1 s doubling, capped at its 10 s period (+ up to 10 % jitter; random is 0.5).
+    expect(retries('node').slice(0, 5)).toEqual([1050, 2100, 4200, 8400, 10_500]);
     expect(f.fake.requests.length).toBe(before);
 
     await up(f);
-    await f.advance(60_000);
+    const back = f.clock.now();
+    await f.advance(10_000);
+    const lease = obj(f.fake.get('leases', 'kube-node-lease', 'node-a')?.spec);
+    const renewedAfterMs = Date.parse(String(lease.renewTime)) - back;
+    expect(renewedAfterMs).toBeGreaterThanOrEqual(0);
+    expect(renewedAfterMs).toBeLessThanOrEqual(7000);
     const after = f.reporter.reportingState();
     expect(after.backoffUntil).toBeUndefined();
     expect(Date.parse(after.lastSuccess ?? '')).toBeGreaterThan(Date.parse(after.lastErrorAt ?? ''));
     const status = obj(f.fake.get('pods', 'default', 'web-node-a')?.status);
     expect((status.containerStatuses as unknown as { restartCount: number }[])[0]?.restartCount).toBe(1);
     expect(f.logs.some((l) => l.msg === 'API server answering again; catching up')).toBe(true);
+    console.log(`lease renewed ${renewedAfterMs} ms after the API server came back from a 60 s outage`);
   });
 
   it('a slow API server times out like an absent one', async () => {
