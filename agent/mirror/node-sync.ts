@@ -3,11 +3,12 @@
 // read, and its status PATCHed when what nodelet sets differs from what the API server holds,
 // or when nodeStatusReportFrequency (5 min) has passed since the last report. The heartbeat
 // in between is the Lease.
-import type { Node, Taint } from 'kubernetes-types/core/v1.js';
+import type { ContainerImage, Node, Taint } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from './kube-client.js';
 import { isAlreadyExists, isNotFound } from './kube-client.js';
 import { type NodeFacts, type NodeHealth, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from '../node/node-status.js';
 import type { NodeOwner } from './lease.js';
+import { registrationEvents, statusSyncEvents, type NodeEventSpec } from '../node/node-events.js';
 
 export interface NodeSyncTiming {
   /** nodeStatusUpdateFrequency: how often status is computed and compared. */
@@ -33,6 +34,10 @@ export interface NodeSyncDeps {
   /** Something the API server will keep refusing until the configuration changes (logged once). */
   readonly warn: (message: string, details: Record<string, unknown>) => void;
   readonly info: (message: string, details: Record<string, unknown>) => void;
+  /** status.images (the engine's image list); left out when not given or when listing fails. */
+  readonly images?: () => Promise<readonly ContainerImage[]>;
+  /** Records a Node event (NodeHasSufficientMemory, NodeReady, Rebooted...). */
+  readonly event?: (e: NodeEventSpec) => void;
 }
 
 export class NodeSync {
@@ -102,8 +107,11 @@ export class NodeSync {
     const labels = this.#desiredLabels(facts);
     const client = this.#d.client();
     let node: Node;
+    const initial = nodeStatus(facts, this.#d.health(), now);
+    let created = false;
     try {
-      node = await client.createNode(nodeObject({ name: this.#d.nodeName, labels, taints: this.#d.taints() }, nodeStatus(facts, this.#d.health(), now)));
+      node = await client.createNode(nodeObject({ name: this.#d.nodeName, labels, taints: this.#d.taints() }, initial));
+      created = true;
       this.#lastReportAt = this.#d.monotonic();
       this.#d.info('node registered with the API server', { uid: node.metadata?.uid });
     } catch (err) {
@@ -112,6 +120,7 @@ export class NodeSync {
       node = await client.getNode(this.#d.nodeName);
       this.#d.info('node already registered with the API server', { uid: node.metadata?.uid });
     }
+    for (const e of registrationEvents(this.#d.nodeName, initial, created)) this.#d.event?.(e);
     const uid = node.metadata?.uid;
     if (!uid) throw new Error('the API server returned a Node without metadata.uid');
     this.#owner = { name: this.#d.nodeName, uid };
@@ -137,11 +146,14 @@ export class NodeSync {
 
   async #syncStatus(node: Node, facts: NodeFacts): Promise<void> {
     const now = this.#d.now();
-    const status = nodeStatus(facts, this.#d.health(), now, node.status);
+    const images = await this.#d.images?.().catch(() => undefined);
+    const status = nodeStatus(facts, this.#d.health(), now, node.status, images);
     const due = this.#d.monotonic() - this.#lastReportAt >= this.#d.timing.statusReportMs;
     if (!due && !nodeStatusChanged(node.status, status)) return;
     await this.#ifExists(() => this.#d.client().patchNodeStatus(this.#d.nodeName, nodeStatusPatch(status)));
     this.#lastReportAt = this.#d.monotonic();
+    // After the write, as the kubelet's setters record them while building the status it sends.
+    for (const e of statusSyncEvents(this.#d.nodeName, node.status, status)) this.#d.event?.(e);
   }
 
   /** A 404 means the Node was deleted meanwhile: register again on the next run. */

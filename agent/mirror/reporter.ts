@@ -9,10 +9,12 @@
 // API server's return; node status, mirror pods and events retry from 1 s doubling to 10 s
 // (their 10 s sync periods). A request the server refuses for its own reasons (403, 422...)
 // backs off only the task or the pod concerned.
-import type { Pod, Taint } from 'kubernetes-types/core/v1.js';
+import type { ContainerImage, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { monotonicToWall, type Clock } from '../core/clock.js';
 import type { Logger } from '../log/logger.js';
-import type { NodeletEvent } from '../events/event-store.js';
+import type { InvolvedObject, NodeletEvent } from '../events/event-store.js';
+import { nodeRef } from '../node/node-events.js';
+import { CONFIG_HASH_ANNOTATION } from '../manifest/identity.js';
 import { errorMessage } from '../core/errors.js';
 import { Backoff, type BackoffPolicy, DEFAULT_BACKOFF, LEASE_BACKOFF } from './backoff.js';
 import { HttpsKubeTransport, isServerUnavailable, KubeClient, type KubeRequest, type KubeTransport } from './kube-client.js';
@@ -61,13 +63,23 @@ export interface ReporterDeps {
   readonly kubeconfigPath: string;
   readonly nodeName: string;
   readonly agent: ReporterAgentView;
-  readonly events: { subscribe(listener: (e: NodeletEvent) => void): () => void };
+  /**
+   * The agent's event store: what it holds already (recorded since the agent started, before
+   * the reporter existed) is sent first, then every new event; Node events are recorded in it.
+   */
+  readonly events: {
+    subscribe(listener: (e: NodeletEvent) => void): () => void;
+    list?(): NodeletEvent[];
+    record?(involvedObject: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): unknown;
+  };
   readonly nodeFacts: () => NodeFacts;
   /** Memory/disk/PID pressure; all false when not given. */
   readonly nodePressure?: () => Omit<NodeHealth, 'runtimeReady'>;
   /** Configured node labels and taints (kubelet's automatic labels are added here). */
   readonly nodeLabels: () => Readonly<Record<string, string>>;
   readonly nodeTaints: () => readonly Taint[];
+  /** status.images, from the engine's image list (nodeImages). */
+  readonly nodeImages?: () => Promise<readonly ContainerImage[]>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random?: () => number;
@@ -176,6 +188,8 @@ class ApiReporter implements Reporter {
       timing: this.#timing.node,
       warn: (message, details) => this.#log.warn(details, message),
       info: (message, details) => this.#log.info(details, message),
+      event: (e) => deps.events.record?.(nodeRef(deps.nodeName), e.type, e.reason, e.message),
+      ...(deps.nodeImages ? { images: deps.nodeImages } : {}),
     });
     const lease = new LeaseHeartbeat({ client, nodeName: deps.nodeName, owner: () => this.#node.owner(), now, monotonic, random: this.#random, timing: this.#timing.lease });
     const mirrors = new MirrorSync({
@@ -188,7 +202,7 @@ class ApiReporter implements Reporter {
       problem,
       info: (message, details) => this.#log.info(details, message),
     });
-    this.#events = new EventSink({ client, nodeName: deps.nodeName, maxPending: this.#timing.maxPendingEvents, batch: this.#timing.eventBatch, problem, wake: () => this.#wakeEvents() });
+    this.#events = new EventSink({ client, nodeName: deps.nodeName, maxPending: this.#timing.maxPendingEvents, batch: this.#timing.eventBatch, problem, wake: () => this.#wakeEvents(), podUids: () => podUidsForEvents(deps.agent.pods()) });
     const taskBackoff = (): Backoff => new Backoff(this.#timing.backoff, this.#random);
     this.#tasks = [
       { name: 'lease', nextDue: () => lease.nextDue(), run: () => lease.run(), backoff: new Backoff(this.#timing.leaseBackoff, this.#random) },
@@ -196,6 +210,9 @@ class ApiReporter implements Reporter {
       { name: 'mirror-pods', nextDue: () => mirrors.nextDue(), run: () => mirrors.run(), backoff: taskBackoff() },
       { name: 'events', nextDue: () => this.#events.nextDue(), run: () => this.#events.run(), backoff: taskBackoff() },
     ];
+    // Events recorded before the reporter started (the first Pulled, Starting...), oldest
+    // first, bounded like the rest by maxPendingEvents; then every new one.
+    for (const e of deps.events.list?.() ?? []) this.#events.offer(e);
     this.#unsubscribe = deps.events.subscribe((e) => this.#events.offer(e));
   }
 
@@ -344,6 +361,20 @@ class ApiReporter implements Reporter {
       this.#schedule(t);
     }
   }
+}
+
+/**
+ * Pods whose runtime uid is not the uid their events must carry: a static pod adopted from an
+ * older nodelet runs under its old uid, while the API server knows it by its config hash.
+ */
+function podUidsForEvents(pods: readonly Pod[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of pods) {
+    const uid = p.metadata?.uid;
+    const hash = p.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
+    if (uid && hash && p.metadata?.annotations?.['kubernetes.io/config.source'] === 'file' && hash !== uid) out.set(uid, hash);
+  }
+  return out;
 }
 
 /**

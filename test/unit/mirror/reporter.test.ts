@@ -58,7 +58,8 @@ describe('node registration and status', () => {
       'beta.kubernetes.io/arch': 'amd64',
       'beta.kubernetes.io/os': 'linux',
       'kubernetes.io/arch': 'amd64',
-      'kubernetes.io/hostname': 'node-a',
+      // One hostname: the label equals the Hostname address.
+      'kubernetes.io/hostname': 'host-a',
       'kubernetes.io/os': 'linux',
       'node-role.example.com/edge': 'true',
       'node.kubernetes.io/exclude-from-external-load-balancers': '',
@@ -174,7 +175,7 @@ describe('node registration and status', () => {
     await f.advance(0);
     expect(f.reporter.nodeUid()).toBe(uid);
     const labels = obj(obj(fake.get('nodes', undefined, 'node-a')?.metadata).labels);
-    expect(labels['kubernetes.io/hostname']).toBe('node-a');
+    expect(labels['kubernetes.io/hostname']).toBe('host-a');
     expect(labels['example.com/added-by-admin']).toBe('x');
     expect(fake.requestsTo('PATCH', '/api/v1/nodes/node-a').map((r) => r.contentType)).toEqual(['application/merge-patch+json']);
     expect(fake.requestsTo('PATCH', NODE_STATUS).length).toBe(1);
@@ -296,6 +297,25 @@ describe('mirror pods', () => {
     expect((status.conditions as unknown as { type: string; status: string }[]).find((c) => c.type === 'Ready')?.status).toBe('False');
     await f.advance(10_000);
     expect(statusPatches()).toBe(2);
+  });
+
+  it('a status transition leaves no stale reason or message (two-way strategic merge diff with $setElementOrder)', async () => {
+    const f = await fixture();
+    const base = staticPod('web', 'node-a', { ready: false });
+    const conds = base.status?.conditions ?? [];
+    const notReady: Pod = { ...base, status: { ...base.status, conditions: conds.map((c) => (c.type === 'Ready' ? { ...c, reason: 'ContainersNotReady', message: 'containers with unready status: [main]' } : c)) } };
+    f.agent.podList = [notReady];
+    await f.advance(0);
+    const ready = (): JsonObject | undefined => ((obj(f.fake.get('pods', 'default', 'web-node-a')?.status).conditions ?? []) as unknown as JsonObject[]).find((c) => c.type === 'Ready');
+    expect(ready()).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    f.agent.podList = [staticPod('web', 'node-a', { ready: true })];
+    await f.advance(1_000);
+    expect(ready()?.status).toBe('True');
+    expect(ready()?.reason).toBeUndefined();
+    expect(ready()?.message).toBeUndefined();
+    const last = f.proxy?.setElementOrderPatches.at(-1)?.body as JsonObject | undefined;
+    expect(obj(last?.status)['$setElementOrder/conditions']).toEqual([{ type: 'Ready' }, { type: 'PodScheduled' }]);
+    expect(obj(last?.metadata).uid).toBe(obj(f.fake.get('pods', 'default', 'web-node-a')?.metadata).uid);
   });
 
   it('deletes the mirror of a pod nodelet no longer runs', async () => {
@@ -441,7 +461,8 @@ describe('events', () => {
     const involved = { kind: 'Pod' as const, namespace: 'default', name: 'web-node-a', uid: 'uid-web-node-a', fieldPath: 'spec.containers{main}' };
     f.events.record(involved, 'Warning', 'BackOff', 'Back-off restarting failed container main');
     await f.advance(0);
-    const events = f.fake.list('events', 'default');
+    const podEvents = (): JsonObject[] => f.fake.list('events', 'default').filter((x) => obj(x.involvedObject).kind === 'Pod');
+    const events = podEvents();
     expect(events).toHaveLength(1);
     const e = events[0] ?? {};
     expect(e).toMatchObject({
@@ -449,7 +470,9 @@ describe('events', () => {
       type: 'Warning',
       count: 1,
       involvedObject: { kind: 'Pod', namespace: 'default', name: 'web-node-a', uid: 'uid-web-node-a', fieldPath: 'spec.containers{main}', apiVersion: 'v1' },
-      source: { component: 'nodelet', host: 'node-a' },
+      source: { component: 'kubelet', host: 'node-a' },
+      reportingComponent: 'kubelet',
+      reportingInstance: 'node-a',
       firstTimestamp: '2026-01-01T00:00:00Z',
     });
     expect(String(obj(e.metadata).name)).toMatch(/^web-node-a\.[0-9a-f]+$/);
@@ -457,17 +480,17 @@ describe('events', () => {
     f.events.record(involved, 'Warning', 'BackOff', 'Back-off restarting failed container main');
     f.events.record(involved, 'Warning', 'BackOff', 'Back-off restarting failed container main');
     await f.advance(0);
-    const after = f.fake.list('events', 'default');
+    const after = podEvents();
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ count: 3, lastTimestamp: '2026-01-01T00:00:05Z', firstTimestamp: '2026-01-01T00:00:00Z' });
     expect(f.fake.requestsTo('PATCH', /\/events\//).map((r) => r.contentType)).toEqual(['application/strategic-merge-patch+json']);
     // Node events go to default with the node name as uid; manifest events stay local.
-    f.events.record({ kind: 'Node', namespace: '', name: 'node-a' }, 'Normal', 'Starting', 'Starting nodelet.');
+    f.events.record({ kind: 'Node', namespace: '', name: 'node-a' }, 'Normal', 'Starting', 'Starting kubelet.');
     f.events.record({ kind: 'Manifest', namespace: '', name: '/etc/kubernetes/manifests/x.yaml' }, 'Warning', 'Invalid', 'bad');
     await f.advance(0);
     const nodeEvent = f.fake.list('events', 'default').find((x) => x.reason === 'Starting');
     expect(nodeEvent?.involvedObject).toEqual({ apiVersion: 'v1', kind: 'Node', name: 'node-a', uid: 'node-a' });
-    expect(f.fake.list('events')).toHaveLength(2);
+    expect(f.fake.list('events').filter((x) => x.reason === 'Starting' || x.reason === 'BackOff' || x.reason === 'Invalid')).toHaveLength(2);
   });
 
   it('queues events during an outage and sends the newest count when the server is back', async () => {
@@ -479,12 +502,80 @@ describe('events', () => {
       f.events.record(involved, 'Normal', 'Pulled', 'Container image "busybox:1.37" already present on machine');
       await f.advance(1_000);
     }
-    expect(f.fake.list('events')).toHaveLength(0);
+    const podEvents = (): JsonObject[] => f.fake.list('events').filter((x) => obj(x.involvedObject).kind === 'Pod');
+    expect(podEvents()).toHaveLength(0);
     await up(f);
     await f.advance(30_000);
-    const events = f.fake.list('events');
+    const events = podEvents();
     expect(events).toHaveLength(1);
     expect(events[0]?.count).toBe(4);
+  });
+});
+
+describe('kubelet Node events and the event envelope', () => {
+  const nodeEvents = (f: Fixture): { reason: string; message: string; type: string }[] =>
+    f.fake
+      .list('events', 'default')
+      .filter((x) => obj(x.involvedObject).kind === 'Node')
+      .map((x) => ({ reason: String(x.reason), message: String(x.message), type: String(x.type) }));
+
+  it('registration records the condition events with the kubelet messages, source kubelet/<node>', async () => {
+    const f = await fixture();
+    await f.advance(0);
+    await f.advance(0);
+    expect(nodeEvents(f)).toEqual([
+      { type: 'Normal', reason: 'NodeHasSufficientMemory', message: 'Node node-a status is now: NodeHasSufficientMemory' },
+      { type: 'Normal', reason: 'NodeHasNoDiskPressure', message: 'Node node-a status is now: NodeHasNoDiskPressure' },
+      { type: 'Normal', reason: 'NodeHasSufficientPID', message: 'Node node-a status is now: NodeHasSufficientPID' },
+      { type: 'Normal', reason: 'NodeReady', message: 'Node node-a status is now: NodeReady' },
+    ]);
+    for (const e of f.fake.list('events', 'default')) {
+      expect(e).toMatchObject({ source: { component: 'kubelet', host: 'node-a' }, involvedObject: { kind: 'Node', name: 'node-a', uid: 'node-a' } });
+    }
+  });
+
+  it('NodeNotReady and NodeReady on Ready transitions; Rebooted (Warning) when the boot id changes', async () => {
+    const f = await fixture();
+    await f.advance(0);
+    f.agent.runtimeHealthy = false;
+    await f.advance(10_000);
+    f.agent.runtimeHealthy = true;
+    f.facts = { ...f.facts, bootID: 'b-456' };
+    await f.advance(10_000);
+    await f.advance(0);
+    expect(nodeEvents(f).slice(4)).toEqual([
+      { type: 'Normal', reason: 'NodeNotReady', message: 'Node node-a status is now: NodeNotReady' },
+      { type: 'Warning', reason: 'Rebooted', message: 'Node node-a has been rebooted, boot id: b-456' },
+    ]);
+    // Ready again: the same event as at registration, so the recorder bumps its count.
+    expect(f.fake.list('events', 'default').find((x) => x.reason === 'NodeReady')?.count).toBe(2);
+  });
+
+  it('sends events recorded before the reporter started (the first Pulled is not lost)', async () => {
+    const { EventStore } = await import('../../../agent/events/event-store.js');
+    const { FakeClock } = await import('../../helpers/fake-clock.js');
+    const early = new EventStore({ clock: new FakeClock(), source: 'nodelet, node-a' });
+    early.record({ kind: 'Node', namespace: '', name: 'node-a', uid: 'node-a' }, 'Normal', 'Starting', 'Starting kubelet.');
+    early.record({ kind: 'Pod', namespace: 'default', name: 'web-node-a', uid: 'u1', fieldPath: 'spec.containers{main}' }, 'Normal', 'Pulled', 'Container image "busybox:1.37" already present on machine');
+    const f = await fixture({ deps: { events: early } });
+    await f.advance(0);
+    await f.advance(0);
+    const reasons = f.fake.list('events', 'default').map((e) => e.reason);
+    expect(reasons).toContain('Starting');
+    expect(reasons).toContain('Pulled');
+  });
+
+  it('a pod adopted from an older nodelet has its events under its config hash (what kubectl describe searches)', async () => {
+    const f = await fixture();
+    const pod = staticPod('web', 'node-a', { hash: 'a1b2c3d4e5f60718293a4b5c6d7e8f90' });
+    f.agent.podList = [pod];
+    await f.advance(0);
+    f.events.record({ kind: 'Pod', namespace: 'default', name: 'web-node-a', uid: 'uid-web-node-a' }, 'Normal', 'Started', 'Started container main');
+    await f.advance(0);
+    const e = f.fake.list('events', 'default').find((x) => x.reason === 'Started');
+    expect(obj(e?.involvedObject).uid).toBe('a1b2c3d4e5f60718293a4b5c6d7e8f90');
+    const mirror = f.fake.get('pods', 'default', 'web-node-a');
+    expect(obj(obj(mirror?.metadata).annotations)['kubernetes.io/config.mirror']).toBe(obj(e?.involvedObject).uid);
   });
 });
 
