@@ -17,7 +17,7 @@ import { nodeRef } from '../node/node-events.js';
 import { CONFIG_HASH_ANNOTATION } from '../manifest/identity.js';
 import { errorMessage } from '../core/errors.js';
 import { Backoff, type BackoffPolicy, DEFAULT_BACKOFF, LEASE_BACKOFF } from './backoff.js';
-import { HttpsKubeTransport, isServerUnavailable, KubeClient, type KubeRequest, type KubeTransport } from './kube-client.js';
+import { HttpsKubeTransport, isServerUnavailable, KubeClient, KubeUnreachableError, type KubeRequest, type KubeTransport, type WatchEvent, type WatchHandle } from './kube-client.js';
 import { DEFAULT_LEASE_TIMING, LeaseHeartbeat, type LeaseTiming } from './lease.js';
 import { DEFAULT_MIRROR_TIMING, MirrorSync, type MirrorSyncTiming } from './mirror-sync.js';
 import { DEFAULT_NODE_SYNC_TIMING, NodeSync, type NodeSyncTiming } from './node-sync.js';
@@ -137,6 +137,18 @@ class ObservedTransport implements KubeTransport {
     }
   }
 
+  watch<T>(req: KubeRequest, onEvent: (e: WatchEvent<T>) => void): WatchHandle {
+    if (!this.#inner.watch) throw new KubeUnreachableError('this transport cannot watch');
+    let answered = false;
+    return this.#inner.watch<T>(req, (e) => {
+      if (!answered) {
+        answered = true;
+        this.#onAnswer(true);
+      }
+      onEvent(e);
+    });
+  }
+
   close(): void {
     this.#inner.close();
   }
@@ -149,6 +161,7 @@ class ApiReporter implements Reporter {
   readonly #random: () => number;
   readonly #tasks: Task[];
   readonly #node: NodeSync;
+  readonly #mirrors: MirrorSync;
   readonly #events: EventSink;
   readonly #unsubscribe: () => void;
   #client?: KubeClient;
@@ -194,6 +207,7 @@ class ApiReporter implements Reporter {
     const lease = new LeaseHeartbeat({ client, nodeName: deps.nodeName, owner: () => this.#node.owner(), now, monotonic, random: this.#random, timing: this.#timing.lease });
     const mirrors = new MirrorSync({
       client,
+      warn: (message, details) => this.#log.warn(details, message),
       nodeName: deps.nodeName,
       owner: () => this.#node.owner(),
       pods: () => (deps.agent.synced ? deps.agent.pods() : undefined),
@@ -202,6 +216,7 @@ class ApiReporter implements Reporter {
       problem,
       info: (message, details) => this.#log.info(details, message),
     });
+    this.#mirrors = mirrors;
     this.#events = new EventSink({ client, nodeName: deps.nodeName, maxPending: this.#timing.maxPendingEvents, batch: this.#timing.eventBatch, problem, wake: () => this.#wakeEvents(), podUids: () => podUidsForEvents(deps.agent.pods()) });
     const taskBackoff = (): Backoff => new Backoff(this.#timing.backoff, this.#random);
     this.#tasks = [
@@ -250,6 +265,7 @@ class ApiReporter implements Reporter {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#mirrors.stop();
     for (const t of this.#tasks) t.timer?.cancel();
     this.#unsubscribe();
     this.#client?.close();

@@ -2,7 +2,7 @@
 // the calls nodelet makes), over real TLS with a node client certificate, driven by a
 // stepping fake clock so kubelet's timings (10 s status checks, 5 min reports, 10 s lease
 // renewals with 4 % jitter) are checked exactly.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { reporterFixture, staticPod, type ReporterFixture } from '../../fake-apiserver/harness.js';
 import { FakeApiServer } from '../../fake-apiserver/fake-apiserver.js';
@@ -509,6 +509,58 @@ describe('events', () => {
     const events = podEvents();
     expect(events).toHaveLength(1);
     expect(events[0]?.count).toBe(4);
+  });
+});
+
+describe('the node pods: LIST then WATCH, LIST every 10 s only as the fallback', () => {
+  const podLists = (f: Fixture): number => f.fake.requestsTo('GET', '/api/v1/pods').length;
+
+  it('watches the node pods after one LIST; a mirror deleted with kubectl is recreated from the watch event, without a LIST', async () => {
+    const f = await fixture();
+    f.agent.podList = [staticPod('web', 'node-a')];
+    await f.advance(0);
+    await vi.waitFor(() => expect(f.proxy?.watches.length).toBe(1));
+    expect(f.proxy?.watches[0]?.query).toMatchObject({ fieldSelector: 'spec.nodeName=node-a', watch: 'true' });
+    const lists = podLists(f);
+    await f.advance(60_000);
+    expect(podLists(f)).toBe(lists);
+    const uid = obj(f.fake.get('pods', 'default', 'web-node-a')?.metadata).uid;
+    f.fake.delete('pods', 'default', 'web-node-a', 0);
+    await vi.waitFor(async () => {
+      await f.advance(1_000);
+      const now = f.fake.get('pods', 'default', 'web-node-a');
+      expect(now).toBeDefined();
+      expect(obj(now?.metadata).uid).not.toBe(uid);
+    });
+    expect(podLists(f)).toBe(lists);
+  });
+
+  it('falls back to a LIST every 10 s when the server cannot watch (the plain fake refuses it)', async () => {
+    const fake = await FakeApiServer.start();
+    const f = await fixture({ fake });
+    f.agent.podList = [staticPod('web', 'node-a')];
+    await f.advance(0);
+    await vi.waitFor(() => expect(f.logs.some((l) => l.msg === 'watch of the node pods failed; listing them every resync period until it works again')).toBe(true));
+    const lists = podLists(f);
+    await f.advance(30_000);
+    expect(podLists(f) - lists).toBeGreaterThanOrEqual(3);
+    await fake.close();
+  });
+
+  it('idle reporting costs at most the kubelet\'s 12 requests per minute, plus the watch', async () => {
+    const f = await fixture();
+    f.agent.podList = [staticPod('web', 'node-a')];
+    await f.advance(0);
+    await vi.waitFor(() => expect(f.proxy?.watches.length).toBe(1));
+    await f.advance(60_000);
+    const from = f.fake.requests.length;
+    await f.advance(5 * 60_000);
+    const perMinute = (f.fake.requests.length - from) / 5;
+    const byKind = new Map<string, number>();
+    for (const r of f.fake.requests.slice(from)) byKind.set(`${r.method} ${r.path}`, (byKind.get(`${r.method} ${r.path}`) ?? 0) + 1);
+    console.log(`idle: ${perMinute} requests/minute + ${f.proxy?.watches.length ?? 0} open watch`, Object.fromEntries(byKind));
+    expect(perMinute).toBeLessThanOrEqual(12.5);
+    expect(f.proxy?.watches.length).toBe(1);
   });
 });
 
