@@ -42,6 +42,9 @@ function conditions(node: JsonObject | undefined): Record<string, { status: stri
   return Object.fromEntries(list.map((c) => [c.type, { status: c.status, reason: c.reason }]));
 }
 
+/** Real-time waits (watch events arrive over the network): generous for a loaded CI machine. */
+const WAIT = { timeout: 15_000, interval: 50 };
+
 const NODE_STATUS = '/api/v1/nodes/node-a/status';
 const LEASE = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-a';
 
@@ -333,7 +336,11 @@ describe('mirror pods', () => {
     // kubectl delete pod: the API server only marks it (deletionTimestamp); nodelet deletes it for good and recreates it.
     f.fake.delete('pods', 'default', 'web-node-a');
     expect(obj(f.fake.get('pods', 'default', 'web-node-a')?.metadata).deletionTimestamp).toBeDefined();
-    await f.advance(10_000);
+    // The watch event arrives in real time; the fake clock moves a poll at a time meanwhile.
+    await vi.waitFor(async () => {
+      await f.advance(1_000);
+      expect(obj(f.fake.get('pods', 'default', 'web-node-a')?.metadata).uid).not.toBe(firstUid);
+    }, WAIT);
     const second = f.fake.get('pods', 'default', 'web-node-a');
     expect(obj(second?.metadata).deletionTimestamp).toBeUndefined();
     expect(obj(second?.metadata).uid).not.toBe(firstUid);
@@ -344,7 +351,10 @@ describe('mirror pods', () => {
     // kubectl delete --grace-period=0 --force: gone at once; back within the resync period.
     f.fake.delete('pods', 'default', 'web-node-a', 0);
     expect(f.fake.get('pods', 'default', 'web-node-a')).toBeUndefined();
-    await f.advance(10_000);
+    await vi.waitFor(async () => {
+      await f.advance(1_000);
+      expect(f.fake.get('pods', 'default', 'web-node-a')).toBeDefined();
+    }, WAIT);
     const third = f.fake.get('pods', 'default', 'web-node-a');
     expect(third).toBeDefined();
     expect(obj(third?.metadata).uid).not.toBe(obj(second?.metadata).uid);
@@ -519,7 +529,7 @@ describe('the node pods: LIST then WATCH, LIST every 10 s only as the fallback',
     const f = await fixture();
     f.agent.podList = [staticPod('web', 'node-a')];
     await f.advance(0);
-    await vi.waitFor(() => expect(f.proxy?.watches.length).toBe(1));
+    await vi.waitFor(() => expect(f.proxy?.watches.length).toBe(1), WAIT);
     expect(f.proxy?.watches[0]?.query).toMatchObject({ fieldSelector: 'spec.nodeName=node-a', watch: 'true' });
     const lists = podLists(f);
     await f.advance(60_000);
@@ -531,7 +541,7 @@ describe('the node pods: LIST then WATCH, LIST every 10 s only as the fallback',
       const now = f.fake.get('pods', 'default', 'web-node-a');
       expect(now).toBeDefined();
       expect(obj(now?.metadata).uid).not.toBe(uid);
-    });
+    }, WAIT);
     expect(podLists(f)).toBe(lists);
   });
 
@@ -540,7 +550,7 @@ describe('the node pods: LIST then WATCH, LIST every 10 s only as the fallback',
     const f = await fixture({ fake });
     f.agent.podList = [staticPod('web', 'node-a')];
     await f.advance(0);
-    await vi.waitFor(() => expect(f.logs.some((l) => l.msg === 'watch of the node pods failed; listing them every resync period until it works again')).toBe(true));
+    await vi.waitFor(() => expect(f.logs.some((l) => l.msg === 'watch of the node pods failed; listing them every resync period until it works again')).toBe(true), WAIT);
     const lists = podLists(f);
     await f.advance(30_000);
     expect(podLists(f) - lists).toBeGreaterThanOrEqual(3);
@@ -551,7 +561,7 @@ describe('the node pods: LIST then WATCH, LIST every 10 s only as the fallback',
     const f = await fixture();
     f.agent.podList = [staticPod('web', 'node-a')];
     await f.advance(0);
-    await vi.waitFor(() => expect(f.proxy?.watches.length).toBe(1));
+    await vi.waitFor(() => expect(f.proxy?.watches.length).toBe(1), WAIT);
     await f.advance(60_000);
     const from = f.fake.requests.length;
     await f.advance(5 * 60_000);
