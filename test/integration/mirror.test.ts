@@ -202,6 +202,29 @@ spec:
       return m && !(m.metadata as JsonObject).deletionTimestamp && (m.metadata as JsonObject).uid !== (first.metadata as JsonObject).uid && (m.status as JsonObject).phase === 'Running' ? m : undefined;
     }, 'mirror recreated with its status', 30_000);
     expect((second.metadata as JsonObject).ownerReferences).toEqual((first.metadata as JsonObject).ownerReferences);
+
+    // kubectl describe pod: events whose involvedObject.uid is the mirror's config.mirror,
+    // from kubelet/<node>, the first Pulled included (recorded before the mirror existed).
+    const mirrorUid = ((second.metadata as JsonObject).annotations as JsonObject)['kubernetes.io/config.mirror'];
+    const described = await waitUntil(async () => {
+      const evs = fake.list('events', 'default').filter((e) => (e.involvedObject as JsonObject).uid === mirrorUid && (e.involvedObject as JsonObject).name === name);
+      return evs.some((e) => e.reason === 'Pulled') && evs.some((e) => e.reason === 'Started') ? evs : undefined;
+    }, 'pod events under the mirror annotation', 30_000);
+    for (const e of described) expect(e.source).toEqual({ component: 'kubelet', host: nodeName });
+    // The kubelet's Node events, one hostname, a semver kubeletVersion, status.images.
+    const nodeReasons = await waitUntil(async () => {
+      const r = fake.list('events', 'default').filter((e) => (e.involvedObject as JsonObject).kind === 'Node').map((e) => e.reason);
+      return ['Starting', 'NodeAllocatableEnforced', 'NodeHasSufficientMemory', 'NodeHasSufficientPID', 'NodeReady'].every((x) => r.includes(x)) ? r : undefined;
+    }, 'Node events', 30_000);
+    expect(nodeReasons).toContain('NodeHasNoDiskPressure');
+    const node = await waitUntil(async () => {
+      const n = fake.get('nodes', undefined, nodeName);
+      return ((n?.status as JsonObject | undefined)?.images as JsonObject[] | undefined)?.length ? n : undefined;
+    }, 'status.images', 30_000);
+    const status = node.status as { images: { names: string[]; sizeBytes: number }[]; addresses: { type: string; address: string }[]; nodeInfo: { kubeletVersion: string } };
+    expect(status.images.some((i) => i.names.includes('busybox:1.37') && i.sizeBytes > 0)).toBe(true);
+    expect(status.nodeInfo.kubeletVersion).toMatch(/^v1\.37\.0\+nodelet\.\d+\.\d+\.\d+/);
+    expect(((node.metadata as JsonObject).labels as JsonObject)['kubernetes.io/hostname']).toBe(status.addresses.find((a) => a.type === 'Hostname')?.address);
     await t.remove('web.yaml');
     await waitUntil(async () => fake.get('pods', 'default', name) === undefined, 'mirror deleted', 30_000);
   }, 180_000);
