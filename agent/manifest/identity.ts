@@ -16,7 +16,7 @@ export const FILE_SOURCE = 'file';
 
 export interface StaticPodContext {
   readonly nodeName: string;
-  /** The manifest file: part of the UID (kubelet's `file:<path>`) and the pod's origin. */
+  /** The manifest file, recorded as the pod's origin only (see staticPodUid). */
   readonly file: string;
   /** When the pod was first seen; becomes kubernetes.io/config.seen and nothing else. */
   readonly seenAt: Date;
@@ -31,20 +31,26 @@ export function staticPodName(name: string, nodeName: string): string {
  * The static pod's UID and kubernetes.io/config.hash, one value as in kubelet's applyDefaults
  * (pkg/kubelet/config/common.go): kept when the manifest sets metadata.uid, else the 128-bit
  * FNV-1a hash (hex, 32 characters, no dashes) of the decoded, defaulted pod before it is
- * renamed, followed by `host:<nodeName>` and `file:<manifest path>`. kubelet hashes the Go
- * object with DeepHashObject (a spew dump of the internal type), which only Go can reproduce
- * byte for byte; nodelet hashes the canonical JSON of the same defaulted object. What matters
- * downstream holds either way: any edit of the pod, a rename of its file or another node
- * gives a new UID, and so a new pod (kubelet replaces the whole pod on every edit); the mirror
- * pod's kubernetes.io/config.mirror equals the UID, so `kubectl describe pod` finds the events.
+ * renamed, followed by `host:<nodeName>`. The mirror pod's kubernetes.io/config.mirror equals
+ * it, so `kubectl describe pod` finds the pod's events; any edit of the pod or another node
+ * name gives a new UID, and so a new pod, as the kubelet replaces the whole pod on every edit.
+ *
+ * Two differences from the kubelet, both unavoidable or deliberate:
+ * - the kubelet hashes the Go object with DeepHashObject (a spew dump of the internal type),
+ *   which only Go reproduces byte for byte; nodelet hashes the canonical JSON of the same
+ *   defaulted object, so the values differ from a kubelet's for the same manifest;
+ * - the kubelet also writes `file:<manifest path>`. nodelet leaves the path out: a manifest
+ *   object's identity is its kind/namespace/name and the source treats a renamed or moved file
+ *   as no change (source/desired-store.ts), so with the path in the hash a rename would
+ *   restart the pod only at nodelet's next restart, long after the rename.
  */
-export function staticPodUid(pod: Pod, nodeName: string, file: string): string {
-  return uidOfDefaulted(defaultPod(pod), nodeName, file);
+export function staticPodUid(pod: Pod, nodeName: string): string {
+  return uidOfDefaulted(defaultPod(pod), nodeName);
 }
 
-function uidOfDefaulted(defaulted: Pod, nodeName: string, file: string): string {
+function uidOfDefaulted(defaulted: Pod, nodeName: string): string {
   if (defaulted.metadata?.uid) return defaulted.metadata.uid;
-  return fnv128aHex(canonicalJson(defaulted), `host:${nodeName}`, `file:${file}`);
+  return fnv128aHex(canonicalJson(defaulted), `host:${nodeName}`);
 }
 
 /**
@@ -65,7 +71,7 @@ export function legacyStaticPodUid(pod: Pod, nodeName: string): string {
 /** Turns a validated manifest Pod into the pod nodelet runs on this node. Pure. */
 export function toStaticPod(pod: Pod, ctx: StaticPodContext): DesiredPod {
   const defaulted = defaultPod(pod);
-  const uid = uidOfDefaulted(defaulted, ctx.nodeName, ctx.file);
+  const uid = uidOfDefaulted(defaulted, ctx.nodeName);
   const metadata = defaulted.metadata ?? {};
   const namespace = metadata.namespace ?? DEFAULT_NAMESPACE;
   const name = staticPodName(metadata.name ?? '', ctx.nodeName);
