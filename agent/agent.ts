@@ -590,6 +590,8 @@ export class Agent {
       this.#runtimeHealthy = false;
       return;
     }
+    // Again here (idempotent): the listing in start() may have failed and returned nothing.
+    if (initial) this.#adoptLegacyPods(pods);
     const next = new Map(pods.map((p) => [p.uid, p] as const));
     const changed = initial ? [...next.keys()] : diffPods(this.#snapshot, next);
     this.#snapshot = next;
