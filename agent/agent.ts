@@ -23,7 +23,9 @@ import { PodSync } from './sync/pod-sync.js';
 import { Housekeeping } from './lifecycle/housekeeping.js';
 import type { PodLogsPort } from './podlogs/pod-logs.js';
 import { diffPods } from './sync/relist.js';
-import { toStaticPod } from './manifest/identity.js';
+import { CONFIG_HASH_ANNOTATION, legacyStaticPodUid, toStaticPod } from './manifest/identity.js';
+import { adoptsLegacyPod, withRuntimeUid } from './sync/adoption.js';
+import { containerSpecHash } from './translate/spec-hash.js';
 import { apiTime } from './core/time-format.js';
 import { StatusManager } from './status/status-manager.js';
 import type { NodeletMetrics } from './api/metrics.js';
@@ -79,6 +81,8 @@ export class Agent {
   readonly #workers: PodWorkers;
   readonly #desired = new Map<string, DesiredPod>();
   readonly #uidByKey = new Map<string, string>();
+  /** The UID an older nodelet gave each manifest Pod (adoption of what it started: sync/adoption.ts). */
+  readonly #legacyUidByKey = new Map<string, string>();
   readonly #memory = new PodMemoryStore();
   readonly #podSync: PodSync;
   /** The last spec of each UID whose worker terminates: `get pods` shows it as Terminating. */
@@ -424,6 +428,7 @@ export class Agent {
     // Daemon pods that run already are adopted before orphans are removed.
     const running = await this.#deps.runtime.listPods().catch(() => [] as ObservedPod[]);
     for (const p of running) this.#snapshot.set(p.uid, p);
+    this.#adoptLegacyPods(running);
     await this.#daemonSets.initialSync(running);
     // The desired set is complete now, so whatever Docker holds beyond it is an orphan.
     await this.#relist(true);
@@ -437,6 +442,25 @@ export class Agent {
       this.#synced = true;
       this.#log.info({ pods: this.#desired.size }, 'initial sync done');
     });
+  }
+
+  /**
+   * Static pods an older nodelet started under its own UID scheme keep running under that UID
+   * (sync/adoption.ts): before the first relist, which would take them for orphans.
+   */
+  #adoptLegacyPods(running: readonly ObservedPod[]): void {
+    for (const [key, uid] of this.#uidByKey) {
+      const desired = this.#desired.get(uid);
+      const legacy = this.#legacyUidByKey.get(key);
+      if (!desired || !legacy || !adoptsLegacyPod(desired, legacy, running, containerSpecHash)) continue;
+      const adopted = withRuntimeUid(desired, legacy);
+      this.#desired.delete(uid);
+      this.#admission.forget(uid);
+      this.#desired.set(legacy, adopted);
+      this.#uidByKey.set(key, legacy);
+      this.#admit(adopted);
+      this.#log.info({ pod: `${desired.namespace}/${desired.name}`, uid: legacy, configHash: uid }, 'adopted the running pod an older nodelet started under its previous UID');
+    }
   }
 
   /**
@@ -496,6 +520,7 @@ export class Agent {
         const oldUid = this.#uidByKey.get(keyText);
         if (u.op === 'REMOVE') {
           this.#uidByKey.delete(keyText);
+          this.#legacyUidByKey.delete(keyText);
           if (oldUid) {
             const last = this.#desired.get(oldUid);
             this.#desired.delete(oldUid);
@@ -508,7 +533,11 @@ export class Agent {
         if (u.object.kind !== 'Pod') continue;
         const prev = oldUid ? this.#desired.get(oldUid) : undefined;
         const seen = prev?.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
-        const desired = toStaticPod(u.object.object, { nodeName: this.#deps.config.nodeName, file: u.object.file, seenAt: now });
+        this.#legacyUidByKey.set(keyText, legacyStaticPodUid(u.object.object, this.#deps.config.nodeName));
+        const computed = toStaticPod(u.object.object, { nodeName: this.#deps.config.nodeName, file: u.object.file, seenAt: now });
+        // Same content as the pod in force (same config hash): it keeps its runtime UID, which
+        // differs from the hash only for a pod adopted from an older nodelet.
+        const desired = prev && oldUid && configHash(prev) === configHash(computed) ? withRuntimeUid(computed, oldUid) : computed;
         const pod = seen && oldUid === desired.uid ? withSeen(desired, seen) : desired;
         if (oldUid && oldUid !== pod.uid) {
           // The old UID terminates first; the new one waits for it (same full name).
@@ -561,6 +590,8 @@ export class Agent {
       this.#runtimeHealthy = false;
       return;
     }
+    // Again here (idempotent): the listing in start() may have failed and returned nothing.
+    if (initial) this.#adoptLegacyPods(pods);
     const next = new Map(pods.map((p) => [p.uid, p] as const));
     const changed = initial ? [...next.keys()] : diffPods(this.#snapshot, next);
     this.#snapshot = next;
@@ -651,4 +682,8 @@ function identityOf(pod: DesiredPod): PodIdentity {
 function withSeen(pod: DesiredPod, seen: string): DesiredPod {
   const annotations = { ...(pod.pod.metadata?.annotations ?? {}), 'kubernetes.io/config.seen': seen };
   return { ...pod, pod: { ...pod.pod, metadata: { ...pod.pod.metadata, annotations } } };
+}
+
+function configHash(d: DesiredPod): string | undefined {
+  return d.pod.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
 }

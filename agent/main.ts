@@ -19,7 +19,8 @@ import { PodLogs } from './podlogs/pod-logs.js';
 import { NodeHostFs } from './host/host-fs.js';
 import { NodeSubPather } from './host/subpath.js';
 import { FileSource } from './source/file-source.js';
-import { manifestHealth } from './node/node-status.js';
+import { manifestHealth, nodeImages } from './node/node-status.js';
+import { ALLOCATABLE_ENFORCED_EVENT, nodeRef, STARTING_EVENT } from './node/node-events.js';
 import { NodeConditionTracker } from './node/node-conditions.js';
 import { StateDirLastValidStore } from './source/last-valid-store.js';
 import { parseManifestFile } from './manifest/parse-file.js';
@@ -31,7 +32,7 @@ import { startApiServer, type ApiServer } from './api/server.js';
 import { createPeerLookup } from './api/peer-credentials.js';
 import { createMetrics, observeDockerCall } from './api/metrics.js';
 import { startHealthServer } from './api/health-server.js';
-import { NODELET_VERSION } from './version.js';
+import { kubeletVersionString, NODELET_VERSION } from './version.js';
 import { controlLogLevel } from './systemd/log-level.js';
 import { applyReload, diffConfig, type ConfigReload } from './systemd/config-reload.js';
 import { DISABLED_REPORTING } from './mirror/reporting-state.js';
@@ -182,7 +183,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const startedAt = clock.now();
   // Filled in once the engine answered; the node view shows it.
   const engine: { version?: string } = {};
-  const host = hostFacts({ kubeletVersion: `nodelet/v${NODELET_VERSION}`, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir });
+  const host = hostFacts({ kubeletVersion: kubeletVersionString(), hostname: config.nodeName, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir });
   // The reporter starts once the agent has started; until then `get node` says reporting is off.
   const reporting: { reporter?: Reporter } = {};
   // The node's conditions: sampled on a tick and stored, read by `get node`.
@@ -219,6 +220,9 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     ? await startHealthServer(config.metricsAddress, { registry: metrics.registry, ready: () => backend.ready(), healthy: () => backend.healthy() })
     : undefined;
   agent.attachMetrics(metrics);
+  // kubelet's BirthCry and the container manager's start: Node events, sent to the API server
+  // (if any) once the reporter runs, like every event recorded before it.
+  for (const e of [STARTING_EVENT, ALLOCATABLE_ENFORCED_EVENT]) events.record(nodeRef(config.nodeName), e.type, e.reason, e.message);
   await agent.start();
   await plugins.start();
   engine.version = await runtime.version().then((v) => v.version).catch(() => undefined);
@@ -235,6 +239,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
         nodeLabels: () => agent.nodeIdentity().labels,
         nodeTaints: () => agent.nodeIdentity().taints,
         nodePlugins: () => plugins.state(),
+        nodeImages: async () => nodeImages(await runtime.listImages()),
         clock,
         logger: logger.child({ component: 'apiserver' }),
       })

@@ -21,6 +21,8 @@ export interface ListedImage {
   readonly id: string;
   readonly sizeBytes: number;
   readonly repoTags: readonly string[];
+  /** `<repo>@sha256:...` names (status.images lists them first, as the kubelet does). */
+  readonly repoDigests?: readonly string[];
 }
 
 /** HighThresholdPercent 100 (with no ImageMaximumGCAge, which nodelet does not have) disables GC. */

@@ -2,7 +2,7 @@
 // name `<name>-<node>`, namespace `default`, spec.nodeName, a NoExecute toleration, a
 // content-derived UID and the kubernetes.io/config.* annotations.
 import type { Pod, Toleration } from 'kubernetes-types/core/v1.js';
-import { hashObject } from '../core/hash.js';
+import { canonicalJson, fnv128aHex, hashObject } from '../core/hash.js';
 import type { DesiredPod } from '../core/types.js';
 import { DEFAULT_NAMESPACE, defaultPod } from './defaults.js';
 import { type FieldIssue, invalid } from './field-issue.js';
@@ -16,7 +16,7 @@ export const FILE_SOURCE = 'file';
 
 export interface StaticPodContext {
   readonly nodeName: string;
-  /** The manifest file, recorded as the pod's origin only. */
+  /** The manifest file, recorded as the pod's origin only (see staticPodUid). */
   readonly file: string;
   /** When the pod was first seen; becomes kubernetes.io/config.seen and nothing else. */
   readonly seenAt: Date;
@@ -28,39 +28,44 @@ export function staticPodName(name: string, nodeName: string): string {
 }
 
 /**
- * The static pod's UID: kept when the manifest sets metadata.uid, else 32 hex characters of
- * sha256 over the node name, namespace/name and the pod-level part of the canonical
- * defaulted pod: metadata and every spec field except the app containers.
+ * The static pod's UID and kubernetes.io/config.hash, one value as in kubelet's applyDefaults
+ * (pkg/kubelet/config/common.go): kept when the manifest sets metadata.uid, else the 128-bit
+ * FNV-1a hash (hex, 32 characters, no dashes) of the decoded, defaulted pod before it is
+ * renamed, followed by `host:<nodeName>`. The mirror pod's kubernetes.io/config.mirror equals
+ * it, so `kubectl describe pod` finds the pod's events; any edit of the pod or another node
+ * name gives a new UID, and so a new pod, as the kubelet replaces the whole pod on every edit.
  *
- * Two deliberate divergences from kubelet, which hashes the whole pod and the file path:
- * - the path is left out, because nodelet's object identity is kind/namespace/name: moving an
- *   object to another file changes nothing downstream;
- * - app containers are left out, so editing one container (its image, its env) replaces that
- *   container alone, while a change to what the sandbox or the init sequence depends on
- *   (volumes, host namespaces, DNS, init containers, labels...) gives a new pod identity and
- *   replaces the whole pod. The full content hash is kept in kubernetes.io/config.hash.
+ * Two differences from the kubelet, both unavoidable or deliberate:
+ * - the kubelet hashes the Go object with DeepHashObject (a spew dump of the internal type),
+ *   which only Go reproduces byte for byte; nodelet hashes the canonical JSON of the same
+ *   defaulted object, so the values differ from a kubelet's for the same manifest;
+ * - the kubelet also writes `file:<manifest path>`. nodelet leaves the path out: a manifest
+ *   object's identity is its kind/namespace/name and the source treats a renamed or moved file
+ *   as no change (source/desired-store.ts), so with the path in the hash a rename would
+ *   restart the pod only at nodelet's next restart, long after the rename.
  */
 export function staticPodUid(pod: Pod, nodeName: string): string {
   return uidOfDefaulted(defaultPod(pod), nodeName);
 }
 
-/** kubernetes.io/config.hash: changes with any edit of the defaulted object (mirror pods compare it). */
-export function staticPodContentHash(pod: Pod, nodeName: string): string {
-  return contentHashOfDefaulted(defaultPod(pod), nodeName);
+function uidOfDefaulted(defaulted: Pod, nodeName: string): string {
+  if (defaulted.metadata?.uid) return defaulted.metadata.uid;
+  return fnv128aHex(canonicalJson(defaulted), `host:${nodeName}`);
 }
 
-// The two hashes of an already defaulted pod: toStaticPod defaults once and hashes that copy,
-// instead of letting each public function copy and default the pod again.
-function uidOfDefaulted(defaulted: Pod, nodeName: string): string {
+/**
+ * The UID nodelet gave a static pod before it used kubelet's hash (up to 0.1.x): sha256 over
+ * the node name, namespace/name and the pod-level part of the defaulted pod (app containers
+ * and the file path left out). Kept only to recognise the containers such a version started,
+ * so an upgraded agent adopts them instead of restarting them (see agent/manifest/adoption.ts).
+ */
+export function legacyStaticPodUid(pod: Pod, nodeName: string): string {
+  const defaulted = defaultPod(pod);
   if (defaulted.metadata?.uid) return defaulted.metadata.uid;
   const namespace = defaulted.metadata?.namespace ?? DEFAULT_NAMESPACE;
   const name = defaulted.metadata?.name ?? '';
   const { containers: _apps, ...podLevel } = defaulted.spec ?? { containers: [] };
   return hashObject({ node: nodeName, key: `${namespace}/${name}`, metadata: defaulted.metadata ?? {}, spec: podLevel }, 32);
-}
-
-function contentHashOfDefaulted(defaulted: Pod, nodeName: string): string {
-  return hashObject({ node: nodeName, pod: defaulted }, 32);
 }
 
 /** Turns a validated manifest Pod into the pod nodelet runs on this node. Pure. */
@@ -80,7 +85,8 @@ export function toStaticPod(pod: Pod, ctx: StaticPodContext): DesiredPod {
       uid,
       annotations: {
         ...(metadata.annotations ?? {}),
-        [CONFIG_HASH_ANNOTATION]: contentHashOfDefaulted(defaulted, ctx.nodeName),
+        // applyDefaults: "The generated UID is the hash of the file."
+        [CONFIG_HASH_ANNOTATION]: uid,
         [CONFIG_SEEN_ANNOTATION]: formatGoRFC3339Nano(ctx.seenAt),
         [CONFIG_SOURCE_ANNOTATION]: FILE_SOURCE,
       },

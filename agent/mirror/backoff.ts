@@ -10,7 +10,11 @@ export interface BackoffPolicy {
   readonly jitter: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 60_000, jitter: 0.1 };
+/** Node status, mirror pods, events: retried within their 10 s sync period. */
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 10_000, jitter: 0.1 };
+
+/** The lease controller's backoffEnsureLease: 200 ms doubling, capped at 7 s, no jitter. */
+export const LEASE_BACKOFF: BackoffPolicy = { initialMs: 200, maxMs: 7000, jitter: 0 };
 
 export class Backoff {
   readonly #policy: BackoffPolicy;

@@ -12,7 +12,13 @@ import { isAlreadyExists, isNotFound, isServerUnavailable } from './kube-client.
 import { errorMessage } from '../core/errors.js';
 import { apiTime } from '../core/time-format.js';
 
-export const EVENT_SOURCE_COMPONENT = 'nodelet';
+/**
+ * The kubelet's event source: cmd/kubelet makes its recorder with {Component: "kubelet",
+ * Host: <node>}, and client-go's recorder copies both into reportingController and
+ * reportingInstance. Filters on `source=kubelet` and describe's "From kubelet" see nodelet's
+ * events like a kubelet's; nodelet names itself in nodeInfo.kubeletVersion and its User-Agent.
+ */
+export const EVENT_SOURCE_COMPONENT = 'kubelet';
 
 /** The identity the event store aggregates on. */
 export function eventKey(e: NodeletEvent): string {
@@ -33,10 +39,12 @@ export function eventName(objectName: string, firstTimestampMs: number, seq: num
 
 /**
  * The v1 Event for one nodelet event. Node events live in `default` and name the node as
- * uid, as kubelet's nodeRef does; pod events reference the pod nodelet runs (its uid is the
- * static pod's, as with kubelet, not the mirror's).
+ * uid, as kubelet's nodeRef does; pod events reference the pod nodelet runs: its uid is the
+ * static pod's, which is its config hash and its mirror's kubernetes.io/config.mirror (what
+ * `kubectl describe pod` searches events by), not the mirror's own uid. `podUid` maps the
+ * runtime uid of a pod adopted from an older nodelet to that hash.
  */
-export function toApiEvent(e: NodeletEvent, name: string, nodeName: string): Event {
+export function toApiEvent(e: NodeletEvent, name: string, nodeName: string, podUid: (uid: string) => string = (u) => u): Event {
   const o = e.involvedObject;
   const isNode = o.kind === 'Node';
   return {
@@ -47,7 +55,7 @@ export function toApiEvent(e: NodeletEvent, name: string, nodeName: string): Eve
       apiVersion: 'v1',
       kind: o.kind,
       name: o.name,
-      ...(isNode ? { uid: o.name } : { namespace: o.namespace, ...(o.uid ? { uid: o.uid } : {}) }),
+      ...(isNode ? { uid: o.name } : { namespace: o.namespace, ...(o.uid ? { uid: podUid(o.uid) } : {}) }),
       ...(o.fieldPath ? { fieldPath: o.fieldPath } : {}),
     },
     reason: e.reason,
@@ -72,6 +80,8 @@ export interface EventSinkDeps {
   readonly problem: (message: string, details: Record<string, unknown>) => void;
   /** Called when an event is queued, so the reporter schedules a run. */
   readonly wake: () => void;
+  /** Runtime pod uid → the uid the API server knows the pod's events by (its config hash). */
+  readonly podUids?: () => ReadonlyMap<string, string>;
 }
 
 interface SentEvent {
@@ -114,11 +124,13 @@ export class EventSink {
 
   async run(): Promise<void> {
     let sent = 0;
+    const uids = this.#d.podUids?.();
+    const podUid = (uid: string): string => uids?.get(uid) ?? uid;
     for (const [key, e] of [...this.#pending]) {
       if (sent >= this.#d.batch) break;
       sent++;
       try {
-        await this.#send(key, e);
+        await this.#send(key, e, podUid);
         if (this.#pending.get(key) === e) this.#pending.delete(key);
       } catch (err) {
         if (isServerUnavailable(err)) throw err;
@@ -129,7 +141,7 @@ export class EventSink {
     }
   }
 
-  async #send(key: string, e: NodeletEvent): Promise<void> {
+  async #send(key: string, e: NodeletEvent, podUid: (uid: string) => string): Promise<void> {
     const prev = this.#sent.get(key);
     const client = this.#d.client();
     if (prev && prev.firstTimestamp === e.firstTimestamp && e.count > prev.count) {
@@ -141,15 +153,15 @@ export class EventSink {
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
-      await this.#create(key, e, prev.name);
+      await this.#create(key, e, prev.name, podUid);
       return;
     }
     if (prev && prev.firstTimestamp === e.firstTimestamp && e.count === prev.count) return;
-    await this.#create(key, e, eventName(e.involvedObject.name, e.firstTimestamp, this.#seq++));
+    await this.#create(key, e, eventName(e.involvedObject.name, e.firstTimestamp, this.#seq++), podUid);
   }
 
-  async #create(key: string, e: NodeletEvent, name: string): Promise<void> {
-    const event = toApiEvent(e, name, this.#d.nodeName);
+  async #create(key: string, e: NodeletEvent, name: string, podUid: (uid: string) => string): Promise<void> {
+    const event = toApiEvent(e, name, this.#d.nodeName, podUid);
     try {
       await this.#d.client().createEvent(event);
     } catch (err) {

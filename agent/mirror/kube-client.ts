@@ -85,10 +85,24 @@ export interface KubeRequest {
   readonly contentType?: string;
 }
 
+/** One event of a watch stream (`{"type": ..., "object": ...}` per line). */
+export interface WatchEvent<T> {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  readonly object: T;
+}
+
+/** A running watch: `done` settles when the server ends the stream (resolves) or it fails (rejects). */
+export interface WatchHandle {
+  readonly done: Promise<void>;
+  cancel(): void;
+}
+
 export interface KubeTransport {
   /** The server URL, for display (never carries credentials). */
   readonly server: string;
   request<T>(req: KubeRequest): Promise<T>;
+  /** A streaming GET (?watch=true); transports without it make callers fall back to LIST. */
+  watch?<T>(req: KubeRequest, onEvent: (e: WatchEvent<T>) => void): WatchHandle;
   close(): void;
 }
 
@@ -219,6 +233,57 @@ export class HttpsKubeTransport implements KubeTransport {
   }
 
   async request<T>(req: KubeRequest): Promise<T> {
+    const { status, text } = await this.#send(req, AbortSignal.timeout(this.#timeoutMs), async (res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    });
+    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : {}) as T;
+    throw this.#failure(status, text, req);
+  }
+
+  /**
+   * A watch: the answer is read line by line as the server writes it. No overall timeout (the
+   * server ends the stream after the request's timeoutSeconds); the connection's own deadline
+   * is that plus the request timeout, so a silently dead connection is noticed.
+   */
+  watch<T>(req: KubeRequest, onEvent: (e: WatchEvent<T>) => void): WatchHandle {
+    const cancel = new AbortController();
+    const serverTimeout = Number(req.query?.timeoutSeconds ?? '0') * 1000;
+    const deadline = AbortSignal.timeout((serverTimeout || 30 * 60_000) + this.#timeoutMs);
+    const done = this.#send(req, AbortSignal.any([cancel.signal, deadline]), async (res) => {
+      if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300) {
+        const chunks: Buffer[] = [];
+        for await (const c of res) chunks.push(c as Buffer);
+        return Buffer.concat(chunks).toString('utf8');
+      }
+      let buffered = '';
+      for await (const chunk of res) {
+        buffered += (chunk as Buffer).toString('utf8');
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl).trim();
+          buffered = buffered.slice(nl + 1);
+          if (line) onEvent(JSON.parse(line) as WatchEvent<T>);
+        }
+      }
+      return '';
+    }).then(({ status, text }) => {
+      if (status < 200 || status >= 300) throw this.#failure(status, text, req);
+    });
+    return { done, cancel: () => cancel.abort(new KubeUnreachableError('watch cancelled')) };
+  }
+
+  #failure(status: number, text: string, req: KubeRequest): KubeApiError {
+    if (status === 401) {
+      this.#reload = true;
+      this.#cached = undefined;
+    }
+    return new KubeApiError(parseStatus(status, text), req.method, req.path);
+  }
+
+  /** One request with the kubeconfig's credentials; `read` consumes the answer. */
+  async #send(req: KubeRequest, timeout: AbortSignal, read: (res: http.IncomingMessage) => Promise<string>): Promise<{ status: number; text: string }> {
     // Credentials expired from the cache: read the kubeconfig again too (rotated token files).
     if (this.#reload || (this.#cached && performance.now() - this.#cached.at >= CREDENTIAL_TTL_MS)) {
       this.#reload = false;
@@ -242,28 +307,24 @@ export class HttpsKubeTransport implements KubeTransport {
       headers['Content-Type'] = req.contentType ?? 'application/json';
       headers['Content-Length'] = body.length;
     }
-    const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#timeoutMs)]);
+    const signal = AbortSignal.any([this.#abort.signal, timeout]);
     const transport = url.protocol === 'https:' ? https : http;
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const unreachable = (err: unknown): KubeUnreachableError => {
+      if (err instanceof KubeUnreachableError) return err;
+      const timedOut = timeout.aborted && !this.#abort.signal.aborted;
+      return new KubeUnreachableError(timedOut ? `no answer from ${this.server} within ${this.#timeoutMs} ms` : `cannot reach ${this.server}: ${safeMessage(err)}`);
+    };
+    return new Promise<{ status: number; text: string }>((resolve, reject) => {
       const r = transport.request(url, { method: req.method, headers, agent: opts.agent, auth: opts.auth, signal }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (err) => reject(err));
+        read(res).then(
+          (text) => resolve({ status: res.statusCode ?? 0, text }),
+          (err: unknown) => reject(err instanceof SyntaxError ? err : unreachable(err)),
+        );
       });
-      r.on('error', (err) => {
-        const timedOut = signal.aborted && !this.#abort.signal.aborted;
-        reject(new KubeUnreachableError(timedOut ? `no answer from ${this.server} within ${this.#timeoutMs} ms` : `cannot reach ${this.server}: ${safeMessage(err)}`));
-      });
+      r.on('error', (err) => reject(unreachable(err)));
       if (body) r.write(body);
       r.end();
     });
-    if (status >= 200 && status < 300) return (text ? JSON.parse(text) : {}) as T;
-    if (status === 401) {
-      this.#reload = true;
-      this.#cached = undefined;
-    }
-    throw new KubeApiError(parseStatus(status, text), req.method, url.pathname);
   }
 }
 
@@ -335,8 +396,22 @@ export class KubeClient {
 
   /** The pods bound to this node: the only pod list the Node authorizer allows a node. */
   async listNodePods(nodeName: string): Promise<Pod[]> {
+    return (await this.listNodePodsVersioned(nodeName)).items;
+  }
+
+  /** The same LIST with the list's resourceVersion, where a watch starts. */
+  async listNodePodsVersioned(nodeName: string): Promise<{ items: Pod[]; resourceVersion: string }> {
     const list = await this.#t.request<PodList>({ method: 'GET', path: '/api/v1/pods', query: { fieldSelector: `spec.nodeName=${nodeName}` } });
-    return list.items ?? [];
+    return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+
+  /**
+   * WATCH of the node's pods from `resourceVersion` (the reflector's ListAndWatch, with the
+   * Node authorizer's only allowed selector); undefined when the transport cannot stream.
+   */
+  watchNodePods(nodeName: string, resourceVersion: string, timeoutSeconds: number, onEvent: (e: WatchEvent<Pod>) => void): WatchHandle | undefined {
+    const query = { fieldSelector: `spec.nodeName=${nodeName}`, watch: 'true', allowWatchBookmarks: 'true', timeoutSeconds: String(timeoutSeconds), ...(resourceVersion ? { resourceVersion } : {}) };
+    return this.#t.watch?.<Pod>({ method: 'GET', path: '/api/v1/pods', query }, onEvent);
   }
 
   getCSINode(name: string): Promise<CsiNode> {

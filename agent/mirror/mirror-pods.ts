@@ -8,6 +8,7 @@ import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import { canonicalJson } from '../core/hash.js';
 import { CONFIG_HASH_ANNOTATION } from '../manifest/identity.js';
 import type { NodeOwner } from './lease.js';
+import { mergePodStatus, podStatusPatch, type PodStatusPatch } from './two-way-patch.js';
 
 export const MIRROR_ANNOTATION = 'kubernetes.io/config.mirror';
 
@@ -50,6 +51,8 @@ export interface ExistingMirror {
   readonly deleting: boolean;
   /** uid of its Node owner reference, if any. */
   readonly ownerUid?: string;
+  /** Its status as the API server last returned it: the base of the two-way status patch. */
+  readonly status?: PodStatus;
 }
 
 export function toExistingMirror(pod: Pod): ExistingMirror | undefined {
@@ -63,6 +66,7 @@ export function toExistingMirror(pod: Pod): ExistingMirror | undefined {
     hash,
     deleting: Boolean(pod.metadata?.deletionTimestamp),
     ownerUid: pod.metadata?.ownerReferences?.find((r) => r.kind === 'Node' && r.apiVersion === 'v1')?.uid,
+    ...(pod.status ? { status: pod.status } : {}),
   };
 }
 
@@ -84,7 +88,7 @@ export type MirrorAction =
   | { readonly type: 'delete'; readonly key: string; readonly existing: ExistingMirror }
   /** The pod terminates: a graceful DELETE sets the mirror's deletionTimestamp (kubectl shows Terminating); the final delete follows once it has terminated. */
   | { readonly type: 'markTerminating'; readonly key: string; readonly existing: ExistingMirror; readonly gracePeriodSeconds: number }
-  | { readonly type: 'patchStatus'; readonly key: string; readonly existing: ExistingMirror; readonly status: PodStatus; readonly patch: unknown };
+  | { readonly type: 'patchStatus'; readonly key: string; readonly existing: ExistingMirror; readonly status: PodStatus; readonly patch: PodStatusPatch };
 
 export interface MirrorPlanInput {
   /** Pods nodelet runs, with the status it computed. */
@@ -123,9 +127,12 @@ export function planMirrors(input: MirrorPlanInput): MirrorAction[] {
       actions.push({ type: 'recreate', key, reason, existing, mirror: mirrorPodFor(pod, input.node), status: pod.status });
       continue;
     }
+    // Sent when the local status changed since it was last written (status_manager's version
+    // check); the patch is the full two-way diff from the API server's copy.
     const sent = input.sent.get(existing.uid);
     if (pod.status && !sameStatus(sent, pod.status)) {
-      actions.push({ type: 'patchStatus', key, existing, status: pod.status, patch: podStatusPatch(existing.uid, sent, pod.status) });
+      const patch = podStatusPatch(existing.uid, existing.status, mergePodStatus(existing.status, pod.status));
+      actions.push({ type: 'patchStatus', key, existing, status: pod.status, patch });
     }
   }
   for (const [key, existing] of input.existing) {
@@ -161,36 +168,4 @@ function recreateReason(existing: ExistingMirror, hash: string, node: NodeOwner)
 
 export function sameStatus(a: PodStatus | undefined, b: PodStatus | undefined): boolean {
   return a !== undefined && b !== undefined && canonicalJson(a) === canonicalJson(b);
-}
-
-/** Lists of PodStatus with patchStrategy merge, and their merge keys. */
-const MERGE_KEYS: Readonly<Record<string, string>> = { conditions: 'type', podIPs: 'ip', hostIPs: 'ip' };
-
-/**
- * The strategic merge patch statusutil.PatchPodStatus sends: `metadata.uid` as a
- * precondition, then the status. Relative to what was last written, fields that went away
- * are nulled and list entries that went away are deleted by merge key; other lists and
- * values are sent whole. With nothing written yet, the whole status is sent (conditions set
- * by others stay: they merge by type).
- */
-export function podStatusPatch(mirrorUid: string, previous: PodStatus | undefined, next: PodStatus): { metadata: { uid: string }; status: Record<string, unknown> } {
-  const status: Record<string, unknown> = {};
-  const prev = (previous ?? {}) as Record<string, unknown>;
-  const cur = next as Record<string, unknown>;
-  for (const key of Object.keys(prev)) if (cur[key] === undefined) status[key] = null;
-  for (const [key, value] of Object.entries(cur)) {
-    if (value === undefined) continue;
-    const mergeKey = MERGE_KEYS[key];
-    if (mergeKey && Array.isArray(value)) {
-      const kept = new Set(value.map((v) => String((v as Record<string, unknown>)[mergeKey])));
-      const gone = (Array.isArray(prev[key]) ? (prev[key] as Record<string, unknown>[]) : [])
-        .map((v) => String(v[mergeKey]))
-        .filter((k) => !kept.has(k))
-        .map((k) => ({ [mergeKey]: k, $patch: 'delete' }));
-      status[key] = [...value, ...gone];
-    } else {
-      status[key] = value;
-    }
-  }
-  return { metadata: { uid: mirrorUid }, status };
 }

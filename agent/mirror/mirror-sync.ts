@@ -1,13 +1,19 @@
 // Carries out the mirror-pod plan against the API server. Local status is compared every
-// poll (1 s: this is the rate limit for status PATCHes of one pod); the pods on the node
-// are listed again every resync period (10 s, kubelet's status sync period), after any
-// failure, and when a mirror turns out to be gone, so a mirror deleted with kubectl comes back.
+// poll (1 s: this is the rate limit for status PATCHes of one pod). The pods on the node are
+// known from a LIST followed by a WATCH from the list's resourceVersion (client-go's
+// ListAndWatch with the Node authorizer's spec.nodeName selector; the server ends each watch
+// after 5-10 minutes and it is started again from the last resourceVersion), so a mirror
+// deleted with kubectl comes back within a poll. If the watch cannot be had (an error, a 410
+// Gone, a server or transport that cannot stream), the pods are listed again every resync
+// period (10 s) instead, and the watch is tried again after each such LIST. A failure of
+// a write, or a mirror that turns out to be gone, also lists again.
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from './kube-client.js';
-import { isAlreadyExists, isConflict, isNotFound, isServerUnavailable, KubeApiError } from './kube-client.js';
+import { isAlreadyExists, isConflict, isNotFound, isServerUnavailable, KubeApiError, type WatchEvent, type WatchHandle } from './kube-client.js';
 import type { NodeOwner } from './lease.js';
 import { type ExistingMirror, indexMirrors, MIRROR_ANNOTATION, type MirrorAction, planMirrors, podKey, toExistingMirror } from './mirror-pods.js';
 import { errorMessage } from '../core/errors.js';
+import { mergePodStatus, podStatusPatch } from './two-way-patch.js';
 
 export interface MirrorSyncTiming {
   /** How often local pod status is compared with what was written. */
@@ -32,6 +38,10 @@ export interface MirrorSyncDeps {
   /** Monotonic clock (polls, resyncs and retries are all delays; nothing here is a timestamp). */
   readonly now: () => number;
   readonly timing: MirrorSyncTiming;
+  /** Spreads watch timeouts (the reflector's 5-10 minutes). */
+  readonly random?: () => number;
+  /** A watch that failed (logged once per distinct message). */
+  readonly warn?: (message: string, details: Record<string, unknown>) => void;
   /** A pod the API server refuses to mirror (logged once per distinct message). */
   readonly problem: (message: string, details: Record<string, unknown>) => void;
   readonly info: (message: string, details: Record<string, unknown>) => void;
@@ -45,9 +55,28 @@ export class MirrorSync {
   readonly #sent = new Map<string, PodStatus>();
   readonly #failures = new Map<string, { count: number; retryAt: number; message: string }>();
   #nextPollAt = 0;
+  /** resourceVersion of the last LIST or watch event: where the next watch starts. */
+  #resourceVersion = '';
+  #watch?: WatchHandle;
+  #watchError?: string;
+  #watchFailures = 0;
+  /** After failures the watch is tried again at most every resync × 2^n, up to 5 minutes. */
+  #watchRetryAt = 0;
+  #stopped = false;
 
   constructor(deps: MirrorSyncDeps) {
     this.#d = deps;
+  }
+
+  /** Whether a watch is running (tests and the idle request count). */
+  get watching(): boolean {
+    return this.#watch !== undefined;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#watch?.cancel();
+    this.#watch = undefined;
   }
 
   nextDue(): number {
@@ -63,13 +92,20 @@ export class MirrorSync {
 
   async #sync(node: NodeOwner, desired: readonly Pod[]): Promise<void> {
     const now = this.#d.now();
-    if (this.#stale || now - this.#listedAt >= this.#d.timing.resyncMs) {
-      const pods = await this.#d.client().listNodePods(this.#d.nodeName);
-      this.#known = indexMirrors(pods);
+    if (this.#stale || (!this.#watch && now - this.#listedAt >= this.#d.timing.resyncMs)) {
+      this.#watch?.cancel();
+      this.#watch = undefined;
+      const { items, resourceVersion } = await this.#d.client().listNodePodsVersioned(this.#d.nodeName);
+      this.#known = indexMirrors(items);
+      this.#resourceVersion = resourceVersion;
       this.#listedAt = now;
       this.#stale = false;
       const live = new Set([...this.#known.values()].map((m) => m.uid));
       for (const uid of this.#sent.keys()) if (!live.has(uid)) this.#sent.delete(uid);
+      this.#startWatch();
+    } else if (!this.#watch && this.#watchError === undefined) {
+      // The server ended the last watch normally: go on from where it stopped.
+      this.#startWatch();
     }
     const relevant = new Set([...desired.map((p) => podKey(p.metadata?.namespace ?? 'default', p.metadata?.name ?? '')), ...this.#known.keys()]);
     for (const key of this.#failures.keys()) if (!relevant.has(key)) this.#failures.delete(key);
@@ -114,9 +150,15 @@ export class MirrorSync {
         this.#known.set(action.key, { ...action.existing, deleting: true });
         this.#d.info('mirror pod marked terminating', { pod: action.key, gracePeriodSeconds: action.gracePeriodSeconds });
         return;
-      case 'patchStatus':
+      case 'patchStatus': {
+        // Only metadata.uid: the API server already holds this status; nothing to send.
+        if (action.patch.status === undefined) {
+          this.#sent.set(action.existing.uid, action.status);
+          return;
+        }
+        let updated: Pod;
         try {
-          await client.patchPodStatus(action.existing.namespace, action.existing.name, action.patch);
+          updated = await client.patchPodStatus(action.existing.namespace, action.existing.name, action.patch);
         } catch (err) {
           // Gone, or replaced by another pod of the same name: list again, then recreate.
           if (isNotFound(err)) {
@@ -127,7 +169,10 @@ export class MirrorSync {
           throw err;
         }
         this.#sent.set(action.existing.uid, action.status);
+        // The next diff starts from what the API server now holds.
+        this.#known.set(action.key, { ...action.existing, ...(updated.status ? { status: updated.status } : {}) });
         return;
+      }
     }
   }
 
@@ -159,10 +204,82 @@ export class MirrorSync {
     if (!existing) throw new Error(`the API server returned mirror pod ${key} without uid or mirror annotation`);
     this.#known.set(key, existing);
     if (status) {
-      // The API server reset the status on create; write ours right away.
-      await client.patchPodStatus(existing.namespace, existing.name, { metadata: { uid: existing.uid }, status });
+      // The API server reset the status on create; write ours right away, as a diff from its reset.
+      const patch = podStatusPatch(existing.uid, existing.status, mergePodStatus(existing.status, status));
+      const updated = patch.status === undefined ? created : await client.patchPodStatus(existing.namespace, existing.name, patch);
+      this.#known.set(key, { ...existing, ...(updated.status ? { status: updated.status } : {}) });
       this.#sent.set(existing.uid, status);
     }
+  }
+
+  #startWatch(): void {
+    if (this.#stopped || !this.#resourceVersion || this.#d.now() < this.#watchRetryAt) return;
+    // The reflector's minWatchTimeout (5 min) stretched by up to 100 %, so watches of many
+    // nodes do not all end at once.
+    const timeoutSeconds = Math.floor(300 * (1 + (this.#d.random ?? Math.random)()));
+    let handle: WatchHandle | undefined;
+    try {
+      handle = this.#d.client().watchNodePods(this.#d.nodeName, this.#resourceVersion, timeoutSeconds, (e) => this.#onWatchEvent(e));
+    } catch (err) {
+      this.#watchFailed(err);
+      return;
+    }
+    if (!handle) return;
+    const h = handle;
+    this.#watch = h;
+    h.done.then(
+      () => {
+        if (this.#watch !== h) return;
+        this.#watch = undefined;
+        this.#watchError = undefined;
+        this.#watchFailures = 0;
+      },
+      (err: unknown) => {
+        if (this.#watch !== h) return;
+        this.#watch = undefined;
+        this.#watchFailed(err);
+      },
+    );
+  }
+
+  /** Back to LIST every resync period; the watch is tried again after the next LIST. */
+  #watchFailed(err: unknown): void {
+    if (this.#stopped) return;
+    const message = errorMessage(err);
+    this.#watchFailures++;
+    const retryInMs = Math.min(5 * 60_000, this.#d.timing.resyncMs * 2 ** (this.#watchFailures - 1));
+    this.#watchRetryAt = this.#d.now() + retryInMs;
+    if (message !== this.#watchError) this.#d.warn?.('watch of the node pods failed; listing them every resync period until it works again', { err: message, retryInMs });
+    this.#watchError = message;
+  }
+
+  #onWatchEvent(e: WatchEvent<Pod>): void {
+    const rv = e.object.metadata?.resourceVersion;
+    if (e.type === 'ERROR') {
+      // 410 Gone (resourceVersion too old) and friends: list again.
+      this.#stale = true;
+      this.#watch?.cancel();
+      this.#watch = undefined;
+      return;
+    }
+    if (rv) this.#resourceVersion = rv;
+    // Events flow: the watch works, whatever failed before.
+    this.#watchError = undefined;
+    this.#watchFailures = 0;
+    if (e.type === 'BOOKMARK') return;
+    const key = podKey(e.object.metadata?.namespace ?? 'default', e.object.metadata?.name ?? '');
+    const mirror = toExistingMirror(e.object);
+    if (e.type === 'DELETED' || !mirror) {
+      const gone = this.#known.get(key);
+      if (gone && (e.type !== 'DELETED' || gone.uid === e.object.metadata?.uid)) {
+        this.#known.delete(key);
+        this.#sent.delete(gone.uid);
+      }
+      return;
+    }
+    const prev = this.#known.get(key);
+    if (prev && prev.uid !== mirror.uid) this.#sent.delete(prev.uid);
+    this.#known.set(key, mirror);
   }
 
   #recordFailure(action: MirrorAction, err: unknown, now: number): void {

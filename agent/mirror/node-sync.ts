@@ -3,7 +3,7 @@
 // read, and its status PATCHed when what nodelet sets differs from what the API server holds,
 // or when nodeStatusReportFrequency (5 min) has passed since the last report. The heartbeat
 // in between is the Lease.
-import type { Node, Taint } from 'kubernetes-types/core/v1.js';
+import type { ContainerImage, Node, Taint } from 'kubernetes-types/core/v1.js';
 import type { KubeClient } from './kube-client.js';
 import { isAlreadyExists, isConflict, isNotFound } from './kube-client.js';
 import { type NodeFacts, type NodeHealth, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from '../node/node-status.js';
@@ -11,6 +11,7 @@ import type { NodeOwner } from './lease.js';
 import { errorMessage } from '../core/errors.js';
 import { NO_PLUGINS, withPlugins, type NodePluginState } from '../plugins/node-plugins.js';
 import { csiNodeObject, NODE_ID_ANNOTATION, nodeIdAnnotation, type CsiNode } from '../plugins/registration.js';
+import { registrationEvents, statusSyncEvents, type NodeEventSpec } from '../node/node-events.js';
 
 export interface NodeSyncTiming {
   /** nodeStatusUpdateFrequency: how often status is computed and compared. */
@@ -38,6 +39,10 @@ export interface NodeSyncDeps {
   /** Something the API server will keep refusing until the configuration changes (logged once). */
   readonly warn: (message: string, details: Record<string, unknown>) => void;
   readonly info: (message: string, details: Record<string, unknown>) => void;
+  /** status.images (the engine's image list); left out when not given or when listing fails. */
+  readonly images?: () => Promise<readonly ContainerImage[]>;
+  /** Records a Node event (NodeHasSufficientMemory, NodeReady, Rebooted...). */
+  readonly event?: (e: NodeEventSpec) => void;
 }
 
 export class NodeSync {
@@ -114,8 +119,11 @@ export class NodeSync {
     const labels = this.#desiredLabels(facts);
     const client = this.#d.client();
     let node: Node;
+    const initial = nodeStatus(facts, this.#d.health(), now);
+    let created = false;
     try {
-      node = await client.createNode(nodeObject({ name: this.#d.nodeName, labels, taints: this.#d.taints() }, nodeStatus(facts, this.#d.health(), now)));
+      node = await client.createNode(nodeObject({ name: this.#d.nodeName, labels, taints: this.#d.taints() }, initial));
+      created = true;
       this.#lastReportAt = this.#d.monotonic();
       this.#d.info('node registered with the API server', { uid: node.metadata?.uid });
     } catch (err) {
@@ -124,6 +132,7 @@ export class NodeSync {
       node = await client.getNode(this.#d.nodeName);
       this.#d.info('node already registered with the API server', { uid: node.metadata?.uid });
     }
+    for (const e of registrationEvents(this.#d.nodeName, initial, created)) this.#d.event?.(e);
     const uid = node.metadata?.uid;
     if (!uid) throw new Error('the API server returned a Node without metadata.uid');
     this.#owner = { name: this.#d.nodeName, uid };
@@ -197,11 +206,14 @@ export class NodeSync {
 
   async #syncStatus(node: Node, facts: NodeFacts, plugins: NodePluginState): Promise<void> {
     const now = this.#d.now();
-    const status = withPlugins({ status: nodeStatus(facts, this.#d.health(), now, node.status) }, plugins).status ?? {};
+    const images = await this.#d.images?.().catch(() => undefined);
+    const status = withPlugins({ status: nodeStatus(facts, this.#d.health(), now, node.status, images) }, plugins).status ?? {};
     const due = this.#d.monotonic() - this.#lastReportAt >= this.#d.timing.statusReportMs;
     if (!due && !nodeStatusChanged(node.status, status)) return;
     await this.#ifExists(() => this.#d.client().patchNodeStatus(this.#d.nodeName, nodeStatusPatch(status)));
     this.#lastReportAt = this.#d.monotonic();
+    // After the write, as the kubelet's setters record them while building the status it sends.
+    for (const e of statusSyncEvents(this.#d.nodeName, node.status, status)) this.#d.event?.(e);
   }
 
   /** A 404 means the Node was deleted meanwhile: register again on the next run. */

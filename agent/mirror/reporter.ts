@@ -1,20 +1,23 @@
 // Optional reporting to a Kubernetes API server: the Node and its status, the node Lease,
 // mirror pods for every pod nodelet runs, and events. Local pods never depend on it: the
 // reporter only reads the agent's in-memory views, and everything it does is its own I/O on
-// its own timers. One loop runs the four tasks in priority order (lease, node, mirror pods,
-// events), one request at a time. When the API server is unreachable, answers 5xx/429/401 or
-// the kubeconfig cannot be used, all reporting pauses with capped exponential backoff
-// (1 s → 60 s, jitter) and catches up when the server answers again: the lease is renewed,
-// status that changed meanwhile is patched, mirrors are listed again and fixed, queued
-// events are sent. A request the server refuses for its own reasons (403, 422...) backs off
-// only the task or the pod concerned.
-import type { Pod, Taint } from 'kubernetes-types/core/v1.js';
+// its own timers. Each of the four tasks (lease, node, mirror pods, events) runs its own loop
+// with its own retries, as the kubelet's lease controller, node status loop, status manager
+// and event recorder do: no task waits behind another's request or back-off. A failure backs
+// off only the task that saw it, with the kubelet's caps: the Lease retries 200 ms doubling to
+// 7 s (the lease controller's backoffEnsureLease), so it is renewed within about 7 s of the
+// API server's return; node status, mirror pods and events retry from 1 s doubling to 10 s
+// (their 10 s sync periods). A request the server refuses for its own reasons (403, 422...)
+// backs off only the task or the pod concerned.
+import type { ContainerImage, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { monotonicToWall, type Clock } from '../core/clock.js';
 import type { Logger } from '../log/logger.js';
-import type { NodeletEvent } from '../events/event-store.js';
+import type { InvolvedObject, NodeletEvent } from '../events/event-store.js';
+import { nodeRef } from '../node/node-events.js';
+import { CONFIG_HASH_ANNOTATION } from '../manifest/identity.js';
 import { errorMessage } from '../core/errors.js';
-import { Backoff, type BackoffPolicy, DEFAULT_BACKOFF } from './backoff.js';
-import { HttpsKubeTransport, isServerUnavailable, KubeClient, type KubeRequest, type KubeTransport } from './kube-client.js';
+import { Backoff, type BackoffPolicy, DEFAULT_BACKOFF, LEASE_BACKOFF } from './backoff.js';
+import { HttpsKubeTransport, isServerUnavailable, KubeClient, KubeUnreachableError, type KubeRequest, type KubeTransport, type WatchEvent, type WatchHandle } from './kube-client.js';
 import { DEFAULT_LEASE_TIMING, LeaseHeartbeat, type LeaseTiming } from './lease.js';
 import { DEFAULT_MIRROR_TIMING, MirrorSync, type MirrorSyncTiming } from './mirror-sync.js';
 import { DEFAULT_NODE_SYNC_TIMING, NodeSync, type NodeSyncTiming } from './node-sync.js';
@@ -37,7 +40,10 @@ export interface ReporterTiming {
   readonly node: NodeSyncTiming;
   readonly lease: LeaseTiming;
   readonly mirror: MirrorSyncTiming;
+  /** Retries of the node, mirror-pod and event tasks. */
   readonly backoff: BackoffPolicy;
+  /** Retries of the Lease: backoffEnsureLease's 200 ms doubling to 7 s. */
+  readonly leaseBackoff: BackoffPolicy;
   readonly requestTimeoutMs: number;
   readonly eventBatch: number;
   readonly maxPendingEvents: number;
@@ -48,6 +54,7 @@ export const DEFAULT_REPORTER_TIMING: ReporterTiming = {
   lease: DEFAULT_LEASE_TIMING,
   mirror: DEFAULT_MIRROR_TIMING,
   backoff: DEFAULT_BACKOFF,
+  leaseBackoff: LEASE_BACKOFF,
   requestTimeoutMs: 10_000,
   eventBatch: 25,
   maxPendingEvents: 1000,
@@ -57,7 +64,15 @@ export interface ReporterDeps {
   readonly kubeconfigPath: string;
   readonly nodeName: string;
   readonly agent: ReporterAgentView;
-  readonly events: { subscribe(listener: (e: NodeletEvent) => void): () => void };
+  /**
+   * The agent's event store: what it holds already (recorded since the agent started, before
+   * the reporter existed) is sent first, then every new event; Node events are recorded in it.
+   */
+  readonly events: {
+    subscribe(listener: (e: NodeletEvent) => void): () => void;
+    list?(): NodeletEvent[];
+    record?(involvedObject: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): unknown;
+  };
   readonly nodeFacts: () => NodeFacts;
   /** Memory/disk/PID pressure; all false when not given. */
   readonly nodePressure?: () => Omit<NodeHealth, 'runtimeReady'>;
@@ -66,6 +81,8 @@ export interface ReporterDeps {
   readonly nodeTaints: () => readonly Taint[];
   /** Registered CSI drivers and device plugin resources: the nodeid annotation, CSINode, capacity. */
   readonly nodePlugins?: () => NodePluginState;
+  /** status.images, from the engine's image list (nodeImages). */
+  readonly nodeImages?: () => Promise<readonly ContainerImage[]>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random?: () => number;
@@ -89,6 +106,10 @@ interface Task {
   nextDue(): number;
   run(): Promise<void>;
   readonly backoff: Backoff;
+  timer?: { cancel(): void };
+  running?: Promise<void>;
+  /** Its last failure was "no API server" (not a refusal of its own request). */
+  serverDown?: boolean;
 }
 
 /**
@@ -119,6 +140,18 @@ class ObservedTransport implements KubeTransport {
     }
   }
 
+  watch<T>(req: KubeRequest, onEvent: (e: WatchEvent<T>) => void): WatchHandle {
+    if (!this.#inner.watch) throw new KubeUnreachableError('this transport cannot watch');
+    let answered = false;
+    return this.#inner.watch<T>(req, (e) => {
+      if (!answered) {
+        answered = true;
+        this.#onAnswer(true);
+      }
+      onEvent(e);
+    });
+  }
+
   close(): void {
     this.#inner.close();
   }
@@ -129,15 +162,13 @@ class ApiReporter implements Reporter {
   readonly #log: Logger;
   readonly #timing: ReporterTiming;
   readonly #random: () => number;
-  readonly #backoff: Backoff;
   readonly #tasks: Task[];
   readonly #node: NodeSync;
+  readonly #mirrors: MirrorSync;
   readonly #events: EventSink;
   readonly #unsubscribe: () => void;
   #client?: KubeClient;
   #server: string;
-  #timer?: { cancel(): void };
-  #running?: Promise<void>;
   #stopped = false;
   #lastSuccess?: number;
   #lastError?: string;
@@ -149,7 +180,6 @@ class ApiReporter implements Reporter {
     this.#log = deps.logger.child({ component: 'apiserver-reporter' });
     this.#timing = { ...DEFAULT_REPORTER_TIMING, ...(deps.timing ?? {}) };
     this.#random = deps.random ?? Math.random;
-    this.#backoff = new Backoff(this.#timing.backoff, this.#random);
     this.#server = deps.transport?.server ?? '';
     // Wall time only for what the API server stores; every due time and back-off is monotonic.
     const now = (): number => deps.clock.now();
@@ -175,10 +205,13 @@ class ApiReporter implements Reporter {
       timing: this.#timing.node,
       warn: (message, details) => this.#log.warn(details, message),
       info: (message, details) => this.#log.info(details, message),
+      event: (e) => deps.events.record?.(nodeRef(deps.nodeName), e.type, e.reason, e.message),
+      ...(deps.nodeImages ? { images: deps.nodeImages } : {}),
     });
     const lease = new LeaseHeartbeat({ client, nodeName: deps.nodeName, owner: () => this.#node.owner(), now, monotonic, random: this.#random, timing: this.#timing.lease });
     const mirrors = new MirrorSync({
       client,
+      warn: (message, details) => this.#log.warn(details, message),
       nodeName: deps.nodeName,
       owner: () => this.#node.owner(),
       pods: () => (deps.agent.synced ? deps.agent.pods() : undefined),
@@ -187,20 +220,24 @@ class ApiReporter implements Reporter {
       problem,
       info: (message, details) => this.#log.info(details, message),
     });
-    this.#events = new EventSink({ client, nodeName: deps.nodeName, maxPending: this.#timing.maxPendingEvents, batch: this.#timing.eventBatch, problem, wake: () => this.#schedule() });
+    this.#mirrors = mirrors;
+    this.#events = new EventSink({ client, nodeName: deps.nodeName, maxPending: this.#timing.maxPendingEvents, batch: this.#timing.eventBatch, problem, wake: () => this.#wakeEvents(), podUids: () => podUidsForEvents(deps.agent.pods()) });
     const taskBackoff = (): Backoff => new Backoff(this.#timing.backoff, this.#random);
     this.#tasks = [
-      { name: 'lease', nextDue: () => lease.nextDue(), run: () => lease.run(), backoff: taskBackoff() },
+      { name: 'lease', nextDue: () => lease.nextDue(), run: () => lease.run(), backoff: new Backoff(this.#timing.leaseBackoff, this.#random) },
       { name: 'node', nextDue: () => this.#node.nextDue(), run: () => this.#node.run(), backoff: taskBackoff() },
       { name: 'mirror-pods', nextDue: () => mirrors.nextDue(), run: () => mirrors.run(), backoff: taskBackoff() },
       { name: 'events', nextDue: () => this.#events.nextDue(), run: () => this.#events.run(), backoff: taskBackoff() },
     ];
+    // Events recorded before the reporter started (the first Pulled, Starting...), oldest
+    // first, bounded like the rest by maxPendingEvents; then every new one.
+    for (const e of deps.events.list?.() ?? []) this.#events.offer(e);
     this.#unsubscribe = deps.events.subscribe((e) => this.#events.offer(e));
   }
 
   start(): void {
     this.#log.info({ kubeconfig: this.#d.kubeconfigPath, node: this.#d.nodeName }, 'reporting to the API server; local pods do not depend on it');
-    this.#schedule();
+    for (const task of this.#tasks) this.#schedule(task);
   }
 
   nodeUid(): string | undefined {
@@ -208,49 +245,63 @@ class ApiReporter implements Reporter {
   }
 
   reportingState(): ReportingState {
-    const until = this.#backoff.until;
+    const now = this.#d.clock.monotonic();
+    // The earliest retry of a task that is backing off.
+    const retries = this.#tasks.map((t) => t.backoff.until).filter((u) => u > now);
+    const until = retries.length > 0 ? Math.min(...retries) : 0;
     return {
       enabled: true,
       server: this.#server,
       ...(this.#lastSuccess !== undefined ? { lastSuccess: apiTime(this.#lastSuccess) } : {}),
       ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
       ...(this.#lastErrorAt !== undefined ? { lastErrorAt: apiTime(this.#lastErrorAt) } : {}),
-      ...(until > this.#d.clock.monotonic() ? { backoffUntil: apiTime(monotonicToWall(this.#d.clock, until)) } : {}),
+      ...(until > 0 ? { backoffUntil: apiTime(monotonicToWall(this.#d.clock, until)) } : {}),
     };
   }
 
   async settled(): Promise<void> {
-    while (this.#running) await this.#running;
+    for (;;) {
+      const running = this.#tasks.map((t) => t.running).filter((r): r is Promise<void> => r !== undefined);
+      if (running.length === 0) return;
+      await Promise.all(running);
+    }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#timer?.cancel();
+    this.#mirrors.stop();
+    for (const t of this.#tasks) t.timer?.cancel();
     this.#unsubscribe();
     this.#client?.close();
-    await this.#running?.catch(() => undefined);
+    await Promise.all(this.#tasks.map((t) => t.running?.catch(() => undefined)));
   }
 
   #due(task: Task): number {
-    return Math.max(task.nextDue(), task.backoff.until, this.#backoff.until);
+    return Math.max(task.nextDue(), task.backoff.until);
   }
 
-  #schedule(): void {
-    if (this.#stopped || this.#running) return;
-    const next = Math.min(...this.#tasks.map((t) => this.#due(t)));
-    this.#timer?.cancel();
-    this.#timer = undefined;
+  /** Each task on its own timer: one request in flight per task, none waits for another. */
+  #schedule(task: Task): void {
+    if (this.#stopped || task.running) return;
+    const next = this.#due(task);
+    task.timer?.cancel();
+    task.timer = undefined;
     if (next === Number.POSITIVE_INFINITY) return;
-    this.#timer = this.#d.clock.setTimeout(() => this.#tick(), Math.max(0, next - this.#d.clock.monotonic()));
+    task.timer = this.#d.clock.setTimeout(() => this.#tick(task), Math.max(0, next - this.#d.clock.monotonic()));
   }
 
-  #tick(): void {
-    if (this.#stopped || this.#running) return;
-    this.#running = this.#runDue()
-      .catch((err: unknown) => this.#log.error({ err: errorMessage(err) }, 'reporter run failed'))
+  #wakeEvents(): void {
+    const events = this.#tasks.find((t) => t.name === 'events');
+    if (events) this.#schedule(events);
+  }
+
+  #tick(task: Task): void {
+    if (this.#stopped || task.running) return;
+    task.running = this.#runTask(task)
+      .catch((err: unknown) => this.#log.error({ task: task.name, err: errorMessage(err) }, 'reporter run failed'))
       .finally(() => {
-        this.#running = undefined;
-        this.#schedule();
+        task.running = undefined;
+        this.#schedule(task);
       });
   }
 
@@ -273,25 +324,28 @@ class ApiReporter implements Reporter {
     }
   }
 
-  async #runDue(): Promise<void> {
-    if (!this.#ensureClient()) return;
-    for (const task of this.#tasks) {
+  async #runTask(task: Task): Promise<void> {
+    if (!this.#ensureClient()) {
+      // No usable kubeconfig yet: every task waits on its own back-off and tries again.
+      task.backoff.failure(this.#d.clock.monotonic());
+      return;
+    }
+    if (this.#due(task) > this.#d.clock.monotonic()) return;
+    try {
+      await task.run();
+      task.backoff.success();
+      task.serverDown = false;
+    } catch (err) {
       if (this.#stopped) return;
-      if (this.#due(task) > this.#d.clock.monotonic()) continue;
-      try {
-        await task.run();
-        task.backoff.success();
-      } catch (err) {
-        if (this.#stopped) return;
-        if (isServerUnavailable(err)) {
-          this.#serverFailed(err);
-          return;
-        }
-        // The server answered (or the task failed on its own): only this task backs off.
-        const until = task.backoff.failure(this.#d.clock.monotonic());
-        this.#recordError(errorMessage(err));
-        this.#log.warn({ task: task.name, err: errorMessage(err), retryInMs: until - this.#d.clock.monotonic() }, 'reporting task failed');
+      const until = task.backoff.failure(this.#d.clock.monotonic());
+      task.serverDown = isServerUnavailable(err);
+      if (task.serverDown) {
+        this.#serverFailed(err, task.name, until);
+        return;
       }
+      // The server answered (or the task failed on its own): only this task backs off.
+      this.#recordError(errorMessage(err));
+      this.#log.warn({ task: task.name, err: errorMessage(err), retryInMs: until - this.#d.clock.monotonic() }, 'reporting task failed');
     }
   }
 
@@ -300,26 +354,47 @@ class ApiReporter implements Reporter {
     this.#lastErrorAt = this.#d.clock.now();
   }
 
-  #serverFailed(err: unknown): void {
+  #serverFailed(err: unknown, task?: string, until?: number): void {
     const now = this.#d.clock.monotonic();
-    const until = this.#backoff.failure(now);
     const message = errorMessage(err);
     this.#recordError(message);
+    const retryInMs = until === undefined ? undefined : until - now;
     if (this.#downSince === undefined) {
       this.#downSince = now;
-      this.#log.warn({ err: message, retryInMs: until - now }, 'API server unavailable; reporting paused, local pods are not affected');
+      this.#log.warn({ err: message, task, retryInMs }, 'API server unavailable; local pods are not affected, each reporting task retries on its own');
     } else {
-      this.#log.debug({ err: message, retryInMs: until - now, failures: this.#backoff.failures }, 'API server still unavailable');
+      this.#log.debug({ err: message, task, retryInMs }, 'API server still unavailable');
     }
   }
 
   #serverBack(): void {
-    if (this.#backoff.failures === 0) return;
-    const downForMs = this.#downSince === undefined ? undefined : this.#d.clock.monotonic() - this.#downSince;
-    this.#backoff.success();
+    if (this.#downSince === undefined) return;
+    const downForMs = this.#d.clock.monotonic() - this.#downSince;
     this.#downSince = undefined;
     this.#log.info({ downForMs }, 'API server answering again; catching up');
+    // Tasks waiting on a back-off step meant for an absent server go now (the lease is
+    // already on its way: its answer is what brought this). Their next run is their own.
+    for (const t of this.#tasks) {
+      if (!t.serverDown || t.running) continue;
+      t.serverDown = false;
+      t.backoff.success();
+      this.#schedule(t);
+    }
   }
+}
+
+/**
+ * Pods whose runtime uid is not the uid their events must carry: a static pod adopted from an
+ * older nodelet runs under its old uid, while the API server knows it by its config hash.
+ */
+function podUidsForEvents(pods: readonly Pod[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const p of pods) {
+    const uid = p.metadata?.uid;
+    const hash = p.metadata?.annotations?.[CONFIG_HASH_ANNOTATION];
+    if (uid && hash && p.metadata?.annotations?.['kubernetes.io/config.source'] === 'file' && hash !== uid) out.set(uid, hash);
+  }
+  return out;
 }
 
 /**

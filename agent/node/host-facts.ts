@@ -9,8 +9,13 @@ import { EVICTION_MEMORY_BYTES, EVICTION_NODEFS_FRACTION, type NodeFacts, type N
 import { goArch, goOS } from './node-model.js';
 
 export interface HostFactsOptions {
-  /** nodeInfo.kubeletVersion, e.g. `nodelet/v0.1.0`. */
+  /** nodeInfo.kubeletVersion, e.g. `v1.37.0+nodelet.0.1.0`. */
   readonly kubeletVersion: string;
+  /**
+   * The node's hostname: the Hostname address and the kubernetes.io/hostname label (the
+   * kubelet's --hostname-override; nodelet's node name). The OS hostname when not given.
+   */
+  readonly hostname?: string;
   readonly internalIPs: readonly string[];
   /** The engine's version once known (Docker may come up after nodelet). */
   readonly dockerVersion: () => string | undefined;
@@ -48,6 +53,19 @@ function filesystem(path: string): { size: number; available: number } | undefin
   }
 }
 
+/**
+ * cadvisor's GetSystemUUID: the DMI product UUID (x86, arm64 with DMI), else the device-tree
+ * system id (ppc64) or the KVM guest's vm,uuid; empty when none is readable (containers, VMs
+ * without DMI), as the kubelet reports it.
+ */
+export function systemUuid(read: (path: string) => string): string {
+  for (const path of ['/sys/class/dmi/id/product_uuid', '/proc/device-tree/system-id', '/proc/device-tree/vm,uuid']) {
+    const v = read(path).replace(/\0/g, '').trim();
+    if (v) return v.toLowerCase();
+  }
+  return '';
+}
+
 export interface HostFacts {
   facts(): NodeFacts;
   /** Pressure conditions; Ready comes from the agent. */
@@ -56,12 +74,12 @@ export interface HostFacts {
 
 export function hostFacts(opts: HostFactsOptions): HostFacts {
   const machineID = readTrimmed('/etc/machine-id');
-  const systemUUID = readTrimmed('/sys/class/dmi/id/product_uuid').toLowerCase();
+  const systemUUID = systemUuid(readTrimmed);
   const bootID = readTrimmed('/proc/sys/kernel/random/boot_id');
   const osImage = osImageFrom(readTrimmed('/etc/os-release')) || 'Linux';
   return {
     facts: () => ({
-      hostname: hostname(),
+      hostname: opts.hostname ?? hostname(),
       internalIPs: opts.internalIPs,
       cpuCount: cpus().length,
       memoryBytes: totalmem(),

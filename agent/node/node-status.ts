@@ -1,7 +1,7 @@
 // The Node object nodelet registers and the status it reports, built the way kubelet's
 // initialNode and node status setters build them (pkg/kubelet/kubelet_node_status.go,
 // pkg/kubelet/nodestatus/setters.go). Pure: host facts and health in, objects and patches out.
-import type { Node, NodeCondition, NodeStatus, Taint } from 'kubernetes-types/core/v1.js';
+import type { ContainerImage, Node, NodeCondition, NodeStatus, Taint } from 'kubernetes-types/core/v1.js';
 import { canonicalJson } from '../core/hash.js';
 import type { FileStatus } from '../core/types.js';
 import { apiTime } from '../core/time-format.js';
@@ -149,7 +149,8 @@ export function nodeLabels(nodeName: string, facts: NodeFacts, configured: Reado
     'beta.kubernetes.io/arch': facts.architecture,
     'beta.kubernetes.io/os': facts.operatingSystem,
     'kubernetes.io/arch': facts.architecture,
-    'kubernetes.io/hostname': nodeName,
+    // kubelet: the label is the hostname, the same value as the Hostname address.
+    'kubernetes.io/hostname': facts.hostname || nodeName,
     'kubernetes.io/os': facts.operatingSystem,
     ...configured,
   };
@@ -179,8 +180,26 @@ function kibibytes(bytes: number): string {
   return `${Math.floor(bytes / 1024)}Ki`;
 }
 
-export function nodeStatus(facts: NodeFacts, health: NodeHealth, now: number, previous?: NodeStatus): NodeStatus {
-  return nodeStatusWith(facts, nodeConditions(health, now, previous?.conditions));
+export function nodeStatus(facts: NodeFacts, health: NodeHealth, now: number, previous?: NodeStatus, images?: readonly ContainerImage[]): NodeStatus {
+  const status = nodeStatusWith(facts, nodeConditions(health, now, previous?.conditions));
+  return images === undefined ? status : { ...status, images: [...images] };
+}
+
+/** nodestatus.Images: at most this many images (nodeStatusMaxImages) ... */
+export const MAX_NODE_STATUS_IMAGES = 50;
+/** ... with at most this many names each (MaxNamesPerImageInNodeStatus). */
+export const MAX_NAMES_PER_IMAGE = 5;
+
+/**
+ * status.images as the kubelet builds it: the image list sorted by size, largest first
+ * (the image manager's ByImageSize), the first 50, each with its repo digests then its tags
+ * (at most 5 names) and its size.
+ */
+export function nodeImages(images: readonly { readonly sizeBytes: number; readonly repoTags: readonly string[]; readonly repoDigests?: readonly string[] }[]): ContainerImage[] {
+  return [...images]
+    .sort((a, b) => b.sizeBytes - a.sizeBytes)
+    .slice(0, MAX_NODE_STATUS_IMAGES)
+    .map((i) => ({ names: [...(i.repoDigests ?? []), ...i.repoTags].slice(0, MAX_NAMES_PER_IMAGE), sizeBytes: i.sizeBytes }));
 }
 
 /** The node status with conditions kept elsewhere (node-conditions.ts: the local view's). */
@@ -255,6 +274,7 @@ export function nodeStatusChanged(current: NodeStatus | undefined, next: NodeSta
     capacity: pick(s.capacity, next.capacity),
     allocatable: pick(s.allocatable, next.allocatable),
     nodeInfo: pick(s.nodeInfo as unknown as Record<string, string> | undefined, next.nodeInfo as unknown as Record<string, string> | undefined),
+    ...(next.images === undefined ? {} : { images: s.images ?? [] }),
   });
   return canonicalJson(project(current)) !== canonicalJson(project(next));
 }

@@ -11,7 +11,7 @@ import { LABELS } from '../../agent/core/labels.js';
 
 const agent = useTestAgents();
 
-async function containerOf(a: TestAgent, pod: string, name: string, state = 'running'): Promise<{ Id: string } | undefined> {
+async function containerOf(a: TestAgent, pod: string, name: string, state = 'running'): Promise<{ Id: string; Labels: Record<string, string> } | undefined> {
   return (await containersOf(a, pod, name)).find((c) => c.State === state);
 }
 
@@ -129,7 +129,7 @@ spec:
     expect(info.HostConfig.RestartPolicy?.Name).toBe('no');
   });
 
-  it('replaces only the edited container, and a renamed file restarts nothing', async () => {
+  it('an edit replaces the whole pod under a new UID (the config hash), as the kubelet does; a renamed file restarts nothing', async () => {
     const a = await agent();
     const manifest = (tag: string, env: string): string => `apiVersion: v1
 kind: Pod
@@ -158,13 +158,19 @@ spec:
     const info = await a.docker.getContainer(second.Id).inspect();
     expect(info.Config.Image).toBe('busybox:latest');
     expect(info.Config.Env).toContain('V=two');
-    expect((await containerOf(a, 'edit', 'stays'))?.Id).toBe(stays.Id);
-    // Renaming the file changes nothing downstream.
+    const staysAfter = await waitUntil(() => containerOf(a, 'edit', 'stays'), 'stays running again');
+    expect(staysAfter.Id).not.toBe(stays.Id);
+    expect(staysAfter.Labels[LABELS.podUid]).toBe(second.Labels[LABELS.podUid]);
+    expect(second.Labels[LABELS.podUid]).not.toBe(first.Labels[LABELS.podUid]);
+    // A renamed file is the same object (kind/namespace/name): nothing restarts.
     await rename(join(a.manifestDir, 'edit.yaml'), join(a.manifestDir, 'renamed.yaml'));
     await new Promise((r) => setTimeout(r, 1500));
     await a.running.agent.idle();
-    expect((await containerOf(a, 'edit', 'stays'))?.Id).toBe(stays.Id);
+    expect((await containerOf(a, 'edit', 'stays'))?.Id).toBe(staysAfter.Id);
     expect((await containerOf(a, 'edit', 'changes'))?.Id).toBe(second.Id);
+    const desired = a.running.agent.desiredPods().find((d) => d.name.startsWith('edit-'));
+    expect(second.Labels[LABELS.podUid]).toBe(desired?.uid);
+    expect(desired?.pod.metadata?.annotations?.['kubernetes.io/config.hash']).toBe(desired?.uid);
   });
 
   it('removing the file stops and removes the pod, its sandbox and its emptyDirs', async () => {

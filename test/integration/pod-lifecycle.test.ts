@@ -119,7 +119,8 @@ describe('pod lifecycle (issue 13)', () => {
     try {
       await a.writeAtomic('edited.yaml', manifest('two'));
       // The kill of version one takes the 5 s grace period: version three arrives during it.
-      await waitUntil(async () => a.logs.some((l) => l.msg === 'pod updated'), 'edit two seen');
+      // Any edit gives a new UID (the kubelet's config hash): version one's pod is killed first.
+      await waitUntil(async () => a.logs.some((l) => l.msg === 'pod identity changed; replacing the whole pod'), 'edit two seen');
       await new Promise((r) => setTimeout(r, 1000)); // inside the 5 s kill, well before its end
       await a.writeAtomic('edited.yaml', manifest('three'));
       const running = await waitUntil(async () => {

@@ -349,7 +349,12 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
 
   async listImages(): Promise<ListedImage[]> {
     const images = await this.#request('imageList', 'list images', () => this.#docker.listImages({ all: false }));
-    return images.map((i) => ({ id: i.Id, sizeBytes: i.Size, repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>') }));
+    return images.map((i) => ({
+      id: i.Id,
+      sizeBytes: i.Size,
+      repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+      repoDigests: (i.RepoDigests ?? []).filter((d) => !d.startsWith('<none>@')),
+    }));
   }
 
   async imagesInUse(): Promise<Set<string>> {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { defaultPod } from '../../../agent/manifest/defaults.js';
-import { formatGoRFC3339Nano, staticPodContentHash, staticPodName, staticPodNameIssues, staticPodUid, toStaticPod } from '../../../agent/manifest/identity.js';
+import { canonicalJson, fnv128aHex } from '../../../agent/core/hash.js';
+import { formatGoRFC3339Nano, legacyStaticPodUid, staticPodName, staticPodNameIssues, staticPodUid, toStaticPod } from '../../../agent/manifest/identity.js';
 
 const seenAt = new Date('2024-01-02T03:04:05.123Z');
 const ctx = { nodeName: 'Master-1', file: '/etc/kubernetes/manifests/etcd.yaml', seenAt };
@@ -53,7 +54,7 @@ describe('toStaticPod', () => {
   it('adds the kubelet config annotations and keeps the others', () => {
     expect(desired.pod.metadata?.annotations).toEqual({
       owner: 'ops',
-      'kubernetes.io/config.hash': staticPodContentHash(etcd(), 'Master-1'),
+      'kubernetes.io/config.hash': desired.uid,
       'kubernetes.io/config.seen': formatGoRFC3339Nano(seenAt),
       'kubernetes.io/config.source': 'file',
     });
@@ -73,25 +74,28 @@ describe('toStaticPod', () => {
   });
 });
 
-describe('static pod UID', () => {
+describe('static pod UID = kubernetes.io/config.hash (kubelet applyDefaults)', () => {
   const uid = toStaticPod(etcd(), ctx).uid;
 
-  it('is 32 lower-case hex characters without dashes', () => {
+  it('is 32 lower-case hex characters without dashes, and is the config hash', () => {
     expect(uid).toMatch(/^[0-9a-f]{32}$/);
+    expect(toStaticPod(etcd(), ctx).pod.metadata?.annotations?.['kubernetes.io/config.hash']).toBe(uid);
   });
 
-  it('is deterministic', () => {
-    expect(toStaticPod(etcd(), ctx).uid).toBe(uid);
+  it('is FNV-1a 128 of the defaulted pod, then host:<node>', () => {
+    expect(uid).toBe(fnv128aHex(canonicalJson(defaultPod(etcd())), 'host:Master-1'));
     expect(staticPodUid(etcd(), 'Master-1')).toBe(uid);
   });
 
-  it('does not depend on the file path or the time it was seen', () => {
-    expect(toStaticPod(etcd(), { ...ctx, file: '/elsewhere/renamed.yaml', seenAt: new Date(0) }).uid).toBe(uid);
+  it('fnv128aHex is hash/fnv New128a (Go test vectors)', () => {
+    expect(fnv128aHex('')).toBe('6c62272e07bb014262b821756295c58d');
+    expect(fnv128aHex('a')).toBe('d228cb696f1a8caf78912b704e4a8964');
+    expect(fnv128aHex('ab')).toBe(fnv128aHex('a', 'b'));
   });
 
-  it('config.hash is 32 hex characters of the whole defaulted object', () => {
-    expect(staticPodContentHash(etcd(), 'Master-1')).toMatch(/^[0-9a-f]{32}$/);
-    expect(staticPodContentHash(defaultPod(etcd()), 'Master-1')).toBe(staticPodContentHash(etcd(), 'Master-1'));
+  it('does not depend on the time the pod was seen, nor on the file it is in', () => {
+    expect(toStaticPod(etcd(), { ...ctx, seenAt: new Date(0) }).uid).toBe(uid);
+    expect(toStaticPod(etcd(), { ...ctx, file: '/etc/kubernetes/manifests/renamed.yaml' }).uid).toBe(uid);
   });
 
   it('is the same whether defaults are spelled out or not', () => {
@@ -107,20 +111,11 @@ describe('static pod UID', () => {
     ['name', (p) => (p.metadata!.name = 'etcd2')],
     ['namespace', (p) => (p.metadata!.namespace = 'kube-system')],
     ['restart policy', (p) => (p.spec!.restartPolicy = 'Never')],
-    ['volume list', (p) => (p.spec!.volumes = [{ name: 'data', hostPath: { path: '/var/lib/etcd' } }])],
-    ['init containers', (p) => (p.spec!.initContainers = [{ name: 'init', image: 'busybox:1.36' }])],
-  ])('changes when the %s changes', (_what, mutate) => {
+    ['app container image', (p) => (p.spec!.containers[0]!.image = 'registry.k8s.io/etcd:3.5.13-0')],
+  ])('changes when the %s changes (the kubelet replaces the whole pod on any edit)', (_what, mutate) => {
     const pod = etcd();
     mutate(pod);
     expect(toStaticPod(pod, ctx).uid).not.toBe(uid);
-  });
-
-  it('stays when only an app container changes, while config.hash follows every edit', () => {
-    const pod = etcd();
-    pod.spec!.containers[0]!.image = 'registry.k8s.io/etcd:3.5.13-0';
-    const d = toStaticPod(pod, ctx);
-    expect(d.uid).toBe(uid);
-    expect(d.pod.metadata?.annotations?.['kubernetes.io/config.hash']).not.toBe(staticPodContentHash(etcd(), 'Master-1'));
   });
 
   it('changes with the node name', () => {
@@ -133,6 +128,15 @@ describe('static pod UID', () => {
     const d = toStaticPod(pod, ctx);
     expect(d.uid).toBe('6f9ad3b7c0e14c3f9a8e1d2b3c4d5e6f');
     expect(d.pod.metadata?.uid).toBe('6f9ad3b7c0e14c3f9a8e1d2b3c4d5e6f');
+  });
+
+  it('the legacy UID (0.1.x) is still computed to recognise containers an older nodelet started', () => {
+    const legacy = legacyStaticPodUid(etcd(), 'Master-1');
+    expect(legacy).toMatch(/^[0-9a-f]{32}$/);
+    expect(legacy).not.toBe(uid);
+    const edited = etcd();
+    edited.spec!.containers[0]!.image = 'registry.k8s.io/etcd:3.5.13-0';
+    expect(legacyStaticPodUid(edited, 'Master-1')).toBe(legacy);
   });
 });
 

@@ -36,8 +36,8 @@ describe('events as core/v1 Event', () => {
       count: 2,
       firstTimestamp: '2026-01-01T00:00:00Z',
       lastTimestamp: '2026-01-01T00:01:01Z',
-      source: { component: 'nodelet', host: 'n1' },
-      reportingComponent: 'nodelet',
+      source: { component: 'kubelet', host: 'n1' },
+      reportingComponent: 'kubelet',
       reportingInstance: 'n1',
     });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod, PodStatus } from 'kubernetes-types/core/v1.js';
-import { type ExistingMirror, indexMirrors, mirrorPodFor, planMirrors, podHash, podStatusPatch } from '../../../agent/mirror/mirror-pods.js';
+import { type ExistingMirror, indexMirrors, mirrorPodFor, planMirrors, podHash } from '../../../agent/mirror/mirror-pods.js';
 import { staticPod } from '../../fake-apiserver/harness.js';
 
 const NODE = { name: 'n1', uid: 'node-uid-1' };
@@ -100,30 +100,5 @@ describe('planMirrors', () => {
   it('create carries the status to write after the API server reset it', () => {
     const [action] = planMirrors({ desired: [web], existing: mapOf(), sent: new Map(), node: NODE });
     expect(action?.type === 'create' && action.status?.phase).toBe('Running');
-  });
-});
-
-describe('podStatusPatch', () => {
-  it('sends the uid precondition and the whole status the first time', () => {
-    const status: PodStatus = { phase: 'Running', podIPs: [{ ip: '10.1.0.2' }] };
-    expect(podStatusPatch('m1', undefined, status)).toEqual({ metadata: { uid: 'm1' }, status: { phase: 'Running', podIPs: [{ ip: '10.1.0.2' }] } });
-  });
-
-  it('nulls fields that went away and deletes merge-keyed entries that went away', () => {
-    const prev: PodStatus = {
-      phase: 'Pending',
-      message: 'was here',
-      podIPs: [{ ip: '10.1.0.2' }, { ip: 'fd00::2' }],
-      conditions: [{ type: 'Ready', status: 'False' }, { type: 'Custom', status: 'True' }],
-      containerStatuses: [{ name: 'a', image: 'x', imageID: '', ready: false, restartCount: 0 }],
-    };
-    const next: PodStatus = { phase: 'Running', podIPs: [{ ip: '10.1.0.3' }], conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: [] };
-    expect(podStatusPatch('m1', prev, next).status).toEqual({
-      message: null,
-      phase: 'Running',
-      podIPs: [{ ip: '10.1.0.3' }, { ip: '10.1.0.2', $patch: 'delete' }, { ip: 'fd00::2', $patch: 'delete' }],
-      conditions: [{ type: 'Ready', status: 'True' }, { type: 'Custom', $patch: 'delete' }],
-      containerStatuses: [],
-    });
   });
 });

@@ -2,20 +2,33 @@
 // the calls nodelet makes), over real TLS with a node client certificate, driven by a
 // stepping fake clock so kubelet's timings (10 s status checks, 5 min reports, 10 s lease
 // renewals with 4 % jitter) are checked exactly.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { reporterFixture, staticPod, type ReporterFixture } from '../../fake-apiserver/harness.js';
 import { FakeApiServer } from '../../fake-apiserver/fake-apiserver.js';
 import type { JsonObject } from '../../fake-apiserver/patch.js';
+import { proxiedReporterFixture } from '../../helpers/proxied-reporter.js';
+import type { ApiProxy } from '../../helpers/api-proxy.js';
 
-let fixtures: ReporterFixture[] = [];
+/** An outage of the API server (the proxy and the fake behind it). */
+function down(f: Fixture): Promise<void> {
+  return f.proxy ? f.proxy.pause() : f.fake.pause();
+}
+function up(f: Fixture): Promise<void> {
+  return f.proxy ? f.proxy.resume() : f.fake.resume();
+}
+
+let fixtures: Fixture[] = [];
 afterEach(async () => {
   await Promise.all(fixtures.map((f) => f.stop()));
   fixtures = [];
 });
 
-async function fixture(opts?: Parameters<typeof reporterFixture>[0]): Promise<ReporterFixture> {
-  const f = await reporterFixture(opts);
+type Fixture = ReporterFixture & { readonly proxy?: ApiProxy };
+
+/** Behind ApiProxy ($setElementOrder, pod watch) unless the test brings its own fake. */
+async function fixture(opts?: Parameters<typeof reporterFixture>[0]): Promise<Fixture> {
+  const f: Fixture = opts?.fake ? await reporterFixture(opts) : await proxiedReporterFixture(opts);
   fixtures.push(f);
   return f;
 }
@@ -28,6 +41,9 @@ function conditions(node: JsonObject | undefined): Record<string, { status: stri
   const list = (obj(node?.status).conditions ?? []) as unknown as { type: string; status: string; reason: string }[];
   return Object.fromEntries(list.map((c) => [c.type, { status: c.status, reason: c.reason }]));
 }
+
+/** Real-time waits (watch events arrive over the network): generous for a loaded CI machine. */
+const WAIT = { timeout: 15_000, interval: 50 };
 
 const NODE_STATUS = '/api/v1/nodes/node-a/status';
 const LEASE = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-a';
@@ -45,7 +61,8 @@ describe('node registration and status', () => {
       'beta.kubernetes.io/arch': 'amd64',
       'beta.kubernetes.io/os': 'linux',
       'kubernetes.io/arch': 'amd64',
-      'kubernetes.io/hostname': 'node-a',
+      // One hostname: the label equals the Hostname address.
+      'kubernetes.io/hostname': 'host-a',
       'kubernetes.io/os': 'linux',
       'node-role.example.com/edge': 'true',
       'node.kubernetes.io/exclude-from-external-load-balancers': '',
@@ -74,7 +91,7 @@ describe('node registration and status', () => {
       Ready: { status: 'True', reason: 'KubeletReady' },
     });
     expect(f.reporter.nodeUid()).toBe(m.uid);
-    expect(f.reporter.reportingState()).toMatchObject({ enabled: true, server: f.fake.url, lastSuccess: '2026-01-01T00:00:00Z' });
+    expect(f.reporter.reportingState()).toMatchObject({ enabled: true, server: f.proxy?.url ?? f.fake.url, lastSuccess: '2026-01-01T00:00:00Z' });
     expect(f.reporter.reportingState().lastError).toBeUndefined();
   });
 
@@ -161,7 +178,7 @@ describe('node registration and status', () => {
     await f.advance(0);
     expect(f.reporter.nodeUid()).toBe(uid);
     const labels = obj(obj(fake.get('nodes', undefined, 'node-a')?.metadata).labels);
-    expect(labels['kubernetes.io/hostname']).toBe('node-a');
+    expect(labels['kubernetes.io/hostname']).toBe('host-a');
     expect(labels['example.com/added-by-admin']).toBe('x');
     expect(fake.requestsTo('PATCH', '/api/v1/nodes/node-a').map((r) => r.contentType)).toEqual(['application/merge-patch+json']);
     expect(fake.requestsTo('PATCH', NODE_STATUS).length).toBe(1);
@@ -285,6 +302,25 @@ describe('mirror pods', () => {
     expect(statusPatches()).toBe(2);
   });
 
+  it('a status transition leaves no stale reason or message (two-way strategic merge diff with $setElementOrder)', async () => {
+    const f = await fixture();
+    const base = staticPod('web', 'node-a', { ready: false });
+    const conds = base.status?.conditions ?? [];
+    const notReady: Pod = { ...base, status: { ...base.status, conditions: conds.map((c) => (c.type === 'Ready' ? { ...c, reason: 'ContainersNotReady', message: 'containers with unready status: [main]' } : c)) } };
+    f.agent.podList = [notReady];
+    await f.advance(0);
+    const ready = (): JsonObject | undefined => ((obj(f.fake.get('pods', 'default', 'web-node-a')?.status).conditions ?? []) as unknown as JsonObject[]).find((c) => c.type === 'Ready');
+    expect(ready()).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    f.agent.podList = [staticPod('web', 'node-a', { ready: true })];
+    await f.advance(1_000);
+    expect(ready()?.status).toBe('True');
+    expect(ready()?.reason).toBeUndefined();
+    expect(ready()?.message).toBeUndefined();
+    const last = f.proxy?.setElementOrderPatches.at(-1)?.body as JsonObject | undefined;
+    expect(obj(last?.status)['$setElementOrder/conditions']).toEqual([{ type: 'Ready' }, { type: 'PodScheduled' }]);
+    expect(obj(last?.metadata).uid).toBe(obj(f.fake.get('pods', 'default', 'web-node-a')?.metadata).uid);
+  });
+
   it('deletes the mirror of a pod nodelet no longer runs', async () => {
     const { f } = await withPod();
     f.agent.podList = [];
@@ -300,7 +336,11 @@ describe('mirror pods', () => {
     // kubectl delete pod: the API server only marks it (deletionTimestamp); nodelet deletes it for good and recreates it.
     f.fake.delete('pods', 'default', 'web-node-a');
     expect(obj(f.fake.get('pods', 'default', 'web-node-a')?.metadata).deletionTimestamp).toBeDefined();
-    await f.advance(10_000);
+    // The watch event arrives in real time; the fake clock moves a poll at a time meanwhile.
+    await vi.waitFor(async () => {
+      await f.advance(1_000);
+      expect(obj(f.fake.get('pods', 'default', 'web-node-a')?.metadata).uid).not.toBe(firstUid);
+    }, WAIT);
     const second = f.fake.get('pods', 'default', 'web-node-a');
     expect(obj(second?.metadata).deletionTimestamp).toBeUndefined();
     expect(obj(second?.metadata).uid).not.toBe(firstUid);
@@ -311,7 +351,10 @@ describe('mirror pods', () => {
     // kubectl delete --grace-period=0 --force: gone at once; back within the resync period.
     f.fake.delete('pods', 'default', 'web-node-a', 0);
     expect(f.fake.get('pods', 'default', 'web-node-a')).toBeUndefined();
-    await f.advance(10_000);
+    await vi.waitFor(async () => {
+      await f.advance(1_000);
+      expect(f.fake.get('pods', 'default', 'web-node-a')).toBeDefined();
+    }, WAIT);
     const third = f.fake.get('pods', 'default', 'web-node-a');
     expect(third).toBeDefined();
     expect(obj(third?.metadata).uid).not.toBe(obj(second?.metadata).uid);
@@ -357,34 +400,42 @@ describe('mirror pods', () => {
 });
 
 describe('API server outage', () => {
-  it('backs off while the API server is down, shows it in the reporting state, and catches up', async () => {
+  it('each task retries on its own during a 60 s outage; the Lease is renewed within 10 s of the return (lease back-off capped at 7 s)', async () => {
     const f = await fixture();
     f.agent.podList = [staticPod('web', 'node-a')];
     await f.advance(0);
-    await f.fake.pause();
+    await down(f);
     f.agent.podList = [staticPod('web', 'node-a', { ready: false, restartCount: 1 })];
     const before = f.fake.requests.length;
-    await f.advance(11_000);
+    await f.advance(60_000);
     const state = f.reporter.reportingState();
     expect(state.lastError).toMatch(/cannot reach https:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
     expect(state.lastErrorAt).toBeDefined();
     expect(state.backoffUntil).toBeDefined();
     expect(state.lastSuccess).toBe('2026-01-01T00:00:00Z');
-    // Attempts follow the backoff: 1 s, 2 s, 4 s (+ up to 10 % jitter; random is 0.5 here).
-    const warnings = f.logs.filter((l) => l.msg === 'API server unavailable; reporting paused, local pods are not affected');
+    const warnings = f.logs.filter((l) => l.msg === 'API server unavailable; local pods are not affected, each reporting task retries on its own');
     expect(warnings).toHaveLength(1);
-    const debug = f.logs.filter((l) => l.msg === 'API server still unavailable').map((l) => l.retryInMs);
-    expect(debug.slice(0, 3)).toEqual([2100, 4200, 8400]);
+    const retries = (task: string): unknown[] => f.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('API server') && l.task === task).map((l) => l.retryInMs);
+    // backoffEnsureLease: 200 ms doubling, capped at 7 s, no jitter.
+    expect(retries('lease').slice(0, 8)).toEqual([200, 400, 800, 1600, 3200, 6400, 7000, 7000]);
+    // Node status: 1 s doubling, capped at its 10 s period (+ up to 10 % jitter; random is 0.5).
+    expect(retries('node').slice(0, 5)).toEqual([1050, 2100, 4200, 8400, 10_500]);
     expect(f.fake.requests.length).toBe(before);
 
-    await f.fake.resume();
-    await f.advance(60_000);
+    await up(f);
+    const back = f.clock.now();
+    await f.advance(10_000);
+    const lease = obj(f.fake.get('leases', 'kube-node-lease', 'node-a')?.spec);
+    const renewedAfterMs = Date.parse(String(lease.renewTime)) - back;
+    expect(renewedAfterMs).toBeGreaterThanOrEqual(0);
+    expect(renewedAfterMs).toBeLessThanOrEqual(7000);
     const after = f.reporter.reportingState();
     expect(after.backoffUntil).toBeUndefined();
     expect(Date.parse(after.lastSuccess ?? '')).toBeGreaterThan(Date.parse(after.lastErrorAt ?? ''));
     const status = obj(f.fake.get('pods', 'default', 'web-node-a')?.status);
     expect((status.containerStatuses as unknown as { restartCount: number }[])[0]?.restartCount).toBe(1);
     expect(f.logs.some((l) => l.msg === 'API server answering again; catching up')).toBe(true);
+    console.log(`lease renewed ${renewedAfterMs} ms after the API server came back from a 60 s outage`);
   });
 
   it('a slow API server times out like an absent one', async () => {
@@ -420,7 +471,8 @@ describe('events', () => {
     const involved = { kind: 'Pod' as const, namespace: 'default', name: 'web-node-a', uid: 'uid-web-node-a', fieldPath: 'spec.containers{main}' };
     f.events.record(involved, 'Warning', 'BackOff', 'Back-off restarting failed container main');
     await f.advance(0);
-    const events = f.fake.list('events', 'default');
+    const podEvents = (): JsonObject[] => f.fake.list('events', 'default').filter((x) => obj(x.involvedObject).kind === 'Pod');
+    const events = podEvents();
     expect(events).toHaveLength(1);
     const e = events[0] ?? {};
     expect(e).toMatchObject({
@@ -428,7 +480,9 @@ describe('events', () => {
       type: 'Warning',
       count: 1,
       involvedObject: { kind: 'Pod', namespace: 'default', name: 'web-node-a', uid: 'uid-web-node-a', fieldPath: 'spec.containers{main}', apiVersion: 'v1' },
-      source: { component: 'nodelet', host: 'node-a' },
+      source: { component: 'kubelet', host: 'node-a' },
+      reportingComponent: 'kubelet',
+      reportingInstance: 'node-a',
       firstTimestamp: '2026-01-01T00:00:00Z',
     });
     expect(String(obj(e.metadata).name)).toMatch(/^web-node-a\.[0-9a-f]+$/);
@@ -436,34 +490,154 @@ describe('events', () => {
     f.events.record(involved, 'Warning', 'BackOff', 'Back-off restarting failed container main');
     f.events.record(involved, 'Warning', 'BackOff', 'Back-off restarting failed container main');
     await f.advance(0);
-    const after = f.fake.list('events', 'default');
+    const after = podEvents();
     expect(after).toHaveLength(1);
     expect(after[0]).toMatchObject({ count: 3, lastTimestamp: '2026-01-01T00:00:05Z', firstTimestamp: '2026-01-01T00:00:00Z' });
     expect(f.fake.requestsTo('PATCH', /\/events\//).map((r) => r.contentType)).toEqual(['application/strategic-merge-patch+json']);
     // Node events go to default with the node name as uid; manifest events stay local.
-    f.events.record({ kind: 'Node', namespace: '', name: 'node-a' }, 'Normal', 'Starting', 'Starting nodelet.');
+    f.events.record({ kind: 'Node', namespace: '', name: 'node-a' }, 'Normal', 'Starting', 'Starting kubelet.');
     f.events.record({ kind: 'Manifest', namespace: '', name: '/etc/kubernetes/manifests/x.yaml' }, 'Warning', 'Invalid', 'bad');
     await f.advance(0);
     const nodeEvent = f.fake.list('events', 'default').find((x) => x.reason === 'Starting');
     expect(nodeEvent?.involvedObject).toEqual({ apiVersion: 'v1', kind: 'Node', name: 'node-a', uid: 'node-a' });
-    expect(f.fake.list('events')).toHaveLength(2);
+    expect(f.fake.list('events').filter((x) => x.reason === 'Starting' || x.reason === 'BackOff' || x.reason === 'Invalid')).toHaveLength(2);
   });
 
   it('queues events during an outage and sends the newest count when the server is back', async () => {
     const f = await fixture();
     await f.advance(0);
-    await f.fake.pause();
+    await down(f);
     const involved = { kind: 'Pod' as const, namespace: 'default', name: 'web-node-a', uid: 'u1' };
     for (let i = 0; i < 4; i++) {
       f.events.record(involved, 'Normal', 'Pulled', 'Container image "busybox:1.37" already present on machine');
       await f.advance(1_000);
     }
-    expect(f.fake.list('events')).toHaveLength(0);
-    await f.fake.resume();
+    const podEvents = (): JsonObject[] => f.fake.list('events').filter((x) => obj(x.involvedObject).kind === 'Pod');
+    expect(podEvents()).toHaveLength(0);
+    await up(f);
     await f.advance(30_000);
-    const events = f.fake.list('events');
+    const events = podEvents();
     expect(events).toHaveLength(1);
     expect(events[0]?.count).toBe(4);
+  });
+});
+
+describe('the node pods: LIST then WATCH, LIST every 10 s only as the fallback', () => {
+  const podLists = (f: Fixture): number => f.fake.requestsTo('GET', '/api/v1/pods').length;
+
+  it('watches the node pods after one LIST; a mirror deleted with kubectl is recreated from the watch event, without a LIST', async () => {
+    const f = await fixture();
+    f.agent.podList = [staticPod('web', 'node-a')];
+    await f.advance(0);
+    await vi.waitFor(() => expect(f.proxy?.watches.length).toBe(1), WAIT);
+    expect(f.proxy?.watches[0]?.query).toMatchObject({ fieldSelector: 'spec.nodeName=node-a', watch: 'true' });
+    const lists = podLists(f);
+    await f.advance(60_000);
+    expect(podLists(f)).toBe(lists);
+    const uid = obj(f.fake.get('pods', 'default', 'web-node-a')?.metadata).uid;
+    f.fake.delete('pods', 'default', 'web-node-a', 0);
+    await vi.waitFor(async () => {
+      await f.advance(1_000);
+      const now = f.fake.get('pods', 'default', 'web-node-a');
+      expect(now).toBeDefined();
+      expect(obj(now?.metadata).uid).not.toBe(uid);
+    }, WAIT);
+    expect(podLists(f)).toBe(lists);
+  });
+
+  it('falls back to a LIST every 10 s when the server cannot watch (the plain fake refuses it)', async () => {
+    const fake = await FakeApiServer.start();
+    const f = await fixture({ fake });
+    f.agent.podList = [staticPod('web', 'node-a')];
+    await f.advance(0);
+    await vi.waitFor(() => expect(f.logs.some((l) => l.msg === 'watch of the node pods failed; listing them every resync period until it works again')).toBe(true), WAIT);
+    const lists = podLists(f);
+    await f.advance(30_000);
+    expect(podLists(f) - lists).toBeGreaterThanOrEqual(3);
+    await fake.close();
+  });
+
+  it('idle reporting costs at most the kubelet\'s 12 requests per minute, plus the watch', async () => {
+    const f = await fixture();
+    f.agent.podList = [staticPod('web', 'node-a')];
+    await f.advance(0);
+    await vi.waitFor(() => expect(f.proxy?.watches.length).toBe(1), WAIT);
+    await f.advance(60_000);
+    const from = f.fake.requests.length;
+    await f.advance(5 * 60_000);
+    const perMinute = (f.fake.requests.length - from) / 5;
+    const byKind = new Map<string, number>();
+    for (const r of f.fake.requests.slice(from)) byKind.set(`${r.method} ${r.path}`, (byKind.get(`${r.method} ${r.path}`) ?? 0) + 1);
+    console.log(`idle: ${perMinute} requests/minute + ${f.proxy?.watches.length ?? 0} open watch`, Object.fromEntries(byKind));
+    expect(perMinute).toBeLessThanOrEqual(12.5);
+    expect(f.proxy?.watches.length).toBe(1);
+  });
+});
+
+describe('kubelet Node events and the event envelope', () => {
+  const nodeEvents = (f: Fixture): { reason: string; message: string; type: string }[] =>
+    f.fake
+      .list('events', 'default')
+      .filter((x) => obj(x.involvedObject).kind === 'Node')
+      .map((x) => ({ reason: String(x.reason), message: String(x.message), type: String(x.type) }));
+
+  it('registration records the condition events with the kubelet messages, source kubelet/<node>', async () => {
+    const f = await fixture();
+    await f.advance(0);
+    await f.advance(0);
+    expect(nodeEvents(f)).toEqual([
+      { type: 'Normal', reason: 'NodeHasSufficientMemory', message: 'Node node-a status is now: NodeHasSufficientMemory' },
+      { type: 'Normal', reason: 'NodeHasNoDiskPressure', message: 'Node node-a status is now: NodeHasNoDiskPressure' },
+      { type: 'Normal', reason: 'NodeHasSufficientPID', message: 'Node node-a status is now: NodeHasSufficientPID' },
+      { type: 'Normal', reason: 'NodeReady', message: 'Node node-a status is now: NodeReady' },
+    ]);
+    for (const e of f.fake.list('events', 'default')) {
+      expect(e).toMatchObject({ source: { component: 'kubelet', host: 'node-a' }, involvedObject: { kind: 'Node', name: 'node-a', uid: 'node-a' } });
+    }
+  });
+
+  it('NodeNotReady and NodeReady on Ready transitions; Rebooted (Warning) when the boot id changes', async () => {
+    const f = await fixture();
+    await f.advance(0);
+    f.agent.runtimeHealthy = false;
+    await f.advance(10_000);
+    f.agent.runtimeHealthy = true;
+    f.facts = { ...f.facts, bootID: 'b-456' };
+    await f.advance(10_000);
+    await f.advance(0);
+    expect(nodeEvents(f).slice(4)).toEqual([
+      { type: 'Normal', reason: 'NodeNotReady', message: 'Node node-a status is now: NodeNotReady' },
+      { type: 'Warning', reason: 'Rebooted', message: 'Node node-a has been rebooted, boot id: b-456' },
+    ]);
+    // Ready again: the same event as at registration, so the recorder bumps its count.
+    expect(f.fake.list('events', 'default').find((x) => x.reason === 'NodeReady')?.count).toBe(2);
+  });
+
+  it('sends events recorded before the reporter started (the first Pulled is not lost)', async () => {
+    const { EventStore } = await import('../../../agent/events/event-store.js');
+    const { FakeClock } = await import('../../helpers/fake-clock.js');
+    const early = new EventStore({ clock: new FakeClock(), source: 'nodelet, node-a' });
+    early.record({ kind: 'Node', namespace: '', name: 'node-a', uid: 'node-a' }, 'Normal', 'Starting', 'Starting kubelet.');
+    early.record({ kind: 'Pod', namespace: 'default', name: 'web-node-a', uid: 'u1', fieldPath: 'spec.containers{main}' }, 'Normal', 'Pulled', 'Container image "busybox:1.37" already present on machine');
+    const f = await fixture({ deps: { events: early } });
+    await f.advance(0);
+    await f.advance(0);
+    const reasons = f.fake.list('events', 'default').map((e) => e.reason);
+    expect(reasons).toContain('Starting');
+    expect(reasons).toContain('Pulled');
+  });
+
+  it('a pod adopted from an older nodelet has its events under its config hash (what kubectl describe searches)', async () => {
+    const f = await fixture();
+    const pod = staticPod('web', 'node-a', { hash: 'a1b2c3d4e5f60718293a4b5c6d7e8f90' });
+    f.agent.podList = [pod];
+    await f.advance(0);
+    f.events.record({ kind: 'Pod', namespace: 'default', name: 'web-node-a', uid: 'uid-web-node-a' }, 'Normal', 'Started', 'Started container main');
+    await f.advance(0);
+    const e = f.fake.list('events', 'default').find((x) => x.reason === 'Started');
+    expect(obj(e?.involvedObject).uid).toBe('a1b2c3d4e5f60718293a4b5c6d7e8f90');
+    const mirror = f.fake.get('pods', 'default', 'web-node-a');
+    expect(obj(obj(mirror?.metadata).annotations)['kubernetes.io/config.mirror']).toBe(obj(e?.involvedObject).uid);
   });
 });
 
@@ -473,9 +647,9 @@ describe('credentials', () => {
     const f = await fixture({ kubeconfig: { token } });
     f.agent.podList = [staticPod('web', 'node-a')];
     await f.advance(0);
-    await f.fake.pause();
+    await down(f);
     await f.advance(15_000);
-    await f.fake.resume();
+    await up(f);
     await f.advance(20_000);
     expect(f.fake.requests.every((r) => r.authorization === `Bearer ${token}`)).toBe(true);
     expect(f.fake.requests.every((r) => r.user === 'system:node:node-a')).toBe(true);
