@@ -57,6 +57,8 @@ export class ApiProxy {
   readonly fake: FakeApiServer;
   /** Watch requests served (they are not in fake.requests). */
   readonly watches: { readonly at: number; readonly query: Record<string, string> }[] = [];
+  /** Every event the watches sent (type and pod UID), so a test can wait for one. */
+  readonly watchEvents: { readonly type: string; readonly uid: string }[] = [];
   /** Strategic patches that carried a $setElementOrder directive. */
   readonly setElementOrderPatches: { readonly path: string; readonly body: Json }[] = [];
   readonly #identities = new Map<string, CertPair>();
@@ -169,7 +171,10 @@ export class ApiProxy {
     const rvOf = (p: JsonObject): number => Number(isObject(p.metadata) ? p.metadata.resourceVersion : 0);
     const uidOf = (p: JsonObject): string => String(isObject(p.metadata) ? p.metadata.uid : '');
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
-    const send = (type: string, object: JsonObject): void => void res.write(`${JSON.stringify({ type, object: { apiVersion: 'v1', kind: 'Pod', ...object } })}\n`);
+    const send = (type: string, object: JsonObject): void => {
+      this.watchEvents.push({ type, uid: uidOf(object) });
+      res.write(`${JSON.stringify({ type, object: { apiVersion: 'v1', kind: 'Pod', ...object } })}\n`);
+    };
     for (const p of mine()) {
       seen.set(uidOf(p), { rv: rvOf(p), pod: p });
       if (rvOf(p) > since) send('MODIFIED', p);

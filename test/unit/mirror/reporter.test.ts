@@ -261,7 +261,7 @@ describe('node lease', () => {
 });
 
 describe('mirror pods', () => {
-  async function withPod(): Promise<{ f: ReporterFixture; pod: Pod }> {
+  async function withPod(): Promise<{ f: Fixture; pod: Pod }> {
     const f = await fixture();
     const pod = staticPod('web', 'node-a');
     f.agent.podList = [pod];
@@ -348,7 +348,9 @@ describe('mirror pods', () => {
     const del = f.fake.requestsTo('DELETE', '/api/v1/namespaces/default/pods/web-node-a').at(-1);
     expect(obj(del?.body)).toMatchObject({ gracePeriodSeconds: 0, preconditions: { uid: firstUid } });
 
-    // kubectl delete --grace-period=0 --force: gone at once; back within the resync period.
+    // kubectl delete --grace-period=0 --force: gone at once; back within the resync period. The
+    // proxy's watch polls the fake, so it must have seen the new mirror before it can report it gone.
+    await vi.waitFor(() => expect(f.proxy?.watchEvents.some((e) => e.uid === obj(second?.metadata).uid)).toBe(true), WAIT);
     f.fake.delete('pods', 'default', 'web-node-a', 0);
     expect(f.fake.get('pods', 'default', 'web-node-a')).toBeUndefined();
     await vi.waitFor(async () => {
