@@ -7,8 +7,8 @@
 //   Kubernetes types (the MERGE_KEYS table below) merge element by element on their merge key;
 //   all other lists are replaced whole; the directives `$patch: replace` (in a map, or as a
 //   list element: replace the whole list) and `$patch: delete` (a list element: remove the
-//   element with that key) are honoured. Any other `$` directive ($setElementOrder,
-//   $retainKeys, $deleteFromPrimitiveList) and lists of primitives with a merge strategy are
+//   element with that key) and `$setElementOrder/<list>` (the final order of a merged list) are
+//   honoured. Any other `$` directive ($retainKeys, $deleteFromPrimitiveList) and lists of primitives with a merge strategy are
 //   refused with an error rather than guessed at.
 
 export type Json = null | boolean | number | string | Json[] | JsonObject;
@@ -17,6 +17,23 @@ export interface JsonObject {
 }
 
 export class PatchError extends Error {}
+
+/**
+ * `$setElementOrder/<list>` (what the kubelet's two-way status diffs carry): the merge keys of the
+ * list in their final order; listed elements come first in that order, the others keep theirs.
+ */
+const SET_ELEMENT_ORDER = '$setElementOrder/';
+
+function orderList(list: Json | undefined, order: Json, path: string): Json | undefined {
+  const key = MERGE_KEYS[path];
+  if (!key) throw new PatchError(`${path}: $setElementOrder on a list that is not merged by key`);
+  if (!Array.isArray(order) || !order.every((o) => isObject(o) && o[key] !== undefined)) throw new PatchError(`${path}: $setElementOrder must list {${key}: …} elements`);
+  if (!Array.isArray(list)) return list;
+  const keyOf = (e: Json): Json | undefined => (isObject(e) ? e[key] : undefined);
+  const wanted = order.map(keyOf);
+  const listed = wanted.flatMap((w) => list.filter((e) => keyOf(e) === w));
+  return [...listed, ...list.filter((e) => !wanted.includes(keyOf(e) ?? null))];
+}
 
 export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -68,8 +85,13 @@ export function applyStrategicMergePatch(target: Json | undefined, patch: Json, 
     return rest;
   }
   const out: JsonObject = isObject(target) ? { ...target } : {};
+  const orders: [string, Json][] = [];
   for (const [k, v] of Object.entries(patch)) {
     const at = path ? `${path}.${k}` : k;
+    if (k.startsWith(SET_ELEMENT_ORDER)) {
+      orders.push([k.slice(SET_ELEMENT_ORDER.length), v]);
+      continue;
+    }
     if (k.startsWith('$')) throw new PatchError(`the fake API server does not implement the strategic merge directive ${JSON.stringify(k)} (at ${path || '<root>'})`);
     if (v === null) {
       delete out[k];
@@ -80,6 +102,10 @@ export function applyStrategicMergePatch(target: Json | undefined, patch: Json, 
     } else {
       out[k] = v;
     }
+  }
+  for (const [k, order] of orders) {
+    const ordered = orderList(out[k], order, path ? `${path}.${k}` : k);
+    if (ordered !== undefined) out[k] = ordered;
   }
   return out;
 }
