@@ -45,6 +45,7 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { applyMergePatch, applyStrategicMergePatch, isObject, type Json, type JsonObject, PatchError } from './patch.js';
 import { createTestPki, issueClientCert, type CertPair, type TestPki } from './pki.js';
+import { listenMutualTls } from './tls-listen.js';
 
 export type ResourceName = 'nodes' | 'pods' | 'events' | 'leases' | 'csinodes';
 
@@ -286,19 +287,8 @@ export class FakeApiServer {
   /** Starts (again) listening on the same port; the stored objects are kept. */
   async resume(): Promise<void> {
     if (this.#server) return;
-    const server = https.createServer({ key: this.pki.server.key, cert: this.pki.server.cert, ca: this.pki.ca.cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-      void this.#handle(req, res);
-    });
-    server.on('connection', (s: Socket) => {
-      this.#sockets.add(s);
-      s.on('close', () => this.#sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#port, '127.0.0.1', () => resolve());
-    });
-    const addr = server.address();
-    if (addr && typeof addr === 'object') this.#port = addr.port;
+    const { server, port } = await listenMutualTls(this.pki, this.#port, this.#sockets, (req, res) => void this.#handle(req, res));
+    this.#port = port;
     this.#server = server;
   }
 

@@ -20,6 +20,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { FakeApiServer, KubeconfigOptions, WrittenKubeconfig } from '../fake-apiserver/fake-apiserver.js';
 import type { CertPair } from '../fake-apiserver/pki.js';
+import { listenMutualTls } from '../fake-apiserver/tls-listen.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -113,18 +114,8 @@ export class ApiProxy {
 
   async #listen(): Promise<void> {
     if (this.#server) return;
-    const pki = this.fake.pki;
-    const server = https.createServer({ key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true }, (req, res) => void this.#handle(req, res));
-    server.on('connection', (s: Socket) => {
-      this.#sockets.add(s);
-      s.on('close', () => this.#sockets.delete(s));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#port, '127.0.0.1', () => resolve());
-    });
-    const addr = server.address();
-    if (addr && typeof addr === 'object') this.#port = addr.port;
+    const { server, port } = await listenMutualTls(this.fake.pki, this.#port, this.#sockets, (req, res) => void this.#handle(req, res));
+    this.#port = port;
     this.#server = server;
   }
 
