@@ -13,6 +13,7 @@ import { dockerFromEnv, makeTestAgent, waitUntil, type TestAgent, type TestAgent
 import { TEST_IMAGES } from '../helpers/docker-engine.js';
 import { useTestAgents } from '../helpers/pod-fixtures.js';
 import { appPodYaml } from '../fixtures/manifest-texts.js';
+import { removeAgentRoot } from '../helpers/agent-process.js';
 import { pushImage, removeImage, startRegistry, startSlowRelay, type TestRegistry } from '../helpers/registry.js';
 
 const docker = dockerFromEnv();
@@ -27,7 +28,16 @@ beforeAll(async () => {
   [secured, open] = await Promise.all([startRegistry({ auth: AUTH }), startRegistry()]);
 });
 
+/** Kubelet root dirs of the tests' own; an agent bind-mounts its root onto itself (MakeRShared). */
+const roots: string[] = [];
+async function tempRoot(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'nodelet-kubelet-root-'));
+  roots.push(root);
+  return root;
+}
+
 afterAll(async () => {
+  for (const root of roots) await removeAgentRoot(root);
   for (const ref of pushed) await removeImage(docker, ref);
   await Promise.all([secured?.stop(), open?.stop()]);
 });
@@ -66,7 +76,7 @@ async function running(a: TestAgent, pod: string): Promise<ContainerStatus> {
 
 /** A test agent whose kubelet root dir (where config.json is looked for) is `rootDir`. */
 async function agentWithRoot(file: Record<string, unknown> = {}, rootDir?: string): Promise<{ a: TestAgent; rootDir: string }> {
-  const root = rootDir ?? (await mkdtemp(join(tmpdir(), 'nodelet-kubelet-root-')));
+  const root = rootDir ?? (await tempRoot());
   const opts: TestAgentOptions = { flags: { rootDir: root }, file };
   return { a: await agent(opts), rootDir: root };
 }
@@ -123,7 +133,7 @@ describe('registry credentials', () => {
 
   it('config.json in the root dir: each matching credential is tried, most specific key first, and the pull succeeds', async () => {
     const image = await push(secured, 'configjson');
-    const rootDir = await mkdtemp(join(tmpdir(), 'nodelet-kubelet-root-'));
+    const rootDir = await tempRoot();
     // The path key is more specific, so its (wrong) password is tried first; the host's works.
     await writeFile(
       join(rootDir, 'config.json'),
@@ -148,7 +158,7 @@ describe('registry credentials', () => {
 
   it('a docker-credential helper named by credHelpers', async () => {
     const image = await push(secured, 'helper');
-    const rootDir = await mkdtemp(join(tmpdir(), 'nodelet-kubelet-root-'));
+    const rootDir = await tempRoot();
     const bin = join(rootDir, 'bin');
     await mkdir(bin);
     const helper = join(bin, 'docker-credential-nodelet-test');
@@ -238,7 +248,7 @@ providers:
 describe('pull policies against the private registry', () => {
   it('Never (absent: ErrImageNeverPull), IfNotPresent (pulls, then "already present"), Always (pulls although present)', async () => {
     const image = await push(secured, 'policies');
-    const rootDir = await mkdtemp(join(tmpdir(), 'nodelet-kubelet-root-'));
+    const rootDir = await tempRoot();
     await writeFile(join(rootDir, 'config.json'), JSON.stringify({ auths: { [secured.address]: { username: AUTH.username, password: AUTH.password } } }));
     const { a } = await agentWithRoot({}, rootDir);
     await a.write('never.yaml', podYaml('never', image, 'Never'));
