@@ -5,6 +5,7 @@ import type { ContainerImage, Node, NodeCondition, NodeStatus, Taint } from 'kub
 import { canonicalJson } from '../core/hash.js';
 import type { FileStatus } from '../core/types.js';
 import { apiTime } from '../core/time-format.js';
+import { canonicalQuantity } from '../manifest/quantity.js';
 
 /** What the host is, read once (and refreshed) by an adapter (host-facts.ts). */
 export interface NodeFacts {
@@ -258,6 +259,10 @@ export function nodeObject(identity: NodeIdentityInput, status: NodeStatus): Nod
  * outage the node lifecycle controller has set Ready to Unknown, so this reports a change
  * and the status is patched at once.
  */
+function canonicalQuantities(list: Record<string, string | undefined>): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(list).map(([k, v]) => [k, v === undefined ? v : (canonicalQuantity(v) ?? v)]));
+}
+
 export function nodeStatusChanged(current: NodeStatus | undefined, next: NodeStatus): boolean {
   if (!current) return true;
   const owned = new Set((next.conditions ?? []).map((c) => c.type));
@@ -271,8 +276,9 @@ export function nodeStatusChanged(current: NodeStatus | undefined, next: NodeSta
   const project = (s: NodeStatus): unknown => ({
     conditions: conditions(s),
     addresses: s.addresses ?? [],
-    capacity: pick(s.capacity, next.capacity),
-    allocatable: pick(s.allocatable, next.allocatable),
+    // The API server stores a quantity in its canonical form (`8Gi` for `8388608Ki`): compare values.
+    capacity: canonicalQuantities(pick(s.capacity, next.capacity)),
+    allocatable: canonicalQuantities(pick(s.allocatable, next.allocatable)),
     nodeInfo: pick(s.nodeInfo as unknown as Record<string, string> | undefined, next.nodeInfo as unknown as Record<string, string> | undefined),
     ...(next.images === undefined ? {} : { images: s.images ?? [] }),
   });

@@ -292,7 +292,7 @@ describe('idle reporting cost on the real kube-apiserver', () => {
   // canonical form ("8Gi" for "8388608Ki"), and today's reporter compares the strings, so with
   // round figures (a host with exactly 8 GiB, a 100 GiB disk) it PATCHes an unchanged status on
   // every 10 s check. The kubelet compares resource.Quantity values (nodeStatusHasChanged).
-  parity('kubelet parity (found here; issue 15 item 5 "18 requests per minute"): an unchanged status with round quantities is not PATCHed every 10 s', async () => {
+  it('kubelet parity (found here; issue 15 item 5 "18 requests per minute"): an unchanged status with round quantities is not PATCHed every 10 s', async () => {
     const nodeName = `kube-it-round-${suffix}`;
     const kubeconfigPath = await cluster.nodeKubeconfig(nodeName);
     const patches: number[] = [];

@@ -3,6 +3,7 @@ import type { NodeStatus } from 'kubernetes-types/core/v1.js';
 import type { FileStatus } from '../../../agent/core/types.js';
 import { INSECURE_MANIFESTS_CONDITION, isNodeSettableLabel, manifestHealth, nodeConditions, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from '../../../agent/node/node-status.js';
 import { memAvailableFrom, osImageFrom } from '../../../agent/node/host-facts.js';
+import { canonicalQuantity } from '../../../agent/manifest/quantity.js';
 import { TEST_FACTS } from '../../fake-apiserver/harness.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -85,6 +86,12 @@ describe('node status', () => {
     expect(nodeStatusChanged(a, nodeStatus(TEST_FACTS, { ...healthy, diskPressure: true }, T0 + 10_000, a))).toBe(true);
     expect(nodeStatusChanged(a, nodeStatus({ ...TEST_FACTS, internalIPs: ['10.0.0.9'] }, healthy, T0 + 10_000, a))).toBe(true);
     expect(nodeStatusChanged(a, nodeStatus({ ...TEST_FACTS, memoryBytes: 1 << 30 }, healthy, T0 + 10_000, a))).toBe(true);
+    // The API server stores quantities canonically (8Gi for 8388608Ki): the same value is no change.
+    const round = nodeStatus({ ...TEST_FACTS, memoryBytes: 8 * 2 ** 30 }, healthy, T0);
+    const canonical = (q: string | undefined): string => canonicalQuantity(q ?? '') ?? '';
+    const stored: NodeStatus = { ...round, capacity: { ...round.capacity, memory: canonical(round.capacity?.memory) }, allocatable: { ...round.allocatable, memory: canonical(round.allocatable?.memory) } };
+    expect(round.capacity?.memory).not.toBe('8Gi');
+    expect(nodeStatusChanged(stored, nodeStatus({ ...TEST_FACTS, memoryBytes: 8 * 2 ** 30 }, healthy, T0 + 10_000, stored))).toBe(false);
     // Fields and conditions others own in the API server are not nodelet's business.
     const server: NodeStatus = {
       ...a,
