@@ -22,7 +22,7 @@ import { staticPod } from '../test/fake-apiserver/harness.js';
 import { systemClock } from '../agent/core/clock.js';
 import { EventStore } from '../agent/events/event-store.js';
 import { createLogger } from '../agent/log/logger.js';
-import { HttpsKubeTransport, type KubeRequest, type KubeTransport } from '../agent/mirror/kube-client.js';
+import { HttpsKubeTransport, type KubeRequest, type KubeTransport, type WatchEvent, type WatchHandle } from '../agent/mirror/kube-client.js';
 import { startReporter, type Reporter } from '../agent/mirror/reporter.js';
 import type { NodeFacts } from '../agent/node/node-status.js';
 import { buildKubeBinaries, startKubeCluster, type BuildTiming } from '../test/helpers/kube-cluster.js';
@@ -71,6 +71,12 @@ class CountingTransport implements KubeTransport {
     } finally {
       this.samples.push({ at: Date.now(), verb: req.method, resource: resourceOf(req.path), ms: performance.now() - started, code });
     }
+  }
+  /** The reporter's pod watch goes through as it is (counted once, when it opens). */
+  watch<T>(req: KubeRequest, onEvent: (e: WatchEvent<T>) => void): WatchHandle {
+    if (!this.inner.watch) throw new Error('the inner transport cannot watch');
+    this.samples.push({ at: Date.now(), verb: 'WATCH', resource: resourceOf(req.path), ms: 0, code: 200 });
+    return this.inner.watch<T>(req, onEvent);
   }
   close(): void {
     this.inner.close();
