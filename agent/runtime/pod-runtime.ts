@@ -18,6 +18,8 @@ export interface EnsureImageResult {
   readonly pullMs?: number;
   /** The image's size as the engine reports it (the Pulled event's "Image size"). */
   readonly sizeBytes?: number;
+  /** The image's `Config.User`, from the same inspect (spares imageUser's second read). */
+  readonly user?: string;
 }
 
 export interface PodRuntime {

@@ -234,6 +234,7 @@ async function startContainer(
   const image = container.image ?? '';
   const policy = container.imagePullPolicy === 'Always' || container.imagePullPolicy === 'Never' ? container.imagePullPolicy : 'IfNotPresent';
   let imageId = '';
+  let imageUserOfPull: string | undefined;
   try {
     // image_manager.go: Pulling before the pull (and before any wait for a pull slot), Pulled
     // with the pull's own time and the time since Pulling, or "already present".
@@ -254,6 +255,7 @@ async function startContainer(
       log.info({ container: container.name, image, pullMs: Math.round(result.pullMs ?? 0), sizeBytes: result.sizeBytes }, 'image pulled');
     } else if (action.restartCount === 0) deps.events.record(ref, 'Normal', 'Pulled', `Container image ${JSON.stringify(image)} already present on machine`);
     imageId = result.imageId;
+    imageUserOfPull = result.user;
   } catch (err) {
     const reason = (err as { reason?: string }).reason ?? 'ErrImagePull';
     const message = errorMessage(err);
@@ -268,7 +270,7 @@ async function startContainer(
   }
   // kubelet generateContainerConfig reads the image's user (getImageUser) for runAsNonRoot; a
   // failed read is a CreateContainerConfigError like the check's own refusal.
-  const imageUser = await readImageUser(deps.runtime, imageId);
+  const imageUser = imageUserOfPull !== undefined ? ({ ok: true, user: imageUserOfPull } as const) : await readImageUser(deps.runtime, imageId);
   const translated = imageUser.ok
     ? toContainerSpec(desired, container, action.role, action.restartCount, deps.translate, { imageUser: imageUser.user })
     : ({ ok: false, reason: 'CreateContainerConfigError', message: imageUser.message } as const);

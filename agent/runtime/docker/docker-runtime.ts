@@ -177,7 +177,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
     const ref = applyDefaultImageTag(image);
     if (!ref.ok) throw new ImagePullError('InvalidImageName', image, ref.message, { retryable: false });
     const present = policy === 'Always' ? undefined : await this.#imageInfo(ref.image);
-    if (present !== undefined) return { pulled: false, imageId: present.id, sizeBytes: present.size };
+    if (present !== undefined) return { pulled: false, imageId: present.id, sizeBytes: present.size, user: present.user };
     if (policy === 'Never') {
       throw new ImagePullError('ErrImageNeverPull', image, `Container image "${image}" is not present with pull policy of Never`, { retryable: false });
     }
@@ -187,7 +187,7 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
     if (pulled === undefined) {
       throw new ImagePullError('ErrImagePull', image, `image ${ref.image} is not present after a successful pull`, { retryable: true });
     }
-    return { pulled: true, imageId: pulled.id, pullMs, sizeBytes: pulled.size };
+    return { pulled: true, imageId: pulled.id, pullMs, sizeBytes: pulled.size, user: pulled.user };
   }
 
   async imageUser(imageId: string): Promise<string> {
@@ -484,10 +484,10 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
     return true;
   }
 
-  async #imageInfo(image: string): Promise<{ id: string; size: number } | undefined> {
+  async #imageInfo(image: string): Promise<{ id: string; size: number; user: string } | undefined> {
     try {
       const info = await this.#call('imageInspect', () => this.#docker.getImage(image).inspect());
-      return { id: info.Id, size: info.Size };
+      return { id: info.Id, size: info.Size, user: info.Config.User ?? '' };
     } catch (e) {
       const status = statusOf(e);
       if (status === 404) return undefined;
