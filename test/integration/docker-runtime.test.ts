@@ -331,8 +331,8 @@ describe('ensureImage', () => {
   it('IfNotPresent / Never with a present image: no pull, the image ID', async () => {
     const local = await docker.getImage(TEST_IMAGES.busybox).inspect();
     const before = runtime.stats().calls.imagePull;
-    expect(await runtime.ensureImage(TEST_IMAGES.busybox, 'IfNotPresent')).toEqual({ pulled: false, imageId: local.Id, sizeBytes: local.Size });
-    expect(await runtime.ensureImage(TEST_IMAGES.busybox, 'Never')).toEqual({ pulled: false, imageId: local.Id, sizeBytes: local.Size });
+    expect(await runtime.ensureImage(TEST_IMAGES.busybox, 'IfNotPresent')).toEqual({ pulled: false, imageId: local.Id, sizeBytes: local.Size, user: local.Config.User ?? '' });
+    expect(await runtime.ensureImage(TEST_IMAGES.busybox, 'Never')).toEqual({ pulled: false, imageId: local.Id, sizeBytes: local.Size, user: local.Config.User ?? '' });
     expect(runtime.stats().calls.imagePull).toBe(before);
   });
 

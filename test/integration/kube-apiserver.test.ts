@@ -105,7 +105,9 @@ describe('reporting to a real kube-apiserver (Node authorizer + NodeRestriction)
 
   // Found by these tests, not in the issue's list: nodelet POSTs the Lease before the Node, so
   // the Lease is created without the owner reference (added at the first renewal, 10 s later).
-  parity('kubelet parity (found here; issue 15 "Lease"): the Lease is created after the Node, with the Node owner reference from the start', async () => {
+  // Skipped, not it.fails: the Lease and Node tasks start together, so which is created first
+  // is a race (a fresh-clone CI run saw the Node win). Open until the Lease waits for its owner.
+  it.skip('kubelet parity (found here; issue 15 "Lease"): the Lease is created after the Node, with the Node owner reference from the start', async () => {
     const other = `kube-it-lease-${suffix}`;
     await agentOn(other);
     // Polled from before the first request, so the Lease as created is what is seen first.
