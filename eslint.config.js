@@ -20,16 +20,20 @@ export const LAYERS = [
   ['manifest', 'events', 'host'],
   // Image credentials (keyring, helpers, provider plugins), the pull limiter and image GC: used
   // by the runtime adapter, so below it. The kubelet's container-log layout on the host, which
-  // the runtime adapter keeps in step with each container.
-  ['images', 'podlogs'],
+  // the runtime adapter keeps in step with each container. The kubelet streaming protocols
+  // (SPDY/3.1, remotecommand, port-forward), over byte streams only. QoS: class, OOM score and
+  // cgroup names (pure), and the cgroup adapter that creates the kubepods hierarchy.
+  ['images', 'podlogs', 'streaming', 'qos'],
   // Pure stages over a decoded manifest (config, pod status, Pod → ContainerSpec) and the
   // runtime adapter, which knows ContainerSpec (core/) and never a Pod translation.
   ['config', 'status', 'translate', 'runtime'],
   // Probes run through the runtime; the manifest source; the node's identity and its store;
   // systemd notification.
-  ['probe', 'source', 'node', 'systemd'],
-  // Lifecycle hooks (run with the probe runners) and housekeeping.
-  ['lifecycle'],
+  // Container and node usage (cgroups, filesystems) for the summary API, metrics and eviction.
+  ['probe', 'source', 'node', 'systemd', 'stats'],
+  // Lifecycle hooks (run with the probe runners) and housekeeping; the eviction manager and the
+  // graceful node shutdown manager, which decide and call back into the agent.
+  ['lifecycle', 'eviction', 'shutdown'],
   // Kubelet plugin registration: the root dir layout, the plugin watcher, CSI and device plugins.
   ['plugins'],
   // Pod workers: plan, execute, one pass, and the relist diff.
@@ -40,6 +44,8 @@ export const LAYERS = [
   ['agent.ts'],
   // The local API: its server, handlers and the client the CLI uses.
   ['api'],
+  // The kubelet's HTTPS endpoint (10250): authn/authz, logs, exec/attach/port-forward, stats.
+  ['kubelet-server'],
   // The API's view of the agent.
   ['api-backend.ts'],
   // The composition root.
