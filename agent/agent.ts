@@ -40,6 +40,11 @@ import { StaticPodAdmission } from './node/admission.js';
 import type { NodeIdentity } from './node/node-model.js';
 import { NodeIdentityManager } from './node/node-identity.js';
 import { podIPsOf } from './core/pod-ips.js';
+import { nodeRef } from './node/node-events.js';
+import { ShutdownManager } from './shutdown/manager.js';
+import { ShutdownPods } from './shutdown/pod-gate.js';
+import type { LogindPort } from './shutdown/logind.js';
+import { NODE_SHUTDOWN_NOT_ADMITTED_MESSAGE, NODE_SHUTDOWN_NOT_ADMITTED_REASON } from './shutdown/pod-status.js';
 
 /** Waiting for the Docker engine at start-up: 0.5 s doubling to 10 s. */
 const RUNTIME_WAIT = { initialMs: 500, maxMs: 10_000 } as const;
@@ -73,6 +78,10 @@ export interface AgentDeps {
   /** process.platform / process.arch for the automatic node labels (tests may override). */
   readonly platform?: string;
   readonly arch?: string;
+  /** systemd-logind for graceful node shutdown (shutdown/logind.ts); none: the feature is off. */
+  readonly logind?: LogindPort;
+  /** The node started or stopped shutting down: its Ready condition changes now. */
+  readonly onNodeShutdown?: (shuttingDown: boolean) => void;
 }
 
 export class Agent {
@@ -105,6 +114,11 @@ export class Agent {
   #housekeepingTimer?: { cancel(): void };
   /** Manifest pods kubelet admission rejected on this node (they show as Failed and do not run). */
   readonly #admission: StaticPodAdmission;
+  /** Graceful node shutdown (shutdown/): the manager decides, the agent kills; what it did to pods. */
+  readonly #shutdown?: ShutdownManager;
+  readonly #shutdownPods = new ShutdownPods();
+  /** Waiters for a UID's worker to report it terminated (the shutdown's kills). */
+  readonly #terminatedWaiters = new Map<string, (() => void)[]>();
 
   constructor(deps: AgentDeps) {
     this.#deps = deps;
@@ -178,6 +192,7 @@ export class Agent {
       logger: deps.logger,
       events: deps.events,
     });
+    if (deps.logind) this.#shutdown = this.#newShutdownManager(deps, deps.logind);
     // Labels or taints changed: manifest Pods are admitted again and DaemonSets judged again.
     this.#node.onChange(() => {
       this.#admitAll();
@@ -199,6 +214,65 @@ export class Agent {
     });
   }
 
+  // The agent's side of graceful node shutdown: the pods, the kill with a grace period through
+  // the pod's worker (preStop hooks, SIGTERM, SIGKILL), the node's Ready condition and events.
+  #newShutdownManager(deps: AgentDeps, logind: LogindPort): ShutdownManager {
+    return new ShutdownManager({
+      config: deps.config.shutdown,
+      logind,
+      clock: deps.clock,
+      logger: deps.logger,
+      host: {
+        pods: () =>
+          [...this.#desired.values()]
+            .filter((d) => !this.#admission.isRejected(d.uid) && !this.#shutdownPods.isKilled(d.uid))
+            .map((d) => ({
+              uid: d.uid,
+              name: `${d.namespace}/${d.name}`,
+              ...(d.pod.spec?.priority === undefined ? {} : { priority: d.pod.spec.priority }),
+              terminationGracePeriodSeconds: d.pod.spec?.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
+            })),
+        killPod: (uid, grace) => this.#killForShutdown(uid, grace),
+        shuttingDownChanged: (shuttingDown) => {
+          if (shuttingDown) this.#shutdownPods.begin(this.#desired.keys());
+          else for (const uid of this.#shutdownPods.cancel()) this.#nudge(uid);
+          deps.onNodeShutdown?.(shuttingDown);
+        },
+        nodeEvent: (type, reason, message) => deps.events.record(nodeRef(deps.config.nodeName), type, reason, message),
+      },
+    });
+  }
+
+  async #killForShutdown(uid: string, gracePeriodSeconds: number): Promise<void> {
+    const desired = this.#desired.get(uid);
+    if (!desired) return;
+    this.#shutdownPods.killed(uid, this.#deps.clock.now());
+    this.#terminatingSpecs.set(uid, desired);
+    const done = new Promise<void>((resolve) => this.#terminatedWaiters.set(uid, [...(this.#terminatedWaiters.get(uid) ?? []), resolve]));
+    this.#workers.terminate(uid, identityOf(desired), { gracePeriodSeconds });
+    await done;
+  }
+
+  /** A desired pod the node shutdown killed, or one that came after the shutdown began. */
+  #shutdownBlocks(uid: string): boolean {
+    const desired = this.#desired.get(uid);
+    if (!desired) return false;
+    return this.#shutdownPods.blocks(uid, () => {
+      this.#log.warn({ pod: `${desired.namespace}/${desired.name}`, reason: NODE_SHUTDOWN_NOT_ADMITTED_REASON }, `pod rejected: ${NODE_SHUTDOWN_NOT_ADMITTED_MESSAGE}`);
+      this.#deps.events.record(involvedPod(desired), 'Warning', NODE_SHUTDOWN_NOT_ADMITTED_REASON, NODE_SHUTDOWN_NOT_ADMITTED_MESSAGE);
+    });
+  }
+
+  /** ShutdownStatus(): `node is shutting down` while it does (the Ready condition's message). */
+  shutdownStatus(): string | undefined {
+    return this.#shutdown?.status();
+  }
+
+  /** The node shutdown manager, when configured (tests await its work). */
+  get shutdownManager(): ShutdownManager | undefined {
+    return this.#shutdown;
+  }
+
   #newPodSync(deps: AgentDeps): PodSync {
     return new PodSync({
       runtime: deps.runtime,
@@ -213,7 +287,9 @@ export class Agent {
       memory: this.#memory,
       prober: this.#prober,
       // A pod admission rejected is not run: whatever it had is stopped.
-      desired: (uid) => (this.#admission.isRejected(uid) ? undefined : this.#desired.get(uid)),
+      desired: (uid) => (this.#admission.isRejected(uid) || this.#shutdownBlocks(uid) ? undefined : this.#desired.get(uid)),
+      // The node shutdown's grace period for a pod it kills (the group's, capped by the pod's).
+      terminationGrace: (uid) => this.#workers.info(uid)?.gracePeriodSeconds,
       isDesired: (uid) => this.#desired.has(uid),
       observe: (uid) => this.#observe(uid),
       startGated: (desired, mem) => this.#startGated(desired, mem),
@@ -256,6 +332,9 @@ export class Agent {
     const name = pod ? `${pod.namespace}/${pod.name}` : undefined;
     if (state === 'terminating') this.#log.info({ pod: name, uid }, 'pod terminating');
     else if (state === 'terminated') {
+      if (pod && this.#shutdownPods.isKilled(uid)) this.#shutdownPods.terminated(uid, this.#podView(pod));
+      for (const resolve of this.#terminatedWaiters.get(uid) ?? []) resolve();
+      this.#terminatedWaiters.delete(uid);
       this.#terminatingSpecs.delete(uid);
       this.#memory.delete(uid);
       // Gone, or about to start afresh (delete pod of a static pod): no status carries over.
@@ -336,6 +415,8 @@ export class Agent {
   }
 
   #apiView(d: DesiredPod): Pod {
+    const shutdown = this.#shutdownPods.view(d.uid, d.pod);
+    if (shutdown) return shutdown;
     const rejected = this.#admission.rejection(d.uid);
     if (!rejected) return this.#podView(d);
     const seen = d.pod.metadata?.annotations?.['kubernetes.io/config.seen'];
@@ -442,6 +523,8 @@ export class Agent {
       this.#synced = true;
       this.#log.info({ pods: this.#desired.size }, 'initial sync done');
     });
+    // The logind lock once the pods it protects run (the kubelet starts its manager at start-up).
+    void this.#shutdown?.start();
   }
 
   /**
@@ -491,6 +574,7 @@ export class Agent {
   /** Stops watching and syncing. Containers keep running: a restarted agent adopts them. */
   async stop(): Promise<void> {
     this.#abort.abort(new Error('agent stopping'));
+    this.#shutdown?.stop();
     this.#relistTimer?.cancel();
     this.#housekeepingTimer?.cancel();
     this.#daemonSets.stop();
@@ -525,6 +609,7 @@ export class Agent {
             const last = this.#desired.get(oldUid);
             this.#desired.delete(oldUid);
             this.#admission.forget(oldUid);
+            this.#shutdownPods.forget(oldUid);
             this.#log.info({ object: keyText, uid: oldUid }, 'pod removed from manifests');
             this.#terminate(oldUid, last);
           }

@@ -22,6 +22,7 @@ import { FileSource } from './source/file-source.js';
 import { manifestHealth, nodeImages } from './node/node-status.js';
 import { ALLOCATABLE_ENFORCED_EVENT, nodeRef, STARTING_EVENT } from './node/node-events.js';
 import { NodeConditionTracker } from './node/node-conditions.js';
+import { SystemdLogind } from './shutdown/logind.js';
 import { StateDirLastValidStore } from './source/last-valid-store.js';
 import { parseManifestFile } from './manifest/parse-file.js';
 import { EventStore } from './events/event-store.js';
@@ -177,7 +178,12 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     podInfraImage: config.podInfraImage,
     nodeAllocatable: { cpuMilli: cpus().length * 1000, memoryBytes: totalmem() },
   };
-  const agent = new Agent({ config, runtime, hostFs, subPaths: new NodeSubPather(), source, clock, logger, events, translate, podLogs });
+  const agent = new Agent({
+    config, runtime, hostFs, subPaths: new NodeSubPather(), source, clock, logger, events, translate, podLogs,
+    // Graceful node shutdown: the Ready condition turns False at once (the kubelet syncs the node status).
+    logind: new SystemdLogind(),
+    onNodeShutdown: () => nodeConditions.update(),
+  });
   const plugins = new PluginManager({ dirs: kubeletRoot, clock, logger: logger.child({ component: 'plugins' }) });
   logger.info({ manifestDir: config.manifestDir, stateDir: config.stateDir, docker: config.dockerHost }, 'nodelet starting');
   const startedAt = clock.now();
@@ -188,7 +194,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const reporting: { reporter?: Reporter } = {};
   // The node's conditions: sampled on a tick and stored, read by `get node`.
   const nodeConditions = new NodeConditionTracker(
-    () => ({ runtimeReady: agent.runtimeHealthy, ...host.pressure(), manifests: manifestHealth(agent.fileStatuses()) }),
+    () => ({ runtimeReady: agent.runtimeHealthy, ...host.pressure(), manifests: manifestHealth(agent.fileStatuses()), shutdown: agent.shutdownStatus() }),
     clock,
   );
   nodeConditions.start();
@@ -235,7 +241,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
         agent,
         events,
         nodeFacts: host.facts,
-        nodePressure: () => ({ ...host.pressure(), manifests: manifestHealth(agent.fileStatuses()) }),
+        nodePressure: () => ({ ...host.pressure(), manifests: manifestHealth(agent.fileStatuses()), shutdown: agent.shutdownStatus() }),
         nodeLabels: () => agent.nodeIdentity().labels,
         nodeTaints: () => agent.nodeIdentity().taints,
         nodePlugins: () => plugins.state(),

@@ -39,6 +39,8 @@ export interface NodeHealth {
   readonly pidPressure: boolean;
   /** Manifest trust (manifestHealth); without it there is no InsecureManifests condition. */
   readonly manifests?: ManifestHealth;
+  /** The node shutdown manager's error (`node is shutting down`): Ready is False meanwhile. */
+  readonly shutdown?: string | undefined;
 }
 
 /** Manifest files the source refuses for their owner or mode (or a directory on their path). */
@@ -170,9 +172,13 @@ export function nodeConditions(health: NodeHealth, now: number, previous?: reado
     const [reason, message] = CONDITIONS[type][on ? 'true' : 'false'];
     return condition(type, on ? 'True' : 'False', reason, message, t, previous);
   };
-  const ready = health.runtimeReady
-    ? condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', t, previous)
-    : condition('Ready', 'False', 'KubeletNotReady', 'container runtime is down', t, previous);
+  // ReadyCondition: the errors of the runtime and of the node shutdown manager, aggregated as
+  // utilerrors.NewAggregate prints them (one: its text; more: "[a, b]").
+  const errors = [...(health.runtimeReady ? [] : ['container runtime is down']), ...(health.shutdown ? [health.shutdown] : [])];
+  const ready =
+    errors.length === 0
+      ? condition('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status', t, previous)
+      : condition('Ready', 'False', 'KubeletNotReady', errors.length === 1 ? (errors[0] ?? '') : `[${errors.join(', ')}]`, t, previous);
   const own = health.manifests === undefined ? [] : [manifestsCondition(health.manifests, t, previous)];
   return [pressure('MemoryPressure', health.memoryPressure), pressure('DiskPressure', health.diskPressure), pressure('PIDPressure', health.pidPressure), ready, ...own];
 }

@@ -50,6 +50,8 @@ export interface PodSyncDeps extends Pick<ExecuteDeps, 'runtime' | 'hostFs' | 's
   readonly removeIfOrphaned: (uid: string) => Promise<void>;
   readonly metrics: () => NodeletMetrics | undefined;
   readonly updateGauges: () => void;
+  /** A grace period the termination was asked with (node shutdown), capping the pod's own. */
+  readonly terminationGrace?: (uid: string) => number | undefined;
 }
 
 export class PodSync {
@@ -90,7 +92,7 @@ export class PodSync {
       // Every delay here is on the monotonic clock (a wall-clock step must not stall back-off).
       const now = clock.monotonic();
       mem.exitTimes = trackExitTimes(mem.exitTimes, observed, { wall: clock.now(), monotonic: now });
-      const plan = computePodActions(desired, observed, {
+      const plan = capGrace(terminating ? this.#d.terminationGrace?.(uid) : undefined, computePodActions(desired, observed, {
         now,
         exitedAt: mem.exitTimes,
         backoff: mem.backoff,
@@ -98,7 +100,7 @@ export class PodSync {
         ...(this.#d.imagePullBackoffPolicy ? { imagePullBackoffPolicy: this.#d.imagePullBackoffPolicy } : {}),
         startFailures: mem.startFailures,
         unhealthy: this.#d.prober.unhealthy(uid, observed),
-      });
+      }));
       const toDo = plan.actions.filter((a) => a.type !== 'backoff');
       const fresh = freshPullFailures(plan.actions, mem.startFailures, now);
       mem.waiting = waitingReasons(desired, plan.actions, mem.startFailures, fresh);
@@ -249,4 +251,14 @@ function waitingReasons(
     }
   }
   return out;
+}
+
+/**
+ * A termination asked with a grace period (the kubelet's gracePeriodOverride, e.g. a node
+ * shutdown group's) kills within it; the 2 s floor still applies where the kill happens.
+ */
+function capGrace<P extends { readonly actions: readonly PodAction[] }>(graceSeconds: number | undefined, plan: P): P {
+  if (graceSeconds === undefined) return plan;
+  const actions = plan.actions.map((a) => (a.type === 'killPod' || a.type === 'killContainer' ? { ...a, graceSeconds: Math.min(a.graceSeconds, graceSeconds) } : a));
+  return { ...plan, actions };
 }

@@ -14,6 +14,7 @@ import type { ManifestObject, SourceUpdate } from '../../agent/core/types.js';
 import { parseManifestFile } from '../../agent/manifest/parse-file.js';
 import { FakeClock, flushMicrotasks } from './fake-clock.js';
 import { FakePodRuntime, type FakeRuntimeOptions } from './fake-pod-runtime.js';
+import type { LogindPort } from '../../agent/shutdown/logind.js';
 
 export interface FakeAgent {
   readonly agent: Agent;
@@ -36,7 +37,15 @@ export interface FakeAgent {
   stop(): Promise<void>;
 }
 
-export async function startFakeAgent(opts: { nodeName: string; exits?: FakeRuntimeOptions['exits']; resyncPeriod?: string }): Promise<FakeAgent> {
+export async function startFakeAgent(opts: {
+  nodeName: string;
+  exits?: FakeRuntimeOptions['exits'];
+  resyncPeriod?: string;
+  /** Config-file keys (e.g. shutdownGracePeriod). */
+  configFile?: Record<string, unknown>;
+  /** A fake logind: graceful node shutdown is wired. */
+  logind?: LogindPort;
+}): Promise<FakeAgent> {
   const clock = new FakeClock();
   const runtime = new FakePodRuntime({ clock, ...(opts.exits ? { exits: opts.exits } : {}) });
   const root = await mkdtemp(join(tmpdir(), 'nodelet-fake-'));
@@ -44,6 +53,7 @@ export async function startFakeAgent(opts: { nodeName: string; exits?: FakeRunti
   const config = resolveConfig({
     flags: { manifestDir: join(root, 'manifests'), stateDir: join(root, 'state'), nodeName, apiSocket: join(root, 'api.sock'), podNetwork: 'none', resyncPeriod: opts.resyncPeriod ?? '10s' },
     env: {},
+    ...(opts.configFile ? { file: opts.configFile } : {}),
     hostname: nodeName,
   });
   let listener: ((updates: readonly SourceUpdate[]) => void) | undefined;
@@ -69,6 +79,7 @@ export async function startFakeAgent(opts: { nodeName: string; exits?: FakeRunti
     logger: createLogger({ level: 'silent' }),
     events,
     translate: { nodeName, hostIPs: ['127.0.0.1'], podIPs: [], stateDir: config.stateDir, podNetwork: 'none', podInfraImage: 'pause', nodeAllocatable: { cpuMilli: 1000, memoryBytes: 2 ** 30 } },
+    ...(opts.logind ? { logind: opts.logind } : {}),
   });
   await agent.start();
   // Timers fire only once the agent's passes (real file I/O for the pod directory) are done.
