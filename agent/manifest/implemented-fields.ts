@@ -68,6 +68,8 @@ export const FIELD_SUPPORT: readonly FieldSupportEntry[] = [
     'securityContext.sysctls',
     'securityContext.seccompProfile',
     'activeDeadlineSeconds',
+    // The graceful node shutdown group (shutdown/plan.ts), read as the kubelet reads it.
+    'priority',
   ),
   ...rejected(
     'podSpec',

@@ -152,6 +152,9 @@ export class ShutdownManager {
       const why = this.#watch ? await this.#watch.ended : 'not watching';
       if (this.#stopped) return;
       this.#log.warn({ err: why }, 'Ended to watching the node for shutdown events');
+      // Unlike the kubelet, no new lock while the node shuts down: logind would wait for it
+      // until InhibitDelayMaxSec is over (the bus going away is part of the shutdown anyway).
+      if (this.#shuttingDown) return;
       await this.#d.clock.sleep(RECONNECT_MS);
       if (this.#stopped) return;
       try {

@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitUntil } from '../helpers/agent-harness.js';
 import { TEST_IMAGES } from '../helpers/docker-engine.js';
+import { VM_CREATE_FLAGS, vmSkipReason } from '../helpers/test-vm.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const BUILD_SCRIPT = join(REPO, 'test', 'vm', 'build-image.sh');
@@ -30,15 +31,7 @@ const POD = `web-${HOSTNAME}`;
 const MANAGED = 'io.nodelet.managed=true';
 const BUNDLE_DIR = '/root/nodelet-0.1.0';
 
-function whyNot(): string | undefined {
-  // Opt-out for a developer's machine: the first run installs debootstrap and writes a
-  // ~400 MB root filesystem cache (see the README's Quick start). CI never sets it.
-  if (process.env.NODELET_VM_TEST === '0') return 'NODELET_VM_TEST=0';
-  if (process.getuid?.() !== 0) return 'needs root (debootstrap and a systemd container)';
-  if (!process.env.DOCKER_HOST) return 'no Docker Engine (DOCKER_HOST is unset; run through the integration project)';
-  return undefined;
-}
-const skipReason = whyNot();
+const skipReason = vmSkipReason();
 if (skipReason) console.warn(`[systemd-vm] skipped: ${skipReason}`);
 
 interface Result {
@@ -168,11 +161,7 @@ describe.skipIf(skipReason !== undefined)('nodelet as a systemd service in a con
     // The flags that let systemd and a nested dockerd run; no host cgroup tree is mounted in.
     await runOk('docker', [
       'create', '--name', vmName, '--hostname', HOSTNAME, '--label', `io.nodelet.test-vm.owner=${process.pid}`,
-      '--stop-signal', 'SIGRTMIN+3', '--stop-timeout', '60',
-      '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE',
-      '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined',
-      '--cgroupns=private', '--network', 'none',
-      '--tmpfs', '/run', '--tmpfs', '/run/lock', '--tmpfs', '/var/lib/docker:exec',
+      '--stop-timeout', '60', ...VM_CREATE_FLAGS,
       image,
     ]);
     await runOk('docker', ['cp', '-L', process.execPath, `${vmName}:/usr/local/bin/node`]);

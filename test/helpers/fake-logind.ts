@@ -53,9 +53,18 @@ export class FakeLogind implements LogindPort {
       gone,
     };
   }
+  watches = 0;
+  #end?: (why: string) => void;
+
   async watch(onSignal: (shuttingDown: boolean) => void): Promise<ShutdownWatch> {
     this.#emit = onSignal;
-    return { stop: () => {}, ended: new Promise(() => {}) };
+    this.watches++;
+    const ended = new Promise<string>((r) => (this.#end = r));
+    return { stop: () => this.#end?.('stopped'), ended };
+  }
+  /** The bus connection is lost (busctl monitor exited). */
+  endWatch(why: string): void {
+    this.#end?.(why);
   }
   emit(shuttingDown: boolean): void {
     this.#emit?.(shuttingDown);

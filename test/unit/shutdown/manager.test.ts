@@ -199,6 +199,25 @@ describe('ShutdownManager', () => {
     );
   });
 
+  it('watches again (and takes a new lock) 1 s after the bus connection is lost, but not while the node shuts down', async () => {
+    const { clock, logind, manager } = setup(simple(20, 8), []);
+    await manager.start();
+    logind.endWatch('Connection terminated, exiting.');
+    await clock.advance(999);
+    expect(logind.watches).toBe(1);
+    await clock.advance(1);
+    expect(logind.watches).toBe(2);
+    expect(logind.taken).toBe(2);
+    expect(logind.held).toBe(1);
+    logind.emit(true);
+    await clock.advance(100);
+    await manager.processed();
+    logind.endWatch('Connection terminated, exiting.');
+    await clock.advance(5000);
+    expect(logind.watches).toBe(2);
+    expect(logind.held).toBe(0);
+  });
+
   it('without logind: one log line, no lock, pods admitted as usual', async () => {
     const { logind, manager, lines } = setup(simple(20, 8), []);
     logind.unavailable = 'failed reading InhibitDelayMaxUSec property from logind: Failed to connect to bus: No such file or directory';
