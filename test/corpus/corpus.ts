@@ -23,6 +23,11 @@ export interface SourceFile {
   readonly path: string;
   /** The commit the search tool's index holds the file at. */
   readonly commit: string;
+  /**
+   * Set when the copy is not the whole file: what part of it was kept (a
+   * prefix of the file, cut at a document boundary), and why.
+   */
+  readonly excerpt?: string;
 }
 
 export interface Sources {
