@@ -90,6 +90,11 @@ export class SpdyStream extends Duplex {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    // Torn down before our FIN went out: tell the client, or it would wait for the stream forever.
+    if (!this.#wasReset && !this.writableFinished) {
+      this.#wasReset = true;
+      this.#session.sendReset(this.id, RST_STATUS.cancel);
+    }
     this.#session.forget(this);
     callback(error);
   }
