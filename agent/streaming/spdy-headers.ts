@@ -77,6 +77,7 @@ function adler32(data: Buffer): number {
 }
 
 const STORED_BLOCK_MAX = 0xffff;
+const SYNC_FLUSH_MARKER = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
 
 /** The compressing side of one direction: stored deflate blocks after a zlib header naming the dictionary. */
 export class HeaderDeflater {
@@ -94,7 +95,6 @@ export class HeaderDeflater {
     }
     const chunks: Buffer[] = [];
     for (let offset = 0; offset < raw.length; offset += STORED_BLOCK_MAX) chunks.push(raw.subarray(offset, offset + STORED_BLOCK_MAX));
-    if (chunks.length === 0) chunks.push(raw);
     for (const chunk of chunks) {
       // BFINAL=0, BTYPE=00 (stored), byte-aligned LEN and its one's complement, then the bytes.
       const block = Buffer.alloc(5);
@@ -102,6 +102,11 @@ export class HeaderDeflater {
       block.writeUInt16LE(~chunk.length & 0xffff, 3);
       parts.push(block, chunk);
     }
+    // The empty stored block a Z_SYNC_FLUSH ends with. Go's flate reader hands out what it has
+    // decoded only when it meets this marker; without it, it reads on for the next block, hits
+    // the end of the frame and keeps that error for every later frame (spdystream then never
+    // sees the SYN_REPLY).
+    parts.push(SYNC_FLUSH_MARKER);
     return Buffer.concat(parts);
   }
 }

@@ -97,7 +97,12 @@ describe('SPDY/3 header blocks', () => {
     const deflater = new HeaderDeflater();
     const inflate = createInflate({ dictionary: SPDY3_DICTIONARY });
     const blocks = [encodeHeaderBlock([]), encodeHeaderBlock([['streamtype', ['stdout']]]), encodeHeaderBlock([['big', ['v'.repeat(70_000)]]])];
-    for (const raw of blocks) expect(await syncFlush(inflate, deflater.compress(raw))).toEqual(raw);
+    for (const raw of blocks) {
+      const compressed = deflater.compress(raw);
+      // ends as a sync flush does: Go's flate reader stops there instead of reading past the frame
+      expect(compressed.subarray(-5).toString('hex')).toBe('000000ffff');
+      expect(await syncFlush(inflate, compressed)).toEqual(raw);
+    }
     const first = new HeaderDeflater().compress(Buffer.alloc(0));
     expect(first.subarray(0, 6).toString('hex')).toBe('78bbe3c6a7c2'); // zlib header with FDICT and the dictionary's id
   });
