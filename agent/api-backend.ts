@@ -118,7 +118,7 @@ export class AgentApiBackend implements ApiBackend {
   async exec(namespace: string, pod: string, opts: ExecOptions): Promise<ExecSession> {
     const c = this.#container(namespace, pod, opts.container, false);
     if (c.state !== 'running') throw new ApiError(400, `container ${opts.container} is not running`);
-    const session = await this.#d.streams.execSession(c.id, { cmd: opts.command, stdin: opts.stdin, tty: opts.tty });
+    const session = await this.#d.streams.execSession(c.id, { cmd: opts.command, stdin: opts.stdin, tty: opts.tty, ...(opts.consoleSize ? { consoleSize: opts.consoleSize } : {}) });
     return session;
   }
 

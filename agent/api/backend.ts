@@ -28,6 +28,8 @@ export interface ExecOptions {
   readonly command: readonly string[];
   readonly stdin: boolean;
   readonly tty: boolean;
+  /** The TTY's size at creation, when the client already sent one (Docker ConsoleSize). */
+  readonly consoleSize?: { readonly cols: number; readonly rows: number };
 }
 
 /** A started exec (docker exec create + start, hijacked). */

@@ -48,12 +48,18 @@ function podRunning(pod: Pod | undefined): boolean {
   return [...(pod?.status?.containerStatuses ?? []), ...(pod?.status?.initContainerStatuses ?? [])].some((s) => s.state?.running !== undefined);
 }
 
+const waitingForDrain = new WeakSet<Writable>();
+
 /** Writes `data` to `out`, pausing `source` while `out` is full. */
 function forward(data: Buffer, out: Writable | undefined, source: NodeJS.ReadableStream): void {
   if (out === undefined || out.destroyed) return;
-  if (!out.write(data)) {
+  if (!out.write(data) && !waitingForDrain.has(out)) {
+    waitingForDrain.add(out);
     source.pause();
-    out.once('drain', () => source.resume());
+    out.once('drain', () => {
+      waitingForDrain.delete(out);
+      source.resume();
+    });
   }
 }
 
@@ -146,7 +152,14 @@ export function createKubeletStreams(deps: KubeletStreamsDeps): KubeletStreams {
   return {
     exec(target, req, socket, head) {
       remoteCommand('exec', target, req, socket, head, `container not found (${JSON.stringify(target.container)})`, async (ctx) => {
-        const session = await backend.exec(target.namespace, target.pod, { container: target.container, command: target.command, stdin: target.stdin, tty: target.tty });
+        const size = ctx.size();
+        const session = await backend.exec(target.namespace, target.pod, {
+          container: target.container,
+          command: target.command,
+          stdin: target.stdin,
+          tty: target.tty,
+          ...(size ? { consoleSize: { cols: size.width, rows: size.height } } : {}),
+        });
         ctx.onResize((size) => void session.resize(size.width, size.height));
         await bridge(ctx, session.stream, !target.tty);
         if (ctx.aborted.aborted) return { kind: 'success' };

@@ -82,7 +82,7 @@ export interface ContainerStreams {
    */
   containerLogs(id: string, opts: { follow: boolean; tail?: number; sinceNanos?: bigint; timestamps: boolean }, signal: AbortSignal): Promise<NodeJS.ReadableStream>;
   /** An interactive exec: the hijacked stream, resize, and the exit code once it ended. */
-  execSession(id: string, opts: { cmd: readonly string[]; stdin: boolean; tty: boolean }): Promise<{
+  execSession(id: string, opts: { cmd: readonly string[]; stdin: boolean; tty: boolean; consoleSize?: { cols: number; rows: number } }): Promise<{
     stream: NodeJS.ReadWriteStream;
     resize(cols: number, rows: number): Promise<void>;
     exitCode(): Promise<number>;

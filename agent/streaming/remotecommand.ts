@@ -45,6 +45,8 @@ export interface RemoteCommandContext {
   readonly tty: boolean;
   /** Terminal sizes from the resize stream; the latest size seen so far is replayed to a new listener. */
   onResize(listener: (size: TerminalSize) => void): void;
+  /** The latest terminal size received, if any yet (to create a TTY at the right size). */
+  size(): TerminalSize | undefined;
   /** The client went away: stop the command's I/O. */
   readonly aborted: AbortSignal;
 }
@@ -279,6 +281,7 @@ async function runSession(session: SpdyServerSession, protocol: string, streams:
       listeners.push(listener);
       if (lastSize) listener(lastSize);
     },
+    size: () => lastSize,
     aborted: aborter.signal,
   };
   let outcome: CommandOutcome;

@@ -185,7 +185,6 @@ export class SpdyServerSession {
   }
 
   #write(frame: Buffer): boolean {
-    if (process.env.SPDY_DEBUG) console.error('SPDY ->', frame.subarray(0, 16).toString('hex'), frame.length);
     this.#touch();
     return this.#socket.write(frame);
   }
@@ -223,7 +222,6 @@ export class SpdyServerSession {
   }
 
   async #handle(frame: SpdyFrame): Promise<void> {
-    if (process.env.SPDY_DEBUG) console.error('SPDY <-', JSON.stringify(frame).slice(0, 300));
     if (this.#closed) return;
     switch (frame.kind) {
       case 'synStream':

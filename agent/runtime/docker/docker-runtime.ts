@@ -331,9 +331,11 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
     return Readable.from([buf]);
   }
 
-  async execSession(id: string, opts: { cmd: readonly string[]; stdin: boolean; tty: boolean }): Promise<{ stream: NodeJS.ReadWriteStream; resize(cols: number, rows: number): Promise<void>; exitCode(): Promise<number> }> {
+  async execSession(id: string, opts: { cmd: readonly string[]; stdin: boolean; tty: boolean; consoleSize?: { cols: number; rows: number } }): Promise<{ stream: NodeJS.ReadWriteStream; resize(cols: number, rows: number): Promise<void>; exitCode(): Promise<number> }> {
+    // ConsoleSize [rows, cols] (API 1.42+): the TTY starts at the client's size, before the first resize could land.
+    const size = opts.tty && opts.consoleSize ? { ConsoleSize: [opts.consoleSize.rows, opts.consoleSize.cols] as [number, number] } : {};
     const exec = await this.#request('execCreate', `exec in container ${id}`, () =>
-      this.#docker.getContainer(id).exec({ Cmd: [...opts.cmd], AttachStdin: opts.stdin, AttachStdout: true, AttachStderr: true, Tty: opts.tty }),
+      this.#docker.getContainer(id).exec({ Cmd: [...opts.cmd], AttachStdin: opts.stdin, AttachStdout: true, AttachStderr: true, Tty: opts.tty, ...size }),
     );
     const stream = await this.#request('execStart', `exec in container ${id}`, () => exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty }));
     return {
