@@ -211,6 +211,13 @@ describe('kubectl through the real kube-apiserver to KubeletStreams', () => {
     console.log('exec request at the kubelet:', JSON.stringify(last));
     expect(last?.upgrade).toBe('SPDY/3.1');
     expect(last?.protocols.join(',')).toContain('v4.channel.k8s.io');
+    // And what kubectl itself sent to the API server (its request log at -v=8).
+    const verbose = await kubectl(['-v=8', 'exec', shell, '-c', 'main', '--', 'true']);
+    const upgradeLines = verbose.stderr.split('\n').filter((l) => /Request Headers|Upgrade|Sec-Websocket-Protocol|X-Stream-Protocol-Version|websocket/i.test(l));
+    console.log('kubectl -> kube-apiserver (exec):', upgradeLines.map((l) => l.replace(/^.*\] /, '')).join(' | '));
+    expect(verbose.code).toBe(0);
+    expect(upgradeLines.join('\n')).toMatch(/Upgrade: websocket/);
+    expect(upgradeLines.join('\n')).toMatch(/Sec-Websocket-Protocol: v5\.channel\.k8s\.io/);
   });
 
   it('exec -i: stdin reaches the command and its EOF ends it', async () => {
@@ -274,7 +281,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
   });
 
   it('port-forward: HTTP through the tunnel to 127.0.0.1:8080 inside a bridge-network pod; several connections on one session', async () => {
-    const pf = kubectlUntil(['port-forward', `pod/${web}`, `:${WEB_PORT}`], /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
+    const pf = kubectlUntil(['-v=8', 'port-forward', `pod/${web}`, `:${WEB_PORT}`], /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
     const m = await pf.matched;
     try {
       const local = Number(m[1]);
@@ -287,6 +294,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
     }
     const last = seen.filter((s) => s.path.startsWith('/portForward/')).at(-1);
     console.log('port-forward request at the kubelet:', JSON.stringify(last));
+    console.log('kubectl -> kube-apiserver (port-forward):', pf.output().split('\n').filter((l) => /Upgrade|Sec-Websocket-Protocol|X-Stream-Protocol-Version|websocket/i.test(l)).map((l) => l.replace(/^.*\] /, '')).join(' | '));
     expect(last?.upgrade).toBe('SPDY/3.1');
     expect(last?.protocols).toContain('portforward.k8s.io');
   });

@@ -17,7 +17,7 @@ interface Served {
 }
 
 /** An HTTP server whose upgrades are served by serveRemoteCommand with `run`. */
-async function serve(opts: RemoteCommandOptions, run: (ctx: RemoteCommandContext) => Promise<CommandOutcome>, extra: { streamCreationTimeoutMs?: number } = {}): Promise<Served> {
+async function serve(opts: RemoteCommandOptions, run: (ctx: RemoteCommandContext) => Promise<CommandOutcome>, extra: { streamCreationTimeoutMs?: number; idleTimeoutMs?: number } = {}): Promise<Served> {
   const logs: string[] = [];
   const done: Promise<void>[] = [];
   const server = createServer();
@@ -172,6 +172,24 @@ describe('remotecommand over SPDY (loopback)', () => {
     await Promise.all(srv.done);
     expect(ran).toBe(false);
     expect(srv.logs).toContain('timed out waiting for client to create streams');
+  });
+
+  it('closes a session on which nothing moves for the idle timeout (streamingConnectionIdleTimeout)', async () => {
+    let resolveRan: () => void = () => undefined;
+    const ran = new Promise<void>((r) => (resolveRan = r));
+    const srv = await serve({ stdin: true, stdout: true, stderr: false, tty: false }, async (ctx) => {
+      resolveRan();
+      await new Promise((r) => ctx.aborted.addEventListener('abort', r));
+      return { kind: 'success' };
+    }, { idleTimeoutMs: 300 });
+    const c = await connect(srv.port);
+    for (const type of ['error', 'stdin', 'stdout']) c.open({ streamtype: type });
+    await ran;
+    const quietFrom = Date.now();
+    await c.closed;
+    expect(Date.now() - quietFrom).toBeGreaterThanOrEqual(250);
+    expect(srv.logs).toContain('streaming connection idle timeout');
+    await Promise.all(srv.done);
   });
 
   it('delivers 3 MB of output intact to a client that never sends WINDOW_UPDATE', async () => {
