@@ -344,8 +344,12 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
         await this.#call('execResize', () => exec.resize({ w: cols, h: rows })).catch(() => undefined);
       },
       exitCode: async () => {
-        const info = await this.#request('execInspect', `exec in container ${id}`, () => exec.inspect());
-        return info.ExitCode ?? 0;
+        // The output can end a moment before Docker records the exit: ask again while it still says Running.
+        for (let attempt = 0; ; attempt++) {
+          const info = await this.#request('execInspect', `exec in container ${id}`, () => exec.inspect());
+          if (!info.Running || attempt >= 20) return info.ExitCode ?? 0;
+          await sleep(50);
+        }
       },
     };
   }
