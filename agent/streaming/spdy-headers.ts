@@ -111,32 +111,49 @@ export class HeaderDeflater {
   }
 }
 
+/** An inflated header block larger than this ends the session (the kubelet's MaxHeaderBytes is 1 MiB). */
+export const MAX_HEADER_BLOCK_BYTES = 1024 * 1024;
+
 /** The decompressing side of one direction; `inflate` calls must not overlap (the session queues them). */
 export class HeaderInflater {
   readonly #zlib: Inflate = createInflate({ dictionary: SPDY3_DICTIONARY });
   #out: Buffer[] = [];
+  #outBytes = 0;
   #failed: Error | undefined;
+  #pending: { resolve: (out: Buffer) => void; reject: (err: Error) => void } | undefined;
 
   constructor() {
-    this.#zlib.on('data', (chunk: Buffer) => this.#out.push(chunk));
-    this.#zlib.on('error', (err: Error) => {
-      this.#failed = err;
+    this.#zlib.on('data', (chunk: Buffer) => {
+      this.#outBytes += chunk.length;
+      // A few compressed bytes can inflate to a lot: stop before holding it all.
+      if (this.#outBytes > MAX_HEADER_BLOCK_BYTES) this.#fail(new Error(`header block larger than ${MAX_HEADER_BLOCK_BYTES} bytes`));
+      else this.#out.push(chunk);
     });
+    this.#zlib.on('error', (err: Error) => this.#fail(err));
+  }
+
+  #fail(err: Error): void {
+    if (this.#failed) return;
+    this.#failed = err;
+    this.#out = [];
+    this.#zlib.destroy();
+    this.#pending?.reject(err);
+    this.#pending = undefined;
   }
 
   inflate(block: Buffer): Promise<Buffer> {
     if (this.#failed) return Promise.reject(this.#failed);
     return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.#zlib.once('error', onError);
+      this.#pending = { resolve, reject };
       this.#zlib.write(block);
       // Every block ends with a sync flush at the sender, so all of its bytes come out here.
       this.#zlib.flush(constants.Z_SYNC_FLUSH, () => {
-        this.#zlib.off('error', onError);
+        const pending = this.#pending;
+        this.#pending = undefined;
         const out = Buffer.concat(this.#out);
         this.#out = [];
-        if (this.#failed) reject(this.#failed);
-        else resolve(out);
+        this.#outBytes = 0;
+        pending?.resolve(out);
       });
     });
   }

@@ -123,6 +123,13 @@ describe('SPDY/3 header blocks', () => {
     inflater.close();
   });
 
+  it('refuses a header block that inflates past 1 MiB (a small compressed block cannot make the agent hold more)', async () => {
+    const deflate = createDeflate({ dictionary: SPDY3_DICTIONARY, level: 9 });
+    const bomb = await syncFlush(deflate, encodeHeaderBlock([['x', ['a'.repeat(2 * 1024 * 1024)]]]));
+    expect(bomb.length).toBeLessThan(10_000);
+    await expect(new HeaderInflater().inflate(bomb)).rejects.toThrow(/header block larger than 1048576 bytes/);
+  });
+
   it('rejects a block that is not in the context (corrupt data)', async () => {
     const inflater = new HeaderInflater();
     await expect(inflater.inflate(Buffer.from([0x78, 0xbb, 1, 2, 3, 4, 5, 6]))).rejects.toThrow();
