@@ -5,11 +5,11 @@
 // control: spdystream has none, and a sender that waited for window updates would stall after
 // 64 KiB). Backpressure is TCP's: a stream whose reader is full pauses the socket.
 //
-// Why not a library: node-spdy/spdy-transport (the only SPDY/3.1 stack on npm) is built for
-// HTTP-over-SPDY with push streams, enforces SPDY/3.1 flow-control windows (which would stall
-// against spdystream, which never sends WINDOW_UPDATE), pulls in readable-stream@3, debug, hpack.js,
-// obuf and wbuf, and its maintainers stopped in 2020 (spdy-transport 3.0.0; node-spdy 4.0.2 in
-// 2020). What a kubelet needs is the nine frame types here and in spdy-frames.ts.
+// Why not a library: node-spdy / spdy-transport (spdy 4.0.2, spdy-transport 3.0.0 on npm: the
+// only SPDY/3.1 stack there, seen as unmaintained) is built for HTTP-over-SPDY with push streams,
+// enforces SPDY/3.1 flow-control windows (a sender that waits for WINDOW_UPDATE stalls after
+// 64 KiB against spdystream, which never sends one) and pulls in readable-stream@3, debug,
+// hpack.js, obuf and wbuf. What a kubelet needs is the nine frame types here and in spdy-frames.ts.
 import { Duplex } from 'node:stream';
 import { encodeFrame, FLAG_FIN, FLAG_UNIDIRECTIONAL, FrameDecoder, GOAWAY_STATUS, RST_STATUS, type SpdyFrame } from './spdy-frames.js';
 import { decodeHeaderBlock, encodeHeaderBlock, HeaderDeflater, HeaderInflater, type SpdyHeaders } from './spdy-headers.js';
