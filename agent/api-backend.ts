@@ -8,7 +8,8 @@ import { toNodeObject } from './node/node-model.js';
 import { nodeStatusWith } from './node/node-status.js';
 import { reportingAnnotations, type ReportingState } from './mirror/reporting-state.js';
 import type { HostFacts } from './node/host-facts.js';
-import { ApiError, type ApiBackend, type ExecOptions, type ExecSession, type LogOptions } from './api/backend.js';
+import type { Duplex } from 'node:stream';
+import { ApiError, type ApiBackend, type AttachOptions, type AttachSession, type ExecOptions, type ExecSession, type LogOptions } from './api/backend.js';
 import type { Agent } from './agent.js';
 import type { EventStore, NodeletEvent } from './events/event-store.js';
 import type { ContainerStreams } from './runtime/pod-runtime.js';
@@ -117,8 +118,23 @@ export class AgentApiBackend implements ApiBackend {
   async exec(namespace: string, pod: string, opts: ExecOptions): Promise<ExecSession> {
     const c = this.#container(namespace, pod, opts.container, false);
     if (c.state !== 'running') throw new ApiError(400, `container ${opts.container} is not running`);
-    const session = await this.#d.streams.execSession(c.id, { cmd: opts.command, stdin: opts.stdin, tty: opts.tty });
+    const session = await this.#d.streams.execSession(c.id, { cmd: opts.command, stdin: opts.stdin, tty: opts.tty, ...(opts.consoleSize ? { consoleSize: opts.consoleSize } : {}) });
     return session;
+  }
+
+  async attach(namespace: string, pod: string, opts: AttachOptions): Promise<AttachSession> {
+    const c = this.#container(namespace, pod, opts.container, false);
+    if (c.state !== 'running') throw new ApiError(400, `container ${opts.container} is not running`);
+    return this.#d.streams.attachSession(c.id, { stdin: opts.stdin });
+  }
+
+  /** cri-dockerd PortForward: through the pod's running sandbox. */
+  async portForward(namespace: string, pod: string, port: number, stream: Duplex): Promise<void> {
+    const uid = this.#uid(namespace, pod);
+    const sandboxes = this.#d.agent.observedPod(uid)?.sandboxes ?? [];
+    const sandbox = sandboxes.find((s) => s.state === 'running') ?? sandboxes[0];
+    if (!sandbox) throw new Error(`pod sandbox of ${namespace}/${pod} not found`);
+    await this.#d.streams.portForward(sandbox.id, port, stream);
   }
 
   async deletePod(namespace: string, pod: string): Promise<void> {

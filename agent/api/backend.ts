@@ -1,6 +1,7 @@
 // What the agent offers to the local API. The API server only ever talks to this port, so it can
 // be exercised against an in-memory implementation, and the agent decides where each view comes
 // from (status cache, event store, manifest source, Docker).
+import type { Duplex } from 'node:stream';
 import type { CsiNode } from '../plugins/registration.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js';
@@ -27,6 +28,8 @@ export interface ExecOptions {
   readonly command: readonly string[];
   readonly stdin: boolean;
   readonly tty: boolean;
+  /** The TTY's size at creation, when the client already sent one (Docker ConsoleSize). */
+  readonly consoleSize?: { readonly cols: number; readonly rows: number };
 }
 
 /** A started exec (docker exec create + start, hijacked). */
@@ -40,6 +43,20 @@ export interface ExecSession {
   resize(cols: number, rows: number): Promise<void>;
   /** The process's exit code, asked once the stream has ended. */
   exitCode(): Promise<number>;
+}
+
+export interface AttachOptions {
+  readonly container: string;
+  readonly stdin: boolean;
+}
+
+/** A started attach (docker attach, hijacked). */
+export interface AttachSession {
+  /** Writes go to the container's stdin; reads are its output from now on. */
+  readonly stream: NodeJS.ReadWriteStream;
+  /** Docker's multiplexed frames (the container has no TTY) or raw terminal output. */
+  readonly multiplexed: boolean;
+  resize(cols: number, rows: number): Promise<void>;
 }
 
 export interface ApiBackend {
@@ -60,6 +77,13 @@ export interface ApiBackend {
    */
   logs(namespace: string, pod: string, opts: LogOptions, signal: AbortSignal): Promise<NodeJS.ReadableStream>;
   exec(namespace: string, pod: string, opts: ExecOptions): Promise<ExecSession>;
+  /** kubectl attach through the kubelet endpoint; absent in backends without it. */
+  attach?(namespace: string, pod: string, opts: AttachOptions): Promise<AttachSession>;
+  /**
+   * kubectl port-forward through the kubelet endpoint: relays `stream` to 127.0.0.1:`port` in
+   * the pod's network namespace until the connection is over; rejects with why it failed.
+   */
+  portForward?(namespace: string, pod: string, port: number, stream: Duplex): Promise<void>;
   deletePod(namespace: string, pod: string): Promise<void>;
   /** First sync done and Docker reachable. */
   ready(): boolean;

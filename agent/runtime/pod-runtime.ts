@@ -1,6 +1,7 @@
 // The one port through which the sync loop touches containers. It speaks nodelet's own types
 // (ContainerSpec in, ObservedPod out), so the planner and workers never see dockerode, and a
 // deterministic in-memory runtime can stand in for Docker in unit tests.
+import type { Duplex } from 'node:stream';
 import { RuntimeError } from '../core/errors.js';
 import type { ContainerSpec, ObservedContainer, ObservedPod } from '../core/runtime-types.js';
 
@@ -81,11 +82,22 @@ export interface ContainerStreams {
    */
   containerLogs(id: string, opts: { follow: boolean; tail?: number; sinceNanos?: bigint; timestamps: boolean }, signal: AbortSignal): Promise<NodeJS.ReadableStream>;
   /** An interactive exec: the hijacked stream, resize, and the exit code once it ended. */
-  execSession(id: string, opts: { cmd: readonly string[]; stdin: boolean; tty: boolean }): Promise<{
+  execSession(id: string, opts: { cmd: readonly string[]; stdin: boolean; tty: boolean; consoleSize?: { cols: number; rows: number } }): Promise<{
     stream: NodeJS.ReadWriteStream;
     resize(cols: number, rows: number): Promise<void>;
     exitCode(): Promise<number>;
   }>;
+  /**
+   * docker attach, hijacked: writes go to the container's stdin (when it has one), reads are its
+   * output from now on, multiplexed unless the container has a TTY (`multiplexed` says which).
+   */
+  attachSession(id: string, opts: { stdin: boolean }): Promise<{ stream: NodeJS.ReadWriteStream; multiplexed: boolean; resize(cols: number, rows: number): Promise<void> }>;
+  /**
+   * Copies `stream` to and from 127.0.0.1:`port` inside the sandbox's network namespace (the
+   * host's for a host-network sandbox) until the connection is over; rejects with the reason the
+   * connection failed (cri-dockerd's portForward).
+   */
+  portForward(sandboxId: string, port: number, stream: Duplex): Promise<void>;
 }
 
 export type ContainerEventAction = 'start' | 'die' | 'oom' | 'destroy' | 'create';

@@ -138,6 +138,8 @@ missing_packages() {
   # The image-pull tests run a real registry (distribution) with htpasswd auth.
   command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
+  # kubectl port-forward reaches a pod's port through nsenter (agent/runtime/netns-forward.ts).
+  command -v nsenter >/dev/null 2>&1 || missing+=(util-linux)
   printf '%s\n' "${missing[@]}"
 }
 

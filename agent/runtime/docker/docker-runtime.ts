@@ -3,7 +3,7 @@
 // JSON (from-inspect.ts) are pure and live beside it; this file does the requests, counts
 // them, caches inspects for cheap relists and turns engine errors into RuntimeErrors.
 import { readFile, statfs } from 'node:fs/promises';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, type Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { RuntimeError, errorMessage, type ErrorCode } from '../../core/errors.js';
@@ -25,6 +25,7 @@ import { dockerEvents } from './events.js';
 import { fromInspect, groupPods, listCacheKey, type InspectJson } from './from-inspect.js';
 import { applyDefaultImageTag } from './image-ref.js';
 import { jsonLines } from './json-lines.js';
+import { forwardInNetns, forwardOnHost } from '../netns-forward.js';
 import { goPathError } from '../../host/host-fs.js';
 import type { CredentialLookup } from '../../images/credentials.js';
 import type { ImageStore } from '../../images/image-gc.js';
@@ -83,6 +84,8 @@ export const DOCKER_CALLS = [
   'imageList',
   'imageRemove',
   'info',
+  'containerAttach',
+  'containerResize',
 ] as const;
 export type DockerCall = (typeof DOCKER_CALLS)[number];
 
@@ -328,9 +331,11 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
     return Readable.from([buf]);
   }
 
-  async execSession(id: string, opts: { cmd: readonly string[]; stdin: boolean; tty: boolean }): Promise<{ stream: NodeJS.ReadWriteStream; resize(cols: number, rows: number): Promise<void>; exitCode(): Promise<number> }> {
+  async execSession(id: string, opts: { cmd: readonly string[]; stdin: boolean; tty: boolean; consoleSize?: { cols: number; rows: number } }): Promise<{ stream: NodeJS.ReadWriteStream; resize(cols: number, rows: number): Promise<void>; exitCode(): Promise<number> }> {
+    // ConsoleSize [rows, cols] (API 1.42+): the TTY starts at the client's size, before the first resize could land.
+    const size = opts.tty && opts.consoleSize ? { ConsoleSize: [opts.consoleSize.rows, opts.consoleSize.cols] as [number, number] } : {};
     const exec = await this.#request('execCreate', `exec in container ${id}`, () =>
-      this.#docker.getContainer(id).exec({ Cmd: [...opts.cmd], AttachStdin: opts.stdin, AttachStdout: true, AttachStderr: true, Tty: opts.tty }),
+      this.#docker.getContainer(id).exec({ Cmd: [...opts.cmd], AttachStdin: opts.stdin, AttachStdout: true, AttachStderr: true, Tty: opts.tty, ...size }),
     );
     const stream = await this.#request('execStart', `exec in container ${id}`, () => exec.start({ hijack: true, stdin: opts.stdin, Tty: opts.tty }));
     return {
@@ -339,10 +344,37 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
         await this.#call('execResize', () => exec.resize({ w: cols, h: rows })).catch(() => undefined);
       },
       exitCode: async () => {
-        const info = await this.#request('execInspect', `exec in container ${id}`, () => exec.inspect());
-        return info.ExitCode ?? 0;
+        // The output can end a moment before Docker records the exit: ask again while it still says Running.
+        for (let attempt = 0; ; attempt++) {
+          const info = await this.#request('execInspect', `exec in container ${id}`, () => exec.inspect());
+          if (!info.Running || attempt >= 20) return info.ExitCode ?? 0;
+          await sleep(50);
+        }
       },
     };
+  }
+
+  async attachSession(id: string, opts: { stdin: boolean }): Promise<{ stream: NodeJS.ReadWriteStream; multiplexed: boolean; resize(cols: number, rows: number): Promise<void> }> {
+    const c = this.#docker.getContainer(id);
+    const info = await this.#request('containerInspect', `attach to container ${id}`, () => c.inspect());
+    const stream = await this.#request('containerAttach', `attach to container ${id}`, () =>
+      c.attach({ stream: true, stdin: opts.stdin && info.Config.OpenStdin, stdout: true, stderr: true, hijack: true }),
+    );
+    return {
+      stream,
+      multiplexed: !info.Config.Tty,
+      resize: async (cols, rows) => {
+        await this.#call('containerResize', () => c.resize({ w: cols, h: rows })).catch(() => undefined);
+      },
+    };
+  }
+
+  /** cri-dockerd portForward: the sandbox must be running; its network namespace is entered through its PID. */
+  async portForward(sandboxId: string, port: number, stream: Duplex): Promise<void> {
+    const info = await this.#request('containerInspect', `inspect sandbox ${sandboxId}`, () => this.#docker.getContainer(sandboxId).inspect());
+    if (!info.State.Running) throw new Error(`container not running (${info.Id})`);
+    if (info.HostConfig.NetworkMode === 'host') return forwardOnHost(port, stream);
+    return forwardInNetns(info.State.Pid, port, stream);
   }
 
   // --- images (the garbage collector's ImageStore) -------------------------------------------
