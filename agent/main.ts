@@ -38,6 +38,10 @@ import { applyReload, diffConfig, type ConfigReload } from './systemd/config-rel
 import { DISABLED_REPORTING } from './mirror/reporting-state.js';
 import type { Reporter } from './mirror/reporter.js';
 import { hostFacts } from './node/host-facts.js';
+import { run as runCommand } from './host/mounts.js';
+import { QosCgroups } from './qos/cgroups.js';
+import { kubepodsLimits, nodeAllocatable, nodeCapacity, type NodeReservation } from './qos/allocatable.js';
+import { podCapacity } from './config/node-resources-config.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodelet/config.yaml';
 
@@ -176,14 +180,31 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     podNetwork: config.podNetwork,
     podInfraImage: config.podInfraImage,
     nodeAllocatable: { cpuMilli: cpus().length * 1000, memoryBytes: totalmem() },
+    memoryCapacityBytes: totalmem(),
   };
-  const agent = new Agent({ config, runtime, hostFs, subPaths: new NodeSubPather(), source, clock, logger, events, translate, podLogs });
+  // Node allocatable and the QoS cgroups (qos/): kubelet's reservations, maxPods, kubepods.
+  const resources = config.nodeResources;
+  const reservation: NodeReservation = { systemReserved: resources.systemReserved, kubeReserved: resources.kubeReserved, evictionHard: resources.evictionHard };
+  const engine: { version?: string } = {};
+  const host = hostFacts({ kubeletVersion: kubeletVersionString(), hostname: config.nodeName, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir, maxPods: podCapacity(resources, cpus().length), reservation });
+  const agentRef: { agent?: Agent } = {};
+  const podCgroups = new QosCgroups({
+    settings: { cgroupsPerQOS: resources.cgroupsPerQOS, cgroupRoot: resources.cgroupRoot, podPidsLimit: resources.podPidsLimit },
+    engine: () => runtime.cgroupInfo(),
+    logger: logger.child({ component: 'qos-cgroups' }),
+    kubepodsLimits: () => (resources.enforceNodeAllocatable.includes('pods') ? kubepodsLimits(nodeCapacity(host.facts()), reservation) : undefined),
+    burstableCpuMilli: () => agentRef.agent?.burstableCpuMilli() ?? 0,
+    run: runCommand,
+  });
+  const agent = new Agent({
+    config, runtime, hostFs, subPaths: new NodeSubPather(), source, clock, logger, events, translate, podLogs,
+    podCgroups,
+    allocatable: () => nodeAllocatable(nodeCapacity(host.facts()), reservation),
+  });
+  agentRef.agent = agent;
   const plugins = new PluginManager({ dirs: kubeletRoot, clock, logger: logger.child({ component: 'plugins' }) });
   logger.info({ manifestDir: config.manifestDir, stateDir: config.stateDir, docker: config.dockerHost }, 'nodelet starting');
   const startedAt = clock.now();
-  // Filled in once the engine answered; the node view shows it.
-  const engine: { version?: string } = {};
-  const host = hostFacts({ kubeletVersion: kubeletVersionString(), hostname: config.nodeName, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir });
   // The reporter starts once the agent has started; until then `get node` says reporting is off.
   const reporting: { reporter?: Reporter } = {};
   // The node's conditions: sampled on a tick and stored, read by `get node`.

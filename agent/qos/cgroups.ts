@@ -11,7 +11,7 @@
 //   with `systemctl set-property --runtime` and the slices started with `systemctl start`.
 // Adapter: every write may fail (a read-only /sys/fs/cgroup in a container): the failure is
 // logged once per state and the pod runs anyway, in the hierarchy if Docker could create it.
-import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from '../log/logger.js';
@@ -112,13 +112,17 @@ export class QosCgroups implements PodCgroupsPort {
     const engine = await this.#engineCgroups().catch(() => undefined);
     if (!engine) return;
     for (const qos of ['Guaranteed', 'Burstable', 'BestEffort'] as const) {
-      await this.#remove(engine, podCgroupName(this.#d.settings.cgroupRoot, qos, uid));
+      await this.#remove(engine, podCgroupName(this.#d.settings.cgroupRoot, qos, uid), uid);
     }
     await this.#updateBurstable(engine).catch(() => undefined);
   }
 
-  /** UIDs of the pod cgroups that exist now (the orphan sweep compares them with the pods in use). */
-  async podUids(): Promise<string[]> {
+  /**
+   * UIDs of the pod cgroups that exist and are older than `minAgeMs` (the orphan sweep compares
+   * them with the pods in use; the age keeps it off a cgroup another agent on this host with the
+   * same cgroupRoot just made for its sandbox).
+   */
+  async podUids(minAgeMs = 60_000, now = Date.now()): Promise<string[]> {
     if (!this.#d.settings.cgroupsPerQOS) return [];
     const engine = await this.#engineCgroups().catch(() => undefined);
     if (!engine) return [];
@@ -130,7 +134,8 @@ export class QosCgroups implements PodCgroupsPort {
       for (const e of entries) {
         if (!/^(?:.*-)?pod[0-9a-fA-F_-]+(?:\.slice)?$/.test(e)) continue;
         const uid = podUidOfCgroup(e);
-        if (uid) uids.push(uid);
+        const age = await stat(join(dir, e)).then((s) => now - s.mtimeMs, () => -1);
+        if (uid && age >= minAgeMs) uids.push(uid);
       }
     }
     return uids;
@@ -196,7 +201,7 @@ export class QosCgroups implements PodCgroupsPort {
     await run('systemctl', ['start', slice]);
   }
 
-  async #remove(engine: EngineCgroups, name: CgroupName): Promise<void> {
+  async #remove(engine: EngineCgroups, name: CgroupName, uid: string): Promise<void> {
     if (engine.driver === 'systemd') {
       const slice = toSystemdSlice(name);
       const base = engine.version === 2 ? this.#mount : join(this.#mount, 'memory');
@@ -208,16 +213,20 @@ export class QosCgroups implements PodCgroupsPort {
     const path = cgroupPath(name, 'cgroupfs');
     // v1: every hierarchy runc may have created it in (cpuset, blkio, devices, freezer, ...).
     const dirs = engine.version === 1 ? (await readdir(this.#mount).catch(() => [] as string[])).map((h) => join(this.#mount, h, path)) : [join(this.#mount, path)];
+    let removed = false;
+    let busy: string | undefined;
     for (const dir of dirs) {
       try {
         await rmdir(dir);
-        if (dir.endsWith(`${join('memory', path)}`) || engine.version === 2) this.#d.logger.info({ cgroup: path }, 'pod cgroup removed');
+        removed = true;
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') continue;
-        this.#d.logger.warn({ cgroup: dir, err: (err as Error).message }, 'pod cgroup not removed yet; the next sweep retries');
+        busy = `${dir}: ${(err as Error).message}`;
       }
     }
+    if (busy) this.#d.logger.warn({ uid, err: busy }, 'pod cgroup not removed yet (a process is still in it); the next sweep retries');
+    else if (removed) this.#d.logger.info({ uid, cgroup: path }, 'pod cgroup removed');
   }
 }
 

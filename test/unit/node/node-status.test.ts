@@ -72,7 +72,8 @@ describe('node status', () => {
   it('capacity, allocatable (minus kubelet eviction thresholds), addresses, nodeInfo', () => {
     const s = nodeStatus(TEST_FACTS, healthy, T0);
     expect(s.capacity).toEqual({ cpu: '4', memory: '8388608Ki', pods: '110', 'ephemeral-storage': '104857600Ki' });
-    expect(s.allocatable).toEqual({ cpu: '4', memory: '8286208Ki', pods: '110', 'ephemeral-storage': '96636764160' });
+    // nodefs.available 10 % is float32(0.1) × capacity, truncated, as the kubelet takes it: 10737418400 bytes reserved.
+    expect(s.allocatable).toEqual({ cpu: '4', memory: '8286208Ki', pods: '110', 'ephemeral-storage': '96636764000' });
     expect(s.addresses?.map((a) => a.type)).toEqual(['InternalIP', 'InternalIP', 'Hostname']);
     expect(s.nodeInfo).toMatchObject({ kubeletVersion: 'nodelet/v0.1.0', containerRuntimeVersion: 'docker://28.2.2', machineID: 'm-123', bootID: 'b-123' });
     expect(nodeStatus({ ...TEST_FACTS, ephemeralStorageBytes: undefined }, healthy, T0).capacity).not.toHaveProperty('ephemeral-storage');
