@@ -4,6 +4,7 @@ import { PluginManager } from './plugins/plugin-manager.js';
 import { createKubeletDirs, kubeletDirs, legacyPodUids } from './plugins/kubelet-dirs.js';
 import { makeRShared } from './host/mounts.js';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces, cpus, totalmem } from 'node:os';
 import Docker from 'dockerode';
 import yaml from 'js-yaml';
@@ -40,6 +41,7 @@ import type { Reporter } from './mirror/reporter.js';
 import { hostFacts } from './node/host-facts.js';
 import { run as runCommand } from './host/mounts.js';
 import { QosCgroups } from './qos/cgroups.js';
+import { hasCapSysResource } from './qos/oom-score.js';
 import { kubepodsLimits, nodeAllocatable, nodeCapacity, type NodeReservation } from './qos/allocatable.js';
 import { podCapacity } from './config/node-resources-config.js';
 
@@ -181,6 +183,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     podInfraImage: config.podInfraImage,
     nodeAllocatable: { cpuMilli: cpus().length * 1000, memoryBytes: totalmem() },
     memoryCapacityBytes: totalmem(),
+    ...oomScoreFloor(logger),
   };
   // Node allocatable and the QoS cgroups (qos/): kubelet's reservations, maxPods, kubepods.
   const resources = config.nodeResources;
@@ -299,4 +302,20 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
       logger.flush();
     },
   };
+}
+
+/**
+ * Without CAP_SYS_RESOURCE the engine (on the same host, with the same capabilities) cannot set
+ * a negative oom_score_adj and runc fails the container: scores are then raised to the agent's own
+ * (containerd's restrict_oom_score_adj), said once in the log.
+ */
+function oomScoreFloor(logger: Logger): { minOomScoreAdj?: number } {
+  try {
+    if (hasCapSysResource(readFileSync('/proc/self/status', 'utf8'))) return {};
+    const own = Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
+    logger.warn({ minOomScoreAdj: own }, 'no CAP_SYS_RESOURCE: negative OOM score adjustments (critical, Guaranteed, sandbox) are raised to the agent\'s own');
+    return { minOomScoreAdj: own };
+  } catch {
+    return {};
+  }
 }

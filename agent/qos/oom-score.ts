@@ -58,3 +58,19 @@ export function containerOomScoreAdj(pod: Pod, container: Container, memoryCapac
   if (adj === BigInt(BEST_EFFORT_OOM_SCORE_ADJ)) return BEST_EFFORT_OOM_SCORE_ADJ - 1;
   return Number(adj);
 }
+
+/**
+ * containerd's restrict_oom_score_adj: where the runtime may not lower a score below its own
+ * (no CAP_SYS_RESOURCE: a rootless or capability-dropped engine, where runc fails the container
+ * with "can't get final child's PID from pipe" for a negative score), the score is raised to
+ * that floor instead of failing the pod.
+ */
+export function restrictOomScoreAdj(score: number, floor: number | undefined): number {
+  return floor !== undefined && score < floor ? floor : score;
+}
+
+/** CAP_SYS_RESOURCE (bit 24) in a /proc/<pid>/status CapEff line. */
+export function hasCapSysResource(procStatus: string): boolean {
+  const m = /^CapEff:\s*([0-9a-fA-F]+)$/m.exec(procStatus);
+  return m?.[1] !== undefined && (BigInt(`0x${m[1]}`) & (1n << 24n)) !== 0n;
+}

@@ -8,7 +8,7 @@ import type { ContainerSpec, NamespaceSpec, PortBinding } from '../core/runtime-
 import { dockerContainerName, SANDBOX_CONTAINER_NAME, toIdentityLabels } from '../core/labels.js';
 import { hashObject } from '../core/hash.js';
 import { MIN_CPU_SHARES } from './resources.js';
-import { SANDBOX_OOM_SCORE_ADJ } from '../qos/oom-score.js';
+import { restrictOomScoreAdj, SANDBOX_OOM_SCORE_ADJ } from '../qos/oom-score.js';
 import { toSandboxSecurity } from './security.js';
 import type { DnsSettings, TranslateContext } from './context.js';
 
@@ -208,5 +208,5 @@ export function toSandboxSpec(pod: DesiredPod, attempt: number, ctx: TranslateCo
   const { dockerName: _attemptName, ...definition } = body;
   const specHash = hashObject(definition);
   // After the hash: a sandbox an older nodelet started (no OOM score) is not replaced for it.
-  return { ...body, labels: sandboxLabels(pod, ctx, attempt, specHash), oomScoreAdj: SANDBOX_OOM_SCORE_ADJ };
+  return { ...body, labels: sandboxLabels(pod, ctx, attempt, specHash), oomScoreAdj: restrictOomScoreAdj(SANDBOX_OOM_SCORE_ADJ, ctx.minOomScoreAdj) };
 }
