@@ -83,6 +83,6 @@ export function dockerCgroupParent(name: CgroupName, driver: CgroupDriver): stri
 
 /** The pod UID of a `pod<uid>` component (either driver's spelling), or undefined. */
 export function podUidOfCgroup(component: string): string | undefined {
-  const m = /^(?:.*-)?pod([0-9a-fA-F_-]+?)(?:\.slice)?$/.exec(component);
-  return m?.[1]?.replace(/_/g, '-');
+  const base = component.endsWith(SYSTEMD_SUFFIX) ? component.slice(0, -SYSTEMD_SUFFIX.length).split('-').pop() : component;
+  return base !== undefined && base.startsWith('pod') && base.length > 3 ? base.slice(3).replace(/_/g, '-') : undefined;
 }

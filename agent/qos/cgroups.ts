@@ -132,7 +132,6 @@ export class QosCgroups implements PodCgroupsPort {
       const dir = join(base, cgroupPath(qosCgroupName(this.#d.settings.cgroupRoot, qos), engine.driver));
       const entries = await readdir(dir).catch(() => [] as string[]);
       for (const e of entries) {
-        if (!/^(?:.*-)?pod[0-9a-fA-F_-]+(?:\.slice)?$/.test(e)) continue;
         const uid = podUidOfCgroup(e);
         const age = await stat(join(dir, e)).then((s) => now - s.mtimeMs, () => -1);
         if (uid && age >= minAgeMs) uids.push(uid);
