@@ -118,7 +118,7 @@ export class QosCgroups implements PodCgroupsPort {
   }
 
   /**
-   * UIDs of the pod cgroups that exist and are older than `minAgeMs` (the orphan sweep compares
+   * UIDs of the empty pod cgroups that exist and are older than `minAgeMs` (the orphan sweep compares
    * them with the pods in use; the age keeps it off a cgroup another agent on this host with the
    * same cgroupRoot just made for its sandbox).
    */
@@ -134,7 +134,10 @@ export class QosCgroups implements PodCgroupsPort {
       for (const e of entries) {
         const uid = podUidOfCgroup(e);
         const age = await stat(join(dir, e)).then((s) => now - s.mtimeMs, () => -1);
-        if (uid && age >= minAgeMs) uids.push(uid);
+        // A container still in it (another agent's pod, a container Docker has not removed yet)
+        // keeps it: nodelet never kills what it finds there, unlike the kubelet's sweep.
+        const children = await readdir(join(dir, e), { withFileTypes: true }).then((list) => list.some((d) => d.isDirectory()), () => true);
+        if (uid && age >= minAgeMs && !children) uids.push(uid);
       }
     }
     return uids;
