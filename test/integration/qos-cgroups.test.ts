@@ -34,11 +34,17 @@ async function oomFloor(): Promise<number | undefined> {
 
 const agent = useTestAgents({ file: { cgroupRoot: CGROUP_ROOT, systemReserved: { cpu: '100m', memory: '1Gi' }, kubeReserved: { memory: '256Mi' } } });
 
+/** rmdir of a cgroup tree, deepest first (a cgroup directory holds only kernel files and children). */
+async function removeCgroupTree(dir: string): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) if (e.isDirectory()) await removeCgroupTree(join(dir, e.name));
+  await rmdir(dir).catch(() => undefined);
+}
+
 afterAll(async () => {
-  // What the agents leave: kubepods and its QoS parents (pod cgroups go with their pods).
-  for (const ctrl of await readdir(MOUNT).catch(() => [] as string[])) {
-    for (const sub of ['kubepods/burstable', 'kubepods/besteffort', 'kubepods', '']) await rmdir(join(MOUNT, ctrl, CGROUP_ROOT, sub)).catch(() => undefined);
-  }
+  // What the agents leave: kubepods, its QoS parents, and the cgroups of pods whose containers
+  // the harness removed after stopping the agent.
+  for (const ctrl of await readdir(MOUNT).catch(() => [] as string[])) await removeCgroupTree(join(MOUNT, ctrl, CGROUP_ROOT));
 });
 
 interface PodOpts {
