@@ -36,7 +36,10 @@ import { DaemonSetController } from './daemonset/controller.js';
 import { DAEMONSETS_DIR, DaemonSetStateStore } from './daemonset/revision-store.js';
 import { join } from 'node:path';
 import { NodeStore } from './node/node-store.js';
-import { StaticPodAdmission } from './node/admission.js';
+import { admissionOrder, StaticPodAdmission } from './node/admission.js';
+import type { PodCgroupsPort } from './qos/cgroups.js';
+import { podQos, podQosClass } from './qos/qos-class.js';
+import { podRequests, quantityMilli } from './qos/pod-resources.js';
 import type { NodeIdentity } from './node/node-model.js';
 import { NodeIdentityManager } from './node/node-identity.js';
 import { podIPsOf } from './core/pod-ips.js';
@@ -82,6 +85,10 @@ export interface AgentDeps {
   readonly logind?: LogindPort;
   /** The node started or stopped shutting down: its Ready condition changes now. */
   readonly onNodeShutdown?: (shuttingDown: boolean) => void;
+  /** The pods' QoS cgroups (qos/cgroups.ts); none: containers stay in Docker's default parent. */
+  readonly podCgroups?: PodCgroupsPort & { podUids?(): Promise<string[]> };
+  /** The node's allocatable (qos/allocatable.ts); none: no resource admission. */
+  readonly allocatable?: () => ReadonlyMap<string, bigint>;
 }
 
 export class Agent {
@@ -124,7 +131,12 @@ export class Agent {
     this.#deps = deps;
     this.#log = deps.logger.child({ component: 'agent' });
     this.#status = new StatusManager(deps.clock);
-    this.#admission = new StaticPodAdmission({ logger: this.#log, events: deps.events });
+    const allocatable = deps.allocatable;
+    this.#admission = new StaticPodAdmission({
+      logger: this.#log,
+      events: deps.events,
+      ...(allocatable ? { resources: { allocatable, activePods: () => this.#activePods() } } : {}),
+    });
     this.#backoffPolicy = { initialMs: deps.config.crashLoopBackOff.initialMs, maxMs: deps.config.crashLoopBackOff.maxMs };
     this.#workers = new PodWorkers({
       parallelism: deps.config.parallelism,
@@ -295,6 +307,7 @@ export class Agent {
       startGated: (desired, mem) => this.#startGated(desired, mem),
       removeIfOrphaned: (uid) => this.#housekeeping.removeIfOrphaned(uid),
       ...(deps.podLogs ? { podLogs: deps.podLogs } : {}),
+      ...(deps.podCgroups ? { podCgroups: deps.podCgroups } : {}),
       metrics: () => this.#metrics,
       updateGauges: () => this.#updateGauges(),
     });
@@ -339,6 +352,8 @@ export class Agent {
       this.#memory.delete(uid);
       // Gone, or about to start afresh (delete pod of a static pod): no status carries over.
       this.#status.removePod(uid);
+      // Its resources are free: pods rejected for lack of them are judged again.
+      this.#retryRejected();
       this.#log.info({ pod: name, uid, seconds: info.terminatingSince === undefined ? undefined : (this.#deps.clock.now() - info.terminatingSince) / 1000 }, 'pod terminated');
     } else this.#log.info({ pod: name, uid }, 'pod starting again after its termination');
   }
@@ -369,7 +384,33 @@ export class Agent {
   }
 
   #admitAll(): void {
-    for (const d of this.#desired.values()) if (this.#admit(d) && this.#runtimeHealthy) this.#nudge(d.uid);
+    for (const d of [...this.#desired.values()].sort(admissionOrder)) if (this.#admit(d) && this.#runtimeHealthy) this.#nudge(d.uid);
+  }
+
+  /** Pods rejected for resources (OutOf*), judged again in admission order once resources may be free. */
+  #retryRejected(): void {
+    for (const d of this.#admission.rejectedForResources(this.#desired)) if (this.#admit(d) && this.#runtimeHealthy) this.#nudge(d.uid);
+  }
+
+  /**
+   * The pods that hold node resources (the kubelet's active pods): desired and admitted, not
+   * Succeeded or Failed, and those whose worker still terminates.
+   */
+  *#activePods(): Iterable<DesiredPod> {
+    for (const d of this.#desired.values()) {
+      if (this.#admission.isRejected(d.uid)) continue;
+      const phase = this.#status.podStatus(d.uid)?.phase;
+      if (phase === 'Succeeded' || phase === 'Failed') continue;
+      yield d;
+    }
+    for (const d of this.#terminatingSpecs.values()) if (!this.#desired.has(d.uid)) yield d;
+  }
+
+  /** Σ cpu requests (millicores) of the Burstable pods that hold resources: the burstable cgroup's shares. */
+  burstableCpuMilli(): number {
+    let milli = 0n;
+    for (const d of this.#activePods()) if (podQos(d.pod) === 'Burstable') milli += quantityMilli(podRequests(d.pod).get('cpu') ?? 0n);
+    return Number(milli);
   }
 
   /** Desired pods by UID (read-only view for the API). */
@@ -423,7 +464,7 @@ export class Agent {
     return {
       ...d.pod,
       metadata: { ...d.pod.metadata, ...(seen && Number.isFinite(Date.parse(seen)) ? { creationTimestamp: apiTime(Date.parse(seen)) } : {}) },
-      status: { phase: 'Failed', reason: rejected.reason, message: `Pod was rejected: ${rejected.message}` },
+      status: { phase: 'Failed', reason: rejected.reason, message: `Pod was rejected: ${rejected.message}`, qosClass: podQosClass(d.pod.spec) },
     };
   }
 
@@ -517,8 +558,8 @@ export class Agent {
     this.#relistTimer = this.#deps.clock.setInterval(() => void this.#relist(false), this.#deps.config.resyncPeriodMs);
     // Housekeeping at the relist's cadence: one readdir and one volume list, a safety net for
     // what a killed agent left (the normal removal path cleans up at once).
-    void this.#housekeeping.scan().then(() => this.#collectLogs());
-    this.#housekeepingTimer = this.#deps.clock.setInterval(() => void this.#housekeeping.scan().then(() => this.#collectLogs()), this.#deps.config.resyncPeriodMs);
+    void this.#housekeeping.scan().then(() => this.#collectLogs()).then(() => this.#sweepCgroups());
+    this.#housekeepingTimer = this.#deps.clock.setInterval(() => void this.#housekeeping.scan().then(() => this.#collectLogs()).then(() => this.#sweepCgroups()), this.#deps.config.resyncPeriodMs);
     this.#firstSync = this.#workers.idle().then(() => {
       this.#synced = true;
       this.#log.info({ pods: this.#desired.size }, 'initial sync done');
@@ -557,6 +598,22 @@ export class Agent {
     await this.#deps.podLogs?.collect(inUse, (id) => running.has(id) || [...running].some((r) => r.startsWith(id))).catch((err: unknown) => this.#log.warn({ err: errorMessage(err) }, 'container log collection failed'));
   }
 
+  /**
+   * The kubelet's cleanupOrphanedPodCgroups: pod cgroups of pods that are neither desired, nor in
+   * Docker, nor being worked on (a removal that failed, a pod removed while the agent was down).
+   * Only pods of this node's own pods' UIDs are ever created, but other agents on the host (tests
+   * with their own cgroupRoot) never share this hierarchy.
+   */
+  async #sweepCgroups(): Promise<void> {
+    const cgroups = this.#deps.podCgroups;
+    if (!cgroups?.podUids) return;
+    const uids = await cgroups.podUids().catch(() => [] as string[]);
+    for (const uid of uids) {
+      if (this.#desired.has(uid) || this.#snapshot.has(uid) || this.#workers.has(uid)) continue;
+      await cgroups.removePod(uid).catch((err: unknown) => this.#log.warn({ uid, err: errorMessage(err) }, 'orphaned pod cgroup not removed'));
+    }
+  }
+
   /** Temp files of atomic writes a killed agent left behind (state files, rewritten manifests). */
   async #removeStaleTempFiles(): Promise<void> {
     const { stateDir, manifestDir } = this.#deps.config;
@@ -590,6 +647,8 @@ export class Agent {
 
   #onSourceUpdates(updates: readonly SourceUpdate[]): void {
     const now = new Date(this.#deps.clock.now());
+    // Admitted after the batch, in admission order (critical pods first), then synced.
+    const admitted: DesiredPod[] = [];
     for (const u of updates) {
       const keyText = formatObjectKey(u.key);
       // One object that cannot be applied (e.g. its conversion to a static pod throws) must not
@@ -627,19 +686,24 @@ export class Agent {
         if (oldUid && oldUid !== pod.uid) {
           // The old UID terminates first; the new one waits for it (same full name).
           this.#desired.delete(oldUid);
+          this.#admission.forget(oldUid);
           this.#terminate(oldUid, prev);
           this.#log.info({ object: keyText, oldUid, uid: pod.uid }, 'pod identity changed; replacing the whole pod');
         }
         this.#uidByKey.set(keyText, pod.uid);
         this.#desired.set(pod.uid, pod);
-        this.#admit(pod);
         if (!prev || oldUid !== pod.uid) this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod added');
         else this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, file: u.object.file }, 'pod updated');
-        if (this.#runtimeHealthy) this.#workers.update(pod.uid, identityOf(pod));
+        admitted.push(pod);
       } catch (err) {
         const file = u.op === 'REMOVE' ? undefined : u.object.file;
         this.#log.error({ object: keyText, op: u.op, file, err: errorMessage(err) }, 'manifest object could not be applied; its previous version stays');
       }
+    }
+    for (const pod of admitted.sort(admissionOrder)) {
+      if (this.#desired.get(pod.uid) !== pod) continue;
+      this.#admit(pod);
+      if (this.#runtimeHealthy) this.#workers.update(pod.uid, identityOf(pod));
     }
   }
 
@@ -697,6 +761,8 @@ export class Agent {
     // of them waits for it rather than starting beside it.
     const ordered = [...toSync].sort((a, b) => Number(this.#desired.has(a)) - Number(this.#desired.has(b)));
     for (const uid of ordered) this.#nudge(uid);
+    // A pod that Succeeded or Failed holds nothing any more (the relist sees it first).
+    this.#retryRejected();
     this.#updateGauges();
   }
 

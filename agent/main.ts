@@ -4,6 +4,7 @@ import { PluginManager } from './plugins/plugin-manager.js';
 import { createKubeletDirs, kubeletDirs, legacyPodUids } from './plugins/kubelet-dirs.js';
 import { makeRShared } from './host/mounts.js';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { hostname, networkInterfaces, cpus, totalmem } from 'node:os';
 import Docker from 'dockerode';
 import yaml from 'js-yaml';
@@ -39,6 +40,11 @@ import { applyReload, diffConfig, type ConfigReload } from './systemd/config-rel
 import { DISABLED_REPORTING } from './mirror/reporting-state.js';
 import type { Reporter } from './mirror/reporter.js';
 import { hostFacts } from './node/host-facts.js';
+import { run as runCommand } from './host/mounts.js';
+import { QosCgroups } from './qos/cgroups.js';
+import { hasCapSysResource } from './qos/oom-score.js';
+import { kubepodsLimits, nodeAllocatable, nodeCapacity, type NodeReservation } from './qos/allocatable.js';
+import { podCapacity } from './config/node-resources-config.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodelet/config.yaml';
 
@@ -177,19 +183,35 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     podNetwork: config.podNetwork,
     podInfraImage: config.podInfraImage,
     nodeAllocatable: { cpuMilli: cpus().length * 1000, memoryBytes: totalmem() },
+    memoryCapacityBytes: totalmem(),
+    ...oomScoreFloor(logger),
   };
+  // Node allocatable and the QoS cgroups (qos/): kubelet's reservations, maxPods, kubepods.
+  const resources = config.nodeResources;
+  const reservation: NodeReservation = { systemReserved: resources.systemReserved, kubeReserved: resources.kubeReserved, evictionHard: resources.evictionHard };
+  const engine: { version?: string } = {};
+  const host = hostFacts({ kubeletVersion: kubeletVersionString(), hostname: config.nodeName, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir, maxPods: podCapacity(resources, cpus().length), reservation });
+  const agentRef: { agent?: Agent } = {};
+  const podCgroups = new QosCgroups({
+    settings: { cgroupsPerQOS: resources.cgroupsPerQOS, cgroupRoot: resources.cgroupRoot, podPidsLimit: resources.podPidsLimit },
+    engine: () => runtime.cgroupInfo(),
+    logger: logger.child({ component: 'qos-cgroups' }),
+    kubepodsLimits: () => (resources.enforceNodeAllocatable.includes('pods') ? kubepodsLimits(nodeCapacity(host.facts()), reservation) : undefined),
+    burstableCpuMilli: () => agentRef.agent?.burstableCpuMilli() ?? 0,
+    run: runCommand,
+  });
   const agent = new Agent({
     config, runtime, hostFs, subPaths: new NodeSubPather(), source, clock, logger, events, translate, podLogs,
+    podCgroups,
     // Graceful node shutdown: the Ready condition turns False at once (the kubelet syncs the node status).
     logind: new SystemdLogind(),
     onNodeShutdown: () => nodeConditions.update(),
+    allocatable: () => nodeAllocatable(nodeCapacity(host.facts()), reservation),
   });
+  agentRef.agent = agent;
   const plugins = new PluginManager({ dirs: kubeletRoot, clock, logger: logger.child({ component: 'plugins' }) });
   logger.info({ manifestDir: config.manifestDir, stateDir: config.stateDir, docker: config.dockerHost }, 'nodelet starting');
   const startedAt = clock.now();
-  // Filled in once the engine answered; the node view shows it.
-  const engine: { version?: string } = {};
-  const host = hostFacts({ kubeletVersion: kubeletVersionString(), hostname: config.nodeName, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir });
   // The reporter starts once the agent has started; until then `get node` says reporting is off.
   const reporting: { reporter?: Reporter } = {};
   // The node's conditions: sampled on a tick and stored, read by `get node`.
@@ -284,4 +306,20 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
       logger.flush();
     },
   };
+}
+
+/**
+ * Without CAP_SYS_RESOURCE the engine (on the same host, with the same capabilities) cannot set
+ * a negative oom_score_adj and runc fails the container: scores are then raised to the agent's own
+ * (containerd's restrict_oom_score_adj), said once in the log.
+ */
+function oomScoreFloor(logger: Logger): { minOomScoreAdj?: number } {
+  try {
+    if (hasCapSysResource(readFileSync('/proc/self/status', 'utf8'))) return {};
+    const own = Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
+    logger.warn({ minOomScoreAdj: own }, 'no CAP_SYS_RESOURCE: negative OOM score adjustments (critical, Guaranteed, sandbox) are raised to the agent\'s own');
+    return { minOomScoreAdj: own };
+  } catch {
+    return {};
+  }
 }

@@ -7,6 +7,7 @@ import { isDNS1123Subdomain } from '../manifest/names.js';
 import { parseDuration } from '../core/duration.js';
 import { resolveImageConfig, type ImageConfig } from './image-config.js';
 import { resolveShutdownConfig, type ShutdownConfig } from './shutdown-config.js';
+import { resolveNodeResourcesConfig, type NodeResourcesConfig } from './node-resources-config.js';
 import { parseQuantity } from '../manifest/quantity.js';
 import { DEFAULT_CONTAINER_LOGS_DIR, DEFAULT_POD_LOGS_DIR } from '../podlogs/log-paths.js';
 
@@ -43,6 +44,8 @@ export interface AgentConfig {
   readonly images: ImageConfig;
   /** Graceful node shutdown (config-file keys named as the kubelet's; off by default). */
   readonly shutdown: ShutdownConfig;
+  /** Reservations, evictionHard (for allocatable), maxPods, the QoS cgroups (config-file keys named as the kubelet's). */
+  readonly nodeResources: NodeResourcesConfig;
   readonly nodeLabels: Readonly<Record<string, string>>;
   readonly nodeTaints: readonly { readonly key: string; readonly value?: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
   /** Optional loopback listener for /healthz, /readyz, /metrics; empty = off. */
@@ -242,6 +245,7 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     crashLoopBackOff: { initialMs, maxMs },
     images: resolveImageConfig(file, problems),
     shutdown: resolveShutdownConfig(file, problems),
+    nodeResources: resolveNodeResourcesConfig(file, problems),
     nodeLabels: (file.nodeLabels ?? {}) as Record<string, string>,
     nodeTaints: (file.nodeTaints ?? []) as AgentConfig['nodeTaints'],
     metricsAddress: str('metricsAddress'),

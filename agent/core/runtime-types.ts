@@ -123,6 +123,10 @@ export interface ContainerSpec {
   /** Seconds Docker waits between SIGTERM and SIGKILL when we stop it. */
   readonly stopTimeout: number;
   readonly labels: Readonly<Record<string, string>>;
+  /** HostConfig.CgroupParent: the pod's QoS cgroup (qos/cgroup-names.ts); unset = Docker's default. */
+  readonly cgroupParent?: string;
+  /** HostConfig.OomScoreAdj (qos/oom-score.ts); unset = inherit (0). */
+  readonly oomScoreAdj?: number;
 }
 
 export type ObservedState = 'created' | 'running' | 'exited' | 'unknown';

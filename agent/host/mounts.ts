@@ -11,7 +11,8 @@ export async function readMountPoints(): Promise<string[]> {
   return parseMountPoints(await readFile('/proc/self/mountinfo', 'utf8'));
 }
 
-function run(command: string, args: readonly string[]): Promise<void> {
+/** Runs a command to completion (30 s at most); the error carries its stderr. Also systemctl for the QoS slices. */
+export function run(command: string, args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     execFile(command, args, { timeout: 30_000 }, (err, _stdout, stderr) => {
       if (!err) return resolve();

@@ -7,6 +7,7 @@ import { readFileSync, statfsSync } from 'node:fs';
 import { arch, cpus, freemem, hostname, platform, release, totalmem } from 'node:os';
 import { EVICTION_MEMORY_BYTES, EVICTION_NODEFS_FRACTION, type NodeFacts, type NodeHealth } from './node-status.js';
 import { goArch, goOS } from './node-model.js';
+import type { NodeReservation } from '../qos/allocatable.js';
 
 export interface HostFactsOptions {
   /** nodeInfo.kubeletVersion, e.g. `v1.37.0+nodelet.0.1.0`. */
@@ -22,6 +23,8 @@ export interface HostFactsOptions {
   /** Its filesystem is kubelet's nodefs: ephemeral-storage capacity and DiskPressure. */
   readonly stateDir: string;
   readonly maxPods?: number;
+  /** systemReserved, kubeReserved, evictionHard for allocatable (kubelet defaults when unset). */
+  readonly reservation?: NodeReservation;
 }
 
 function readTrimmed(path: string): string {
@@ -85,6 +88,7 @@ export function hostFacts(opts: HostFactsOptions): HostFacts {
       memoryBytes: totalmem(),
       ephemeralStorageBytes: filesystem(opts.stateDir)?.size,
       maxPods: opts.maxPods ?? 110,
+      ...(opts.reservation ? { reservation: opts.reservation } : {}),
       kernelVersion: release(),
       osImage,
       operatingSystem: goOS(platform()),

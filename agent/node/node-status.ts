@@ -7,6 +7,8 @@ import type { FileStatus } from '../core/types.js';
 import { apiTime } from '../core/time-format.js';
 import { canonicalQuantity } from '../manifest/quantity.js';
 
+import { DEFAULT_RESERVATION, formatResource, nodeAllocatable, nodeCapacity, type NodeReservation } from '../qos/allocatable.js';
+
 /** What the host is, read once (and refreshed) by an adapter (host-facts.ts). */
 export interface NodeFacts {
   readonly hostname: string;
@@ -16,6 +18,8 @@ export interface NodeFacts {
   /** Size of the filesystem holding the state directory (kubelet's nodefs), when known. */
   readonly ephemeralStorageBytes?: number;
   readonly maxPods: number;
+  /** systemReserved, kubeReserved, evictionHard: what allocatable leaves out (kubelet defaults when unset). */
+  readonly reservation?: NodeReservation;
   readonly kernelVersion: string;
   readonly osImage: string;
   /** runtime.GOOS (`linux`). */
@@ -216,15 +220,10 @@ export function nodeStatusWith(facts: NodeFacts, conditions: NodeCondition[]): N
     memory: kibibytes(facts.memoryBytes),
     pods: String(facts.maxPods),
   };
-  const allocatable: Record<string, string> = {
-    cpu: String(facts.cpuCount),
-    memory: kibibytes(Math.max(0, facts.memoryBytes - EVICTION_MEMORY_BYTES)),
-    pods: String(facts.maxPods),
-  };
-  if (facts.ephemeralStorageBytes !== undefined) {
-    capacity['ephemeral-storage'] = kibibytes(facts.ephemeralStorageBytes);
-    allocatable['ephemeral-storage'] = String(Math.floor(facts.ephemeralStorageBytes * (1 - EVICTION_NODEFS_FRACTION)));
-  }
+  if (facts.ephemeralStorageBytes !== undefined) capacity['ephemeral-storage'] = kibibytes(facts.ephemeralStorageBytes);
+  // capacity − kubeReserved − systemReserved − the hard eviction thresholds (qos/allocatable.ts).
+  const allocatable: Record<string, string> = {};
+  for (const [name, nano] of nodeAllocatable(nodeCapacity(facts), facts.reservation ?? DEFAULT_RESERVATION)) allocatable[name] = formatResource(name, nano);
   return {
     capacity,
     allocatable,

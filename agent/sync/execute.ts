@@ -19,6 +19,7 @@ import { LABELS } from '../core/labels.js';
 import { errorMessage } from '../core/errors.js';
 import { stopTimeoutSeconds, toContainerSpec } from '../translate/container-spec.js';
 import { toSandboxSpec } from '../translate/sandbox-spec.js';
+import type { PodCgroupsPort } from '../qos/cgroups.js';
 import type { TranslateContext } from '../translate/context.js';
 import { SANDBOX_STOP_TIMEOUT_SECONDS } from '../translate/sandbox-spec.js';
 import { planVolumes, podDir, podsBase, TERMINATION_LOG_MODE } from '../translate/volumes.js';
@@ -55,6 +56,8 @@ export interface ExecuteDeps {
   readonly startFailures?: ReadonlyMap<string, { readonly reason: string }>;
   /** The pod's log directory goes with its last cleanup, as the kubelet's log GC removes it. */
   readonly podLogs?: Pick<PodLogsPort, 'removePod'>;
+  /** The pod's QoS cgroup (qos/cgroups.ts): made before the sandbox and each container, removed with the pod. */
+  readonly podCgroups?: PodCgroupsPort;
 }
 
 export interface StartFailure {
@@ -122,6 +125,9 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
   // after createSandbox. App containers' env (POD_IP) and hooks without a host read them.
   let podIPs = podIPsOf(observed);
   const withIPs = (): ExecuteDeps => ({ ...deps, translate: { ...deps.translate, podIPs }, podIPs: () => podIPs });
+  // The kubelet's EnsureExists of the pod cgroup: once per pass, before anything is created.
+  let cgroupParent: Promise<string | undefined> | undefined;
+  const podCgroup = (pod: DesiredPod): Promise<string | undefined> => (cgroupParent ??= deps.podCgroups?.ensurePod(pod.pod, pod.uid) ?? Promise.resolve(undefined));
 
   for (const action of plan.actions) {
     if (deps.signal?.aborted) {
@@ -150,7 +156,8 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
         if (!desired) break;
         try {
           await deps.runtime.ensureImage(deps.translate.podInfraImage, 'IfNotPresent');
-          const sandbox = toSandboxSpec(desired, action.attempt, deps.translate);
+          const parent = await podCgroup(desired);
+          const sandbox = { ...toSandboxSpec(desired, action.attempt, deps.translate), ...(parent !== undefined ? { cgroupParent: parent } : {}) };
           const id = await deps.runtime.runContainer(sandbox, {});
           podIPs = await sandboxIPs(id, sandbox, desired, deps);
           sandboxId = id;
@@ -171,7 +178,8 @@ export async function executePlan(desired: DesiredPod | undefined, observed: Obs
           startFailures.set(action.container, { reason: 'CreateContainerError', message: 'pod sandbox is not running', at: deps.now() });
           break;
         }
-        const failure = await startContainer(desired, container, action, sandboxId, withIPs(), log, involved);
+        const parent = await podCgroup(desired);
+        const failure = await startContainer(desired, container, action, sandboxId, withIPs(), log, involved, parent);
         if (failure === 'aborted') continue;
         if (failure) startFailures.set(action.container, failure);
         else started.push({ container: action.container, specHash: containerSpecHash(container), replaced: latestInstance(observed, action.container) });
@@ -229,6 +237,7 @@ async function startContainer(
   deps: ExecuteDeps,
   log: Logger,
   involved: (c?: string, role?: string) => InvolvedObject,
+  cgroupParent?: string,
 ): Promise<StartFailure | 'aborted' | undefined> {
   const ref = involved(container.name, action.role);
   const image = container.image ?? '';
@@ -286,7 +295,8 @@ async function startContainer(
   }
   try {
     await ensureMountSources(translated.spec, deps.hostFs);
-    const id = await deps.runtime.runContainer(translated.spec, { sandboxId });
+    const spec = cgroupParent !== undefined ? { ...translated.spec, cgroupParent } : translated.spec;
+    const id = await deps.runtime.runContainer(spec, { sandboxId });
     deps.events.record(ref, 'Normal', 'Created', `Created container ${container.name}`);
     deps.events.record(ref, 'Normal', 'Started', `Started container ${container.name}`);
     log.info({ container: container.name, role: action.role, restartCount: action.restartCount, id: id.slice(0, 12) }, 'container started');
@@ -527,4 +537,5 @@ async function cleanupPod(uid: string, observed: ObservedPod | undefined, deps: 
   await deps.hostFs.removeTree(podDir(podsBase(deps.translate, uid), uid));
   // A pod created again with this UID gets the kubelet layout under rootDir.
   deps.translate.legacyPodUids?.delete(uid);
+  await deps.podCgroups?.removePod(uid);
 }

@@ -28,7 +28,7 @@ const BLOCKED_RETRY = { initialMs: 1000, maxMs: 60_000 } as const;
 const MAX_ROUNDS_PER_PASS = 6;
 
 /** The executor's ports, passed through, and what one pass needs besides. */
-export interface PodSyncDeps extends Pick<ExecuteDeps, 'runtime' | 'hostFs' | 'subPaths' | 'translate' | 'events' | 'logger' | 'podLogs'> {
+export interface PodSyncDeps extends Pick<ExecuteDeps, 'runtime' | 'hostFs' | 'subPaths' | 'translate' | 'events' | 'logger' | 'podLogs' | 'podCgroups'> {
   readonly clock: Clock;
   readonly backoffPolicy: BackoffPolicy;
   /** The image pull back-off; backoffPolicy's when not given. */
@@ -117,6 +117,7 @@ export class PodSync {
         events: this.#d.events,
         logger: this.#d.logger,
         ...(this.#d.podLogs ? { podLogs: this.#d.podLogs } : {}),
+        ...(this.#d.podCgroups ? { podCgroups: this.#d.podCgroups } : {}),
         now: () => clock.monotonic(),
         clock,
         startFailures: mem.startFailures,

@@ -12,6 +12,7 @@ import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS, DEFAULT_TERMINATION_MESSAGE_P
 import { computeEnv, toDockerEnv } from './env.js';
 import { expandVars } from './expand.js';
 import { toResourceSpec } from './resources.js';
+import { containerOomScoreAdj, restrictOomScoreAdj } from '../qos/oom-score.js';
 import { toContainerSecurity, verifyRunAsNonRoot } from './security.js';
 import { podsBase, toMounts } from './volumes.js';
 import type { TranslateContext } from './context.js';
@@ -117,6 +118,7 @@ export function toContainerSpec(
       security: security.security,
       stopTimeout: stopTimeoutSeconds(pod),
       labels: containerLabels(pod, container, role, restartCount, ctx),
+      oomScoreAdj: restrictOomScoreAdj(containerOomScoreAdj(pod.pod, container, ctx.memoryCapacityBytes ?? ctx.nodeAllocatable.memoryBytes), ctx.minOomScoreAdj),
     },
   };
 }

@@ -33,6 +33,10 @@ export interface TranslateContext {
   readonly podNetwork: string;
   /** e.g. registry.k8s.io/pause:3.10 */
   readonly podInfraImage: string;
+  /** The machine's memory (cadvisor's MemoryCapacity): the Burstable OOM score formula. Default: nodeAllocatable.memoryBytes. */
+  readonly memoryCapacityBytes?: number;
+  /** The lowest oom_score_adj the engine may set (qos/oom-score.ts restrictOomScoreAdj); unset = any. */
+  readonly minOomScoreAdj?: number;
   /** For resourceFieldRef `limits.*` without a limit, and emptyDir medium Memory sizing. */
   readonly nodeAllocatable: NodeAllocatable;
   /** Cluster domain of pod subdomains and ClusterFirst searches; default cluster.local. */

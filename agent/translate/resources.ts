@@ -6,15 +6,11 @@ import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { ResourceSpec } from '../core/runtime-types.js';
 import { isSidecar } from '../core/containers.js';
 import { quantityNano } from '../manifest/quantity.js';
+import { QUOTA_PERIOD as CPU_QUOTA_PERIOD, milliCpuToQuota, milliCpuToShares } from '../qos/pod-resources.js';
 
-/** lmctfy's minimum, which is also the kernel default for a cgroup without weight. */
-export const MIN_CPU_SHARES = 2;
-const SHARES_PER_CPU = 1024;
-const MILLI_CPU_TO_CPU = 1000;
-/** 100 ms: kubelet's CFS period unless the CPUCFSQuotaPeriod gate changes it. */
-export const CPU_QUOTA_PERIOD = 100_000;
-/** A quota below 1 ms is raised to 1 ms. */
-const MIN_QUOTA = 1000;
+// The cpu conversions live with the pod cgroup's (qos/pod-resources.ts); re-exported here for
+// the container-level resources.
+export { MIN_SHARES as MIN_CPU_SHARES, QUOTA_PERIOD as CPU_QUOTA_PERIOD, milliCpuToShares, milliCpuToQuota } from '../qos/pod-resources.js';
 
 /**
  * A Kubernetes quantity as an exact decimal `n × 10^e` (from manifest/quantity.ts, which keeps
@@ -76,20 +72,6 @@ export function divideCeilToString(q: ExactQuantity | undefined, divisor: ExactQ
   const result = ceilDiv(num, den);
   const maxInt64 = 2n ** 63n - 1n;
   return (result > maxInt64 ? maxInt64 : result).toString();
-}
-
-/** kubelet milliCPUToShares. */
-export function milliCpuToShares(milliCpu: number): number {
-  if (milliCpu === 0) return MIN_CPU_SHARES;
-  const shares = Math.floor((milliCpu * SHARES_PER_CPU) / MILLI_CPU_TO_CPU);
-  return shares < MIN_CPU_SHARES ? MIN_CPU_SHARES : shares;
-}
-
-/** kubelet milliCPUToQuota; undefined (no quota) for 0. */
-export function milliCpuToQuota(milliCpu: number, period = CPU_QUOTA_PERIOD): number | undefined {
-  if (milliCpu === 0) return undefined;
-  const quota = Math.floor((milliCpu * period) / MILLI_CPU_TO_CPU);
-  return quota < MIN_QUOTA ? MIN_QUOTA : quota;
 }
 
 function resourceOf(list: Readonly<Record<string, string | number>> | undefined, name: string): ExactQuantity | undefined {

@@ -8,6 +8,7 @@ import type { ContainerSpec, NamespaceSpec, PortBinding } from '../core/runtime-
 import { dockerContainerName, SANDBOX_CONTAINER_NAME, toIdentityLabels } from '../core/labels.js';
 import { hashObject } from '../core/hash.js';
 import { MIN_CPU_SHARES } from './resources.js';
+import { restrictOomScoreAdj, SANDBOX_OOM_SCORE_ADJ } from '../qos/oom-score.js';
 import { toSandboxSecurity } from './security.js';
 import type { DnsSettings, TranslateContext } from './context.js';
 
@@ -206,5 +207,6 @@ export function toSandboxSpec(pod: DesiredPod, attempt: number, ctx: TranslateCo
   // Stable per pod definition (the attempt in the name left out).
   const { dockerName: _attemptName, ...definition } = body;
   const specHash = hashObject(definition);
-  return { ...body, labels: sandboxLabels(pod, ctx, attempt, specHash) };
+  // After the hash: a sandbox an older nodelet started (no OOM score) is not replaced for it.
+  return { ...body, labels: sandboxLabels(pod, ctx, attempt, specHash), oomScoreAdj: restrictOomScoreAdj(SANDBOX_OOM_SCORE_ADJ, ctx.minOomScoreAdj) };
 }

@@ -72,7 +72,8 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
     },
     env: { DOCKER_HOST: process.env.DOCKER_HOST },
     // Image GC off unless a test configures it: the shared engine's images are not a test's to remove.
-    file: { imageGCHighThresholdPercent: 100, ...(opts.file ?? {}) },
+    // Test pods' QoS cgroups under one test root, never the host's /kubepods.
+    file: { imageGCHighThresholdPercent: 100, cgroupRoot: '/nodelet-it', ...(opts.file ?? {}) },
     hostname: nodeName,
   });
   const logs: Record<string, unknown>[] = [];

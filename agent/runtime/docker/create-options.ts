@@ -143,6 +143,8 @@ export function toCreateOptions(spec: ContainerSpec, ctx: CreateContext): Docker
     ...(dns && dns.searches.length > 0 ? { DnsSearch: [...dns.searches] } : {}),
     ...(dns && dns.options.length > 0 ? { DnsOptions: [...dns.options] } : {}),
     ...(!joinsSandbox && spec.extraHosts.length > 0 ? { ExtraHosts: [...spec.extraHosts] } : {}),
+    ...(spec.cgroupParent !== undefined ? { CgroupParent: spec.cgroupParent } : {}),
+    ...(spec.oomScoreAdj !== undefined ? { OomScoreAdj: spec.oomScoreAdj } : {}),
   };
 
   return {

@@ -147,6 +147,12 @@ export class DockerRuntime implements PodRuntime, ContainerStreams, ImageStore {
     return { version: v.Version, apiVersion: v.ApiVersion };
   }
 
+  /** docker info's CgroupDriver ('cgroupfs' when empty, as cri-dockerd reads it) and CgroupVersion. */
+  async cgroupInfo(): Promise<{ driver: 'cgroupfs' | 'systemd'; version: 1 | 2 }> {
+    const info = (await this.#request('info', 'read the docker engine info', () => this.#docker.info())) as { CgroupDriver?: string; CgroupVersion?: string };
+    return { driver: info.CgroupDriver === 'systemd' ? 'systemd' : 'cgroupfs', version: info.CgroupVersion === '2' ? 2 : 1 };
+  }
+
   async listPods(filter: { podUid?: string } = {}): Promise<ObservedPod[]> {
     const labels = [`${LABELS.managed}=true`, `${LABELS.node}=${this.#nodeName}`];
     if (filter.podUid !== undefined) labels.push(`${LABELS.podUid}=${filter.podUid}`);

@@ -75,7 +75,7 @@ describe('node registration and status', () => {
       { type: 'Hostname', address: 'host-a' },
     ]);
     expect(status.capacity).toEqual({ cpu: '4', memory: '8388608Ki', pods: '110', 'ephemeral-storage': '104857600Ki' });
-    expect(status.allocatable).toEqual({ cpu: '4', memory: '8286208Ki', pods: '110', 'ephemeral-storage': '96636764160' });
+    expect(status.allocatable).toEqual({ cpu: '4', memory: '8286208Ki', pods: '110', 'ephemeral-storage': '96636764000' });
     expect(status.nodeInfo).toMatchObject({
       kubeletVersion: 'nodelet/v0.1.0',
       containerRuntimeVersion: 'docker://28.2.2',

@@ -72,10 +72,18 @@ describe('node status', () => {
   it('capacity, allocatable (minus kubelet eviction thresholds), addresses, nodeInfo', () => {
     const s = nodeStatus(TEST_FACTS, healthy, T0);
     expect(s.capacity).toEqual({ cpu: '4', memory: '8388608Ki', pods: '110', 'ephemeral-storage': '104857600Ki' });
-    expect(s.allocatable).toEqual({ cpu: '4', memory: '8286208Ki', pods: '110', 'ephemeral-storage': '96636764160' });
+    // nodefs.available 10 % is float32(0.1) × capacity, truncated, as the kubelet takes it: 10737418400 bytes reserved.
+    expect(s.allocatable).toEqual({ cpu: '4', memory: '8286208Ki', pods: '110', 'ephemeral-storage': '96636764000' });
     expect(s.addresses?.map((a) => a.type)).toEqual(['InternalIP', 'InternalIP', 'Hostname']);
     expect(s.nodeInfo).toMatchObject({ kubeletVersion: 'nodelet/v0.1.0', containerRuntimeVersion: 'docker://28.2.2', machineID: 'm-123', bootID: 'b-123' });
     expect(nodeStatus({ ...TEST_FACTS, ephemeralStorageBytes: undefined }, healthy, T0).capacity).not.toHaveProperty('ephemeral-storage');
+  });
+
+  it('allocatable leaves out systemReserved, kubeReserved and evictionHard (what the API server gets too: node-sync sends this status)', () => {
+    const reservation = { systemReserved: { cpu: '500m', memory: '1Gi' }, kubeReserved: { memory: '512Mi', 'ephemeral-storage': '10Gi' }, evictionHard: { 'memory.available': '200Mi', 'nodefs.available': '5Gi' } };
+    const s = nodeStatus({ ...TEST_FACTS, maxPods: 20, reservation }, healthy, T0);
+    expect(s.capacity).toMatchObject({ cpu: '4', memory: '8388608Ki', pods: '20' });
+    expect(s.allocatable).toEqual({ cpu: '3500m', memory: `${8388608 - 1048576 - 524288 - 204800}Ki`, pods: '20', 'ephemeral-storage': `${104857600 - 10485760 - 5242880}Ki` });
   });
 
   it('a change is anything but heartbeat times, and only in fields nodelet sets', () => {

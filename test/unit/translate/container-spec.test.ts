@@ -58,6 +58,8 @@ describe('toContainerSpec', () => {
         extraHosts: [],
         resources: { cpuShares: 2, cpuPeriod: 100000 },
         security: { privileged: false, groupAdd: [], capAdd: [], capDrop: [], readonlyRootfs: false, noNewPrivileges: false, seccomp: 'unconfined', sysctls: {} },
+        // BestEffort: the OOM killer's first choice (qos/oom-score.ts).
+        oomScoreAdj: 1000,
         stopTimeout: 30,
         labels: {
           [LABELS.managed]: 'true',
