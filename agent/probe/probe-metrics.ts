@@ -1,0 +1,53 @@
+// The kubelet's /metrics/probes (k/k pkg/kubelet/prober/prober_manager.go ProberResults,
+// ProberDuration; worker.go doProbe): one counter per container, probe type and result, and the
+// duration of successful and unknown runs. Runs that errored (the kubelet's "prober error, throw
+// away the result") are not counted. Its own prom-client registry, so the families are exactly
+// these plus process_start_time_seconds, as on the kubelet's path.
+import { Counter, Histogram, Registry, Gauge } from 'prom-client';
+import { probeTypeLabel, type ProbeType } from './thresholds.js';
+
+/** One finished probe run, as the probe worker reports it (ProbeManagerDeps.onProbe). */
+export interface ProbeRun {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly podUid: string;
+  readonly container: string;
+  readonly type: ProbeType;
+  readonly result: 'successful' | 'failed' | 'unknown';
+  readonly durationSeconds: number;
+}
+
+export class ProbeMetrics {
+  readonly registry = new Registry();
+  readonly #total: Counter<'probe_type' | 'result' | 'container' | 'pod' | 'namespace' | 'pod_uid'>;
+  readonly #duration: Histogram<'probe_type' | 'container' | 'pod' | 'namespace'>;
+
+  constructor(processStartSeconds: number = Math.floor(Date.now() / 1000 - process.uptime())) {
+    const registers = [this.registry];
+    this.#total = new Counter({
+      name: 'prober_probe_total',
+      help: '[ALPHA] Cumulative number of a liveness, readiness or startup probe for a container by result.',
+      labelNames: ['probe_type', 'result', 'container', 'pod', 'namespace', 'pod_uid'] as const,
+      registers,
+    });
+    this.#duration = new Histogram({
+      name: 'prober_probe_duration_seconds',
+      help: '[ALPHA] Duration in seconds for a probe response.',
+      labelNames: ['probe_type', 'container', 'pod', 'namespace'] as const,
+      // prometheus.DefBuckets, the kubelet's (no buckets given in HistogramOpts).
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', registers }).set(processStartSeconds);
+  }
+
+  record(run: ProbeRun): void {
+    const probe_type = probeTypeLabel(run.type);
+    this.#total.inc({ probe_type, result: run.result, container: run.container, pod: run.pod, namespace: run.namespace, pod_uid: run.podUid });
+    if (run.result !== 'failed') this.#duration.observe({ probe_type, container: run.container, pod: run.pod, namespace: run.namespace }, run.durationSeconds);
+  }
+
+  async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
