@@ -19,21 +19,22 @@ export interface ProbeRun {
 
 export class ProbeMetrics {
   readonly registry = new Registry();
-  readonly #total: Counter<'probe_type' | 'result' | 'container' | 'pod' | 'namespace' | 'pod_uid'>;
-  readonly #duration: Histogram<'probe_type' | 'container' | 'pod' | 'namespace'>;
+  readonly #total: Counter<'container' | 'namespace' | 'pod' | 'pod_uid' | 'probe_type' | 'result'>;
+  readonly #duration: Histogram<'container' | 'namespace' | 'pod' | 'probe_type'>;
 
   constructor(processStartSeconds: number = Math.floor(Date.now() / 1000 - process.uptime())) {
     const registers = [this.registry];
     this.#total = new Counter({
       name: 'prober_probe_total',
       help: '[ALPHA] Cumulative number of a liveness, readiness or startup probe for a container by result.',
-      labelNames: ['probe_type', 'result', 'container', 'pod', 'namespace', 'pod_uid'] as const,
+      // In name order, as client_golang prints label pairs.
+      labelNames: ['container', 'namespace', 'pod', 'pod_uid', 'probe_type', 'result'] as const,
       registers,
     });
     this.#duration = new Histogram({
       name: 'prober_probe_duration_seconds',
       help: '[ALPHA] Duration in seconds for a probe response.',
-      labelNames: ['probe_type', 'container', 'pod', 'namespace'] as const,
+      labelNames: ['container', 'namespace', 'pod', 'probe_type'] as const,
       // prometheus.DefBuckets, the kubelet's (no buckets given in HistogramOpts).
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
@@ -43,8 +44,8 @@ export class ProbeMetrics {
 
   record(run: ProbeRun): void {
     const probe_type = probeTypeLabel(run.type);
-    this.#total.inc({ probe_type, result: run.result, container: run.container, pod: run.pod, namespace: run.namespace, pod_uid: run.podUid });
-    if (run.result !== 'failed') this.#duration.observe({ probe_type, container: run.container, pod: run.pod, namespace: run.namespace }, run.durationSeconds);
+    this.#total.inc({ container: run.container, namespace: run.namespace, pod: run.pod, pod_uid: run.podUid, probe_type, result: run.result });
+    if (run.result !== 'failed') this.#duration.observe({ container: run.container, namespace: run.namespace, pod: run.pod, probe_type }, run.durationSeconds);
   }
 
   async text(): Promise<{ contentType: string; body: string }> {

@@ -164,7 +164,12 @@ function podsSystemContainer(node: NodeSample, pods: readonly PodSample[]): Syst
     {
       cpu: withCpu.length ? cpuStats({ time, usageCoreNanoSeconds: sum((p) => p.cpu?.usageCoreNanoSeconds), ...(rates ? { usageNanoCores: sum((p) => p.cpu?.usageNanoCores) } : {}) }) : undefined,
       memory: withMem.length
-        ? memoryStats({ time, usageBytes: sum((p) => p.memory?.usageBytes), workingSetBytes: sum((p) => p.memory?.workingSetBytes), rssBytes: sum((p) => p.memory?.rssBytes) })
+        ? memoryStats({
+            time,
+            usageBytes: sum((p) => p.memory?.usageBytes),
+            workingSetBytes: sum((p) => p.memory?.workingSetBytes),
+            ...(withMem.some((p) => p.memory?.rssBytes !== undefined) ? { rssBytes: sum((p) => p.memory?.rssBytes) } : {}),
+          })
         : undefined,
     },
   );
