@@ -112,5 +112,23 @@ describe('stats from real containers', () => {
     await stats.resourceMetrics();
     const t2 = performance.now();
     figures.push(`cost: /stats/summary ${(t1 - t0).toFixed(1)} ms, /metrics/resource ${(t2 - t1).toFixed(1)} ms with ${running.pods.length} pods`);
+
+    // The same with 50 pods: the two real pods' cgroups read 25 times each under other UIDs
+    // (every file is read again: only the cgroup paths are cached per container ID).
+    const real = a.running.agent.observedPods();
+    const many = Array.from({ length: 50 }, (_, i) => {
+      const p = real[i % real.length];
+      if (!p) throw new Error('no pods');
+      return { ...p, uid: `${p.uid}-${i}`, name: `${p.name}-${i}` };
+    });
+    const wide = new NodeletKubeletStats({ nodeName: a.config.nodeName, pods: () => many, cacheMs: 0 });
+    expect((await wide.summary(false)).pods).toHaveLength(50);
+    const w0 = performance.now();
+    await wide.summary(false);
+    const w1 = performance.now();
+    const text = (await wide.resourceMetrics()).body;
+    const w2 = performance.now();
+    expect(text.match(/^container_cpu_usage_seconds_total\{/gm)).toHaveLength(50);
+    figures.push(`cost: /stats/summary ${(w1 - w0).toFixed(1)} ms, /metrics/resource ${(w2 - w1).toFixed(1)} ms with 50 pods`);
   }, 120_000);
 });
