@@ -7,6 +7,7 @@
 import type { ObservedContainer, ObservedPod } from '../core/runtime-types.js';
 import { newestInstanceFirst } from '../core/runtime-types.js';
 import { dockerContainerName } from '../core/labels.js';
+import { LOG_PATH_LABEL } from '../podlogs/log-paths.js';
 import { podCgroupParent, type CgroupDirs, type CgroupUsage } from './cgroup-files.js';
 import { HostReaders } from './host-readers.js';
 import { CpuRateCache } from './rate.js';
@@ -62,6 +63,17 @@ function sumMemory(time: number, parts: readonly (MemorySample | undefined)[]): 
   return { time, usageBytes: total((m) => m.usageBytes), workingSetBytes: total((m) => m.workingSetBytes), rssBytes: total((m) => m.rssBytes), pageFaults: total((m) => m.pageFaults), majorPageFaults: total((m) => m.majorPageFaults) };
 }
 
+/** The filesystems every container reports: capacity and free space only (usage is per container). */
+interface ContainerFs {
+  readonly rootfs?: FsSample;
+  readonly logs?: FsSample;
+}
+
+function capacityOnly(fs: FsSample | undefined): FsSample | undefined {
+  if (!fs) return undefined;
+  return { time: fs.time, capacityBytes: fs.capacityBytes, availableBytes: fs.availableBytes, ...(fs.inodes !== undefined ? { inodes: fs.inodes } : {}), ...(fs.inodesFree !== undefined ? { inodesFree: fs.inodesFree } : {}) };
+}
+
 export class StatsCollector {
   readonly #d: StatsCollectorDeps;
   readonly #readers: HostReaders;
@@ -106,7 +118,11 @@ export class StatsCollector {
 
   async #take(): Promise<StatsSnapshot> {
     const pods = this.#d.pods();
-    const [node, ...podSamples] = await Promise.all([this.#node(), ...pods.map((p) => this.#pod(p))]);
+    // The node first: each container's filesystems are the image filesystem (its writable
+    // layer) and the node's (its log), as the kubelet reports them.
+    const node = await this.#node();
+    const fs = { rootfs: capacityOnly(node.imageFs), logs: capacityOnly(node.fs) };
+    const podSamples = await Promise.all(pods.map((p) => this.#pod(p, fs)));
     const live = new Set<string>(['node']);
     for (const p of pods) {
       live.add(`pod/${p.uid}`);
@@ -114,17 +130,7 @@ export class StatsCollector {
     }
     this.#rates.retain(live);
     for (const id of this.#cgroups.keys()) if (!live.has(id)) this.#cgroups.delete(id);
-    const withContainers = podSamples.filter((p): p is PodSample => p !== undefined);
-    // Each container's filesystems: the image filesystem (writable layer) and the node's (logs).
-    const rootfs = node.imageFs ? { ...node.imageFs } : undefined;
-    const logs = node.fs ? { ...node.fs } : undefined;
-    const strip = (fs: FsSample | undefined): FsSample | undefined => (fs ? { time: fs.time, capacityBytes: fs.capacityBytes, availableBytes: fs.availableBytes, ...(fs.inodes !== undefined ? { inodes: fs.inodes } : {}), ...(fs.inodesFree !== undefined ? { inodesFree: fs.inodesFree } : {}) } : undefined);
-    const r = strip(rootfs);
-    const l = strip(logs);
-    return {
-      node,
-      pods: withContainers.map((p) => ({ ...p, containers: p.containers.map((c) => ({ ...c, ...(r ? { rootfs: r } : {}), ...(l ? { logs: l } : {}) })) })),
-    };
+    return { node, pods: podSamples.filter((p): p is PodSample => p !== undefined) };
   }
 
   async #node(): Promise<NodeSample> {
@@ -144,9 +150,10 @@ export class StatsCollector {
     };
   }
 
-  async #container(pod: ObservedPod, c: ObservedContainer): Promise<{ sample: ContainerSample; dirs?: CgroupDirs }> {
+  async #container(pod: ObservedPod, c: ObservedContainer, fs: ContainerFs): Promise<{ sample: ContainerSample; dirs?: CgroupDirs }> {
     const dirs = await this.containerCgroup(c);
-    const usage = dirs ? await this.#readers.readCgroup(dirs) : {};
+    const logPath = c.labels[LOG_PATH_LABEL];
+    const [usage, logBytes] = await Promise.all([dirs ? this.#readers.readCgroup(dirs) : Promise.resolve<CgroupUsage>({}), logPath ? this.#readers.fileSize(logPath) : Promise.resolve(undefined)]);
     const time = this.#now();
     const cpu = withRate(this.#rates, c.id, time, usage.cpuNs);
     const memory = memorySample(time, usage.memory);
@@ -158,15 +165,17 @@ export class StatsCollector {
       startTime: c.startedAt ?? c.createdAt,
       ...(cpu ? { cpu } : {}),
       ...(memory ? { memory } : {}),
+      ...(fs.rootfs ? { rootfs: fs.rootfs } : {}),
+      ...(fs.logs ? { logs: { ...fs.logs, ...(logBytes !== undefined ? { usedBytes: logBytes } : {}) } } : {}),
       ...(dirs ? { cgroup: dirs.path } : {}),
     };
     return { sample, ...(dirs ? { dirs } : {}) };
   }
 
-  async #pod(pod: ObservedPod): Promise<PodSample | undefined> {
+  async #pod(pod: ObservedPod, fs: ContainerFs): Promise<PodSample | undefined> {
     const { containers, sandbox } = runningContainers(pod);
     if (containers.length === 0) return undefined;
-    const read = await Promise.all(containers.map((c) => this.#container(pod, c)));
+    const read = await Promise.all(containers.map((c) => this.#container(pod, c, fs)));
     const time = this.#now();
     // The pod's own cgroup when the containers sit in one (kubepods/.../pod<uid>), else their sum.
     const first = read.find((r) => r.dirs)?.dirs;

@@ -2,7 +2,7 @@
 // when asked, nothing is polled. `root` prefixes every path so tests run the same code over
 // fixture trees. These readers are the ones the eviction manager reuses for node and container
 // usage.
-import { readFile, statfs } from 'node:fs/promises';
+import { readFile, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cgroupDirs, cgroupUsage, parseMountinfoCgroups, parseProcCgroup, rootCgroupDirs, type CgroupDirs, type CgroupMount, type CgroupUsage } from './cgroup-files.js';
 import { parseMeminfo, parseNetDev, parseProcStat, type ProcStat } from './proc-files.js';
@@ -117,6 +117,15 @@ export class HostReaders {
         inodesFree: s.ffree,
         inodesUsed: s.files - s.ffree,
       };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The size of a file, following symlinks (a container's log: the kubelet path links to Docker's json log). */
+  async fileSize(path: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.#path(path))).size;
     } catch {
       return undefined;
     }

@@ -94,6 +94,10 @@ describe('stats from real containers', () => {
     const theirs = await dockerFigures(a.docker, memId);
     expect(mine?.workingSetBytes).toBeGreaterThanOrEqual(50 * 2 ** 20);
     expect(Math.abs((mine?.workingSetBytes ?? 0) - theirs.memory)).toBeLessThan(2 * 2 ** 20);
+    // dd's report went to the container's log: its size is the container's logs.usedBytes.
+    const memLogs = container(await stats.summary(false), 'mem', 'mem')?.logs;
+    expect(memLogs?.usedBytes).toBeGreaterThan(0);
+    expect(memLogs?.capacityBytes).toBeGreaterThan(0);
     figures.push(`mem working set: nodelet ${mine?.workingSetBytes} docker stats ${theirs.memory} bytes; rss ${mine?.rssBytes}`);
 
     // The texts: what metrics-server parses, with the cgroup path cAdvisor would name.
@@ -105,13 +109,18 @@ describe('stats from real containers', () => {
     const cadvisor = (await stats.cadvisorMetrics()).body;
     expect(cadvisor).toMatch(new RegExp(`^container_memory_working_set_bytes\\{container="mem",id="/[^"]*${memId}[^"]*",image="busybox:1.37",name="k8s_mem_mem-[^"]+",namespace="stats-it",pod="mem-[^"]+"\\} `, 'm'));
 
-    // Cost of one fresh read (no cache) with these pods, and of the resource text.
-    const t0 = performance.now();
-    await stats.summary(false);
-    const t1 = performance.now();
-    await stats.resourceMetrics();
-    const t2 = performance.now();
-    figures.push(`cost: /stats/summary ${(t1 - t0).toFixed(1)} ms, /metrics/resource ${(t2 - t1).toFixed(1)} ms with ${running.pods.length} pods`);
+    // Cost of one fresh read (no cache) with these pods, and of the resource text: the best of
+    // five, since the machine is shared.
+    const best = async (f: () => Promise<unknown>): Promise<string> => {
+      let min = Infinity;
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        await f();
+        min = Math.min(min, performance.now() - t);
+      }
+      return min.toFixed(1);
+    };
+    figures.push(`cost: /stats/summary ${await best(() => stats.summary(false))} ms, /metrics/resource ${await best(() => stats.resourceMetrics())} ms with ${running.pods.length} pods`);
 
     // The same with 50 pods: the two real pods' cgroups read 25 times each under other UIDs
     // (every file is read again: only the cgroup paths are cached per container ID).
@@ -123,12 +132,8 @@ describe('stats from real containers', () => {
     });
     const wide = new NodeletKubeletStats({ nodeName: a.config.nodeName, pods: () => many, cacheMs: 0 });
     expect((await wide.summary(false)).pods).toHaveLength(50);
-    const w0 = performance.now();
-    await wide.summary(false);
-    const w1 = performance.now();
     const text = (await wide.resourceMetrics()).body;
-    const w2 = performance.now();
     expect(text.match(/^container_cpu_usage_seconds_total\{/gm)).toHaveLength(50);
-    figures.push(`cost: /stats/summary ${(w1 - w0).toFixed(1)} ms, /metrics/resource ${(w2 - w1).toFixed(1)} ms with 50 pods`);
+    figures.push(`cost: /stats/summary ${await best(() => wide.summary(false))} ms, /metrics/resource ${await best(() => wide.resourceMetrics())} ms with 50 pods`);
   }, 120_000);
 });
