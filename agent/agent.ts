@@ -146,6 +146,7 @@ export class Agent {
       },
       onResult: (type, result) => this.#metrics?.probeResults.inc({ probe_type: type, result }),
       onProbe: (run) => this.#probeMetrics?.record(run),
+      onProbeRemoved: (probe) => this.#probeMetrics?.remove(probe),
     });
     this.#housekeeping = this.#newHousekeeping(deps);
     this.#podSync = this.#newPodSync(deps);

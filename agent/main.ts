@@ -38,6 +38,8 @@ import { applyReload, diffConfig, type ConfigReload } from './systemd/config-rel
 import { DISABLED_REPORTING } from './mirror/reporting-state.js';
 import type { Reporter } from './mirror/reporter.js';
 import { hostFacts } from './node/host-facts.js';
+import { ProbeMetrics } from './probe/probe-metrics.js';
+import { NodeletKubeletStats } from './stats/kubelet-stats.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodelet/config.yaml';
 
@@ -88,6 +90,8 @@ export interface RunningAgent {
   readonly config: AgentConfig;
   /** The API server reporter, when a kubeconfig is configured. */
   readonly reporter: Reporter | undefined;
+  /** The kubelet endpoint's stats and metrics (KubeletStats of kubelet-server/ports.ts). */
+  readonly kubeletStats: NodeletKubeletStats;
   stop(): Promise<void>;
   /**
    * Reads the config again (SIGHUP, `systemctl reload nodelet`) and applies what can change
@@ -220,6 +224,18 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     ? await startHealthServer(config.metricsAddress, { registry: metrics.registry, ready: () => backend.ready(), healthy: () => backend.healthy() })
     : undefined;
   agent.attachMetrics(metrics);
+  // What the kubelet endpoint serves on /stats/summary and /metrics/{resource,cadvisor,probes}:
+  // read from the cgroups only when asked (no timer); probe runs are counted from now on.
+  const probeMetrics = new ProbeMetrics();
+  agent.attachProbeMetrics(probeMetrics);
+  const kubeletStats = new NodeletKubeletStats({
+    nodeName: config.nodeName,
+    pods: () => agent.observedPods(),
+    rootFsPath: config.rootDir,
+    imageFsPath: async () => (await docker.info() as { DockerRootDir?: string }).DockerRootDir,
+    probeMetrics: () => probeMetrics.text(),
+    logger: logger.child({ component: 'stats' }),
+  });
   // kubelet's BirthCry and the container manager's start: Node events, sent to the API server
   // (if any) once the reporter runs, like every event recorded before it.
   for (const e of [STARTING_EVENT, ALLOCATABLE_ENFORCED_EVENT]) events.record(nodeRef(config.nodeName), e.type, e.reason, e.message);
@@ -250,6 +266,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     logger,
     events,
     reporter,
+    kubeletStats,
     get config() {
       return current;
     },

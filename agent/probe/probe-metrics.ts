@@ -48,6 +48,13 @@ export class ProbeMetrics {
     if (run.result !== 'failed') this.#duration.observe({ container: run.container, namespace: run.namespace, pod: run.pod, probe_type }, run.durationSeconds);
   }
 
+  /** Drops the series of a probe that is gone (the kubelet's worker deletes its labels on exit). */
+  remove(probe: Omit<ProbeRun, 'result' | 'durationSeconds'>): void {
+    const base = { container: probe.container, namespace: probe.namespace, pod: probe.pod, probe_type: probeTypeLabel(probe.type) };
+    for (const result of ['successful', 'failed', 'unknown'] as const) this.#total.remove({ ...base, pod_uid: probe.podUid, result });
+    this.#duration.remove(base);
+  }
+
   async text(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }

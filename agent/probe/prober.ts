@@ -59,6 +59,11 @@ export interface ProbeManagerDeps {
   readonly onResult?: (type: ProbeType, result: 'success' | 'failure' | 'unknown') => void;
   /** Every probe run that did not error, with its pod and duration (probe-metrics.ts, /metrics/probes). */
   readonly onProbe?: (run: ProbeRun) => void;
+  /**
+   * A container's probe of one type is gone (pod removed, probe or container no longer there):
+   * its metric series go, as the kubelet deletes them when a worker exits. A restart keeps them.
+   */
+  readonly onProbeRemoved?: (probe: Omit<ProbeRun, 'result' | 'durationSeconds'>) => void;
   /** For the start-up jitter; tests pass a constant. */
   readonly random?: () => number;
 }
@@ -150,14 +155,22 @@ export class ProbeManager {
       if (wanted.has(key)) continue;
       worker.stop();
       entry.workers.delete(key);
+      this.#removed(desired, worker);
     }
   }
 
   removePod(uid: string): void {
     const entry = this.#pods.get(uid);
     if (!entry) return;
-    for (const worker of entry.workers.values()) worker.stop();
+    for (const worker of entry.workers.values()) {
+      worker.stop();
+      this.#removed(entry.desired, worker);
+    }
     this.#pods.delete(uid);
+  }
+
+  #removed(pod: DesiredPod, worker: ProbeWorker): void {
+    this.#deps.onProbeRemoved?.({ namespace: pod.namespace, pod: pod.name, podUid: pod.uid, container: worker.containerName, type: worker.type });
   }
 
   /**

@@ -264,7 +264,8 @@ describe('ProbeManager', () => {
   });
   it('reports each run with its pod, container and duration to onProbe, and ProbeMetrics renders the kubelet’s /metrics/probes', async () => {
     const runs: ProbeRun[] = [];
-    const h = new Harness({ onProbe: (run) => runs.push(run) });
+    const removed: Omit<ProbeRun, 'result' | 'durationSeconds'>[] = [];
+    const h = new Harness({ onProbe: (run) => runs.push(run), onProbeRemoved: (p) => removed.push(p) });
     const pod = desiredPod({ containers: [container('app', { readinessProbe: exec('ready?') })] });
     h.answer('ready?', { exitCode: 0 }, { exitCode: 1 }, new Error('exec failed'));
     h.manager.syncPod(pod, observed(pod, [running(pod, 'app', 'c1', h.clock.now())]));
@@ -289,5 +290,11 @@ describe('ProbeManager', () => {
     expect(text).toContain(`prober_probe_duration_seconds_count{${labels},probe_type="Readiness"} 1\n`);
     expect(text).toContain(`prober_probe_duration_seconds_bucket{le="0.025",${labels},probe_type="Readiness"} 1\n`);
     expect(text).toContain('process_start_time_seconds 1700000000\n');
+    // The pod went (stop removes every pod): its series go with it.
+    expect(removed).toEqual([{ namespace: pod.namespace, pod: pod.name, podUid: pod.uid, container: 'app', type: 'readiness' }]);
+    for (const r of removed) metrics.remove(r);
+    const after = (await metrics.text()).body;
+    expect(after).not.toContain('prober_probe_total{');
+    expect(after).not.toContain('prober_probe_duration_seconds_count{');
   });
 });
