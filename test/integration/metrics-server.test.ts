@@ -19,7 +19,6 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { NodeletKubeletStats } from '../../agent/stats/kubelet-stats.js';
 import { createTestPki, issueClientCert } from '../fake-apiserver/pki.js';
 import { freePort, startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
 import { dockerFromEnv, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
@@ -98,7 +97,8 @@ describe('kubectl top through the real metrics-server', () => {
     const node = a.config.nodeName;
     await a.write('burn.yaml', pod('burn', 'while :; do :; done'));
     await a.write('mem.yaml', pod('mem', 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=40 && exec sleep 3600'));
-    const stats = new NodeletKubeletStats({ nodeName: node, pods: () => a.running.agent.observedPods() });
+    // The agent's own stats, as main.ts builds them for the kubelet server.
+    const stats = a.running.kubeletStats;
     await waitUntil(async () => {
       const s = await stats.summary(true);
       return s.pods.length === 2 && s.pods.every((p) => p.containers.every((c) => (c.cpu?.usageCoreNanoSeconds ?? 0) > 0 && (c.memory?.workingSetBytes ?? 0) > 0));

@@ -136,4 +136,16 @@ describe('stats from real containers', () => {
     expect(text.match(/^container_cpu_usage_seconds_total\{/gm)).toHaveLength(50);
     figures.push(`cost: /stats/summary ${await best(() => wide.summary(false))} ms, /metrics/resource ${await best(() => wide.resourceMetrics())} ms with 50 pods`);
   }, 120_000);
+  it('/metrics/probes counts the agent’s probe runs per container, and /metrics/cadvisor carries the container', async () => {
+    const a: TestAgent = await agent();
+    await a.write('probed.yaml', pod('probed', 'exec sleep 3600').replace('command: ["sh", "-c", "exec sleep 3600"]', 'command: ["sh", "-c", "exec sleep 3600"]\n    readinessProbe: { exec: { command: ["true"] }, periodSeconds: 1 }'));
+    const text = await waitUntil(async () => {
+      const body = (await a.running.kubeletStats.probeMetrics()).body;
+      const m = /^prober_probe_total\{container="probed",namespace="stats-it",pod="probed-[^"]+",pod_uid="[^"]+",probe_type="Readiness",result="successful"\} (\d+)$/m.exec(body);
+      return m && Number(m[1]) >= 2 ? body : undefined;
+    }, 'two successful readiness runs counted', 60_000, 250);
+    expect(text).toMatch(/^prober_probe_duration_seconds_count\{container="probed",namespace="stats-it",pod="probed-[^"]+",probe_type="Readiness"\} \d+$/m);
+    const cadvisor = (await a.running.kubeletStats.cadvisorMetrics()).body;
+    expect(cadvisor).toMatch(/^container_cpu_usage_seconds_total\{container="probed",cpu="total",id="\/[^"]+",image="busybox:1.37",name="k8s_probed_probed-[^"]+",namespace="stats-it",pod="probed-[^"]+"\} [0-9.e+-]+ \d{13}$/m);
+  }, 90_000);
 });
