@@ -30,6 +30,7 @@ import { apiTime } from './core/time-format.js';
 import { StatusManager } from './status/status-manager.js';
 import type { NodeletMetrics } from './api/metrics.js';
 import { ProbeManager } from './probe/prober.js';
+import type { ProbeMetrics } from './probe/probe-metrics.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS } from './manifest/defaults.js';
 import { DaemonSetController } from './daemonset/controller.js';
@@ -114,6 +115,8 @@ export class Agent {
   #runtimeHealthy = false;
   #firstSync?: Promise<void>;
   #metrics?: NodeletMetrics;
+  /** The kubelet's /metrics/probes counters (optional: only when the kubelet endpoint serves them). */
+  #probeMetrics?: ProbeMetrics;
   readonly #prober: ProbeManager;
   readonly #daemonSets: DaemonSetController;
   readonly #node: NodeIdentityManager;
@@ -168,6 +171,8 @@ export class Agent {
         this.#nudge(uid);
       },
       onResult: (type, result) => this.#metrics?.probeResults.inc({ probe_type: type, result }),
+      onProbe: (run) => this.#probeMetrics?.record(run),
+      onProbeRemoved: (probe) => this.#probeMetrics?.remove(probe),
     });
     this.#housekeeping = this.#newHousekeeping(deps);
     this.#podSync = this.#newPodSync(deps);
@@ -424,6 +429,16 @@ export class Agent {
 
   fileStatuses(): FileStatus[] {
     return this.#deps.source.fileStatuses();
+  }
+
+  /** prober_probe_total and prober_probe_duration_seconds for /metrics/probes (optional). */
+  attachProbeMetrics(metrics: ProbeMetrics): void {
+    this.#probeMetrics = metrics;
+  }
+
+  /** What Docker holds of each pod the agent runs or still terminates (for stats: containers, PIDs). */
+  observedPods(): ObservedPod[] {
+    return [...this.#snapshot.values()];
   }
 
   /** Prometheus metrics to keep current (optional). */

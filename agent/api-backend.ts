@@ -14,7 +14,7 @@ import type { Agent } from './agent.js';
 import type { EventStore, NodeletEvent } from './events/event-store.js';
 import type { ContainerStreams } from './runtime/pod-runtime.js';
 import type { FileStatus } from './core/types.js';
-import type { ObservedContainer } from './core/runtime-types.js';
+import type { ObservedContainer, ObservedPod } from './core/runtime-types.js';
 import { apiTime, parseRfc3339 } from './core/time-format.js';
 import { NO_PLUGINS, withPlugins, type NodePluginState } from './plugins/node-plugins.js';
 import { csiNodeObject, type CsiNode } from './plugins/registration.js';
@@ -58,6 +58,10 @@ export class AgentApiBackend implements ApiBackend {
 
   manifests(): FileStatus[] {
     return this.#d.agent.fileStatuses();
+  }
+
+  observedPods(): ObservedPod[] {
+    return this.#d.agent.observedPods();
   }
 
   node(): Node {

@@ -45,6 +45,8 @@ import { QosCgroups } from './qos/cgroups.js';
 import { hasCapSysResource } from './qos/oom-score.js';
 import { kubepodsLimits, nodeAllocatable, nodeCapacity, type NodeReservation } from './qos/allocatable.js';
 import { podCapacity } from './config/node-resources-config.js';
+import { ProbeMetrics } from './probe/probe-metrics.js';
+import { NodeletKubeletStats } from './stats/kubelet-stats.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodelet/config.yaml';
 
@@ -95,6 +97,8 @@ export interface RunningAgent {
   readonly config: AgentConfig;
   /** The API server reporter, when a kubeconfig is configured. */
   readonly reporter: Reporter | undefined;
+  /** The kubelet endpoint's stats and metrics (KubeletStats of kubelet-server/ports.ts). */
+  readonly kubeletStats: NodeletKubeletStats;
   stop(): Promise<void>;
   /**
    * Reads the config again (SIGHUP, `systemctl reload nodelet`) and applies what can change
@@ -248,6 +252,18 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     ? await startHealthServer(config.metricsAddress, { registry: metrics.registry, ready: () => backend.ready(), healthy: () => backend.healthy() })
     : undefined;
   agent.attachMetrics(metrics);
+  // What the kubelet endpoint serves on /stats/summary and /metrics/{resource,cadvisor,probes}:
+  // read from the cgroups only when asked (no timer); probe runs are counted from now on.
+  const probeMetrics = new ProbeMetrics();
+  agent.attachProbeMetrics(probeMetrics);
+  const kubeletStats = new NodeletKubeletStats({
+    nodeName: config.nodeName,
+    pods: () => agent.observedPods(),
+    rootFsPath: config.rootDir,
+    imageFsPath: async () => (await docker.info() as { DockerRootDir?: string }).DockerRootDir,
+    probeMetrics: () => probeMetrics.text(),
+    logger: logger.child({ component: 'stats' }),
+  });
   // kubelet's BirthCry and the container manager's start: Node events, sent to the API server
   // (if any) once the reporter runs, like every event recorded before it.
   for (const e of [STARTING_EVENT, ALLOCATABLE_ENFORCED_EVENT]) events.record(nodeRef(config.nodeName), e.type, e.reason, e.message);
@@ -278,6 +294,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     logger,
     events,
     reporter,
+    kubeletStats,
     get config() {
       return current;
     },

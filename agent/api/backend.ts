@@ -8,6 +8,7 @@ import type { ControllerRevision, DaemonSet } from 'kubernetes-types/apps/v1.js'
 import type { DaemonSetRevision } from '../daemonset/revisions.js';
 import type { DaemonSetEditRequest } from '../daemonset/controller.js';
 import type { FileStatus } from '../core/types.js';
+import type { ObservedPod } from '../core/runtime-types.js';
 import type { NodeletEvent } from '../events/event-store.js';
 
 export interface LogOptions {
@@ -69,6 +70,8 @@ export interface ApiBackend {
   /** The node's CSINode (registered CSI drivers); absent in backends without plugin registration. */
   csiNode?(): CsiNode;
   manifests(): FileStatus[];
+  /** What Docker holds of each pod (containers, their PIDs): the stats of the kubelet endpoint read it. */
+  observedPods?(): ObservedPod[];
   /**
    * The container's log stream as Docker gives it: multiplexed frames unless the container has a
    * TTY (the API server demultiplexes by the pod spec's `tty`). The pod and the container have

@@ -156,6 +156,8 @@ export interface ObservedContainer {
   readonly createdAt: number;
   readonly startedAt?: number;
   readonly finishedAt?: number;
+  /** The init process's host PID while running (Docker's State.Pid): where stats find the cgroups and netns. */
+  readonly pid?: number;
   readonly labels: Readonly<Record<string, string>>;
   /** Docker's HostConfig.NetworkMode (`host`, `none`, a network name, `container:<id>`). */
   readonly networkMode?: string;

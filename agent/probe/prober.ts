@@ -40,6 +40,7 @@ import { expandCommandOnlyStatic, runExecProbe } from './runners/exec.js';
 import { buildHttpGetRequest, runHttpProbe, unbuildableOutcome } from './runners/http.js';
 import { runTcpProbe } from './runners/tcp.js';
 import { runGrpcProbe } from './runners/grpc.js';
+import type { ProbeRun } from './probe-metrics.js';
 
 export type UnhealthyReason = 'LivenessProbe' | 'StartupProbe';
 
@@ -56,6 +57,13 @@ export interface ProbeManagerDeps {
   readonly podIPs?: (podUid: string) => readonly string[];
   /** Every probe run, for metrics (nodelet_probe_results_total). */
   readonly onResult?: (type: ProbeType, result: 'success' | 'failure' | 'unknown') => void;
+  /** Every probe run that did not error, with its pod and duration (probe-metrics.ts, /metrics/probes). */
+  readonly onProbe?: (run: ProbeRun) => void;
+  /**
+   * A container's probe of one type is gone (pod removed, probe or container no longer there):
+   * its metric series go, as the kubelet deletes them when a worker exits. A restart keeps them.
+   */
+  readonly onProbeRemoved?: (probe: Omit<ProbeRun, 'result' | 'durationSeconds'>) => void;
   /** For the start-up jitter; tests pass a constant. */
   readonly random?: () => number;
 }
@@ -147,14 +155,22 @@ export class ProbeManager {
       if (wanted.has(key)) continue;
       worker.stop();
       entry.workers.delete(key);
+      this.#removed(desired, worker);
     }
   }
 
   removePod(uid: string): void {
     const entry = this.#pods.get(uid);
     if (!entry) return;
-    for (const worker of entry.workers.values()) worker.stop();
+    for (const worker of entry.workers.values()) {
+      worker.stop();
+      this.#removed(entry.desired, worker);
+    }
     this.#pods.delete(uid);
+  }
+
+  #removed(pod: DesiredPod, worker: ProbeWorker): void {
+    this.#deps.onProbeRemoved?.({ namespace: pod.namespace, pod: pod.name, podUid: pod.uid, container: worker.containerName, type: worker.type });
   }
 
   /**
@@ -331,12 +347,13 @@ class ProbeWorker {
     if (!initialDelayElapsed(this.#startedAt, clock.monotonic(), timing.initialDelaySeconds)) return;
     if (!mayProbe(type, this.#host.isStarted(pod.uid, container.name, instance.id))) return;
     let outcome: ProbeOutcome = { result: 'unknown', output: '', error: 'not run' };
+    const began = clock.monotonic();
     for (let attempt = 0; attempt < MAX_PROBE_ATTEMPTS; attempt++) {
       outcome = await this.#runHandler();
       if (outcome.error === undefined) break;
     }
     if (this.#abort.signal.aborted) return;
-    this.#record(outcome);
+    this.#record(outcome, (clock.monotonic() - began) / 1000);
   }
 
   /** prober.go runProbe; throws only when the worker is stopped. */
@@ -375,9 +392,9 @@ class ProbeWorker {
   }
 
   /** prober.go probe() (events) + worker.go (thresholds). */
-  #record(outcome: ProbeOutcome): void {
+  #record(outcome: ProbeOutcome, durationSeconds: number): void {
     const { pod, container, role, type, timing } = this.#spec;
-    const { events, onResult } = this.#host.deps();
+    const { events, onResult, onProbe } = this.#host.deps();
     const ref = involvedPod(pod, container.name, role);
     const label = probeTypeLabel(type);
     if (outcome.error !== undefined) {
@@ -405,6 +422,8 @@ class ProbeWorker {
         break;
     }
     onResult?.(type, verdict === 'Success' ? 'success' : outcome.result === 'unknown' ? 'unknown' : 'failure');
+    const result = verdict === 'Success' ? 'successful' : outcome.result === 'unknown' ? 'unknown' : 'failed';
+    onProbe?.({ namespace: pod.namespace, pod: pod.name, podUid: pod.uid, container: container.name, type, result, durationSeconds });
     const before = this.#state.result;
     this.#state = applyVerdict(this.#state, verdict, type, timing);
     if (this.#state.result === before) return;

@@ -18,6 +18,7 @@ export interface InspectJson {
     readonly Error: string;
     readonly StartedAt: string;
     readonly FinishedAt: string;
+    readonly Pid?: number;
   };
   readonly Config: { readonly Image: string; readonly Labels: Readonly<Record<string, string>> | null };
   readonly HostConfig?: { readonly NetworkMode?: string };
@@ -62,6 +63,7 @@ export function fromInspect(info: InspectJson): ObservedContainer | undefined {
     createdAt: parseDockerTime(info.Created) ?? 0,
     ...(startedAt !== undefined ? { startedAt } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
+    ...(state === 'running' && info.State.Pid ? { pid: info.State.Pid } : {}),
     labels: { ...labels },
     ...(info.HostConfig?.NetworkMode !== undefined ? { networkMode: info.HostConfig.NetworkMode, ips: networkIPs(info.HostConfig.NetworkMode, info.NetworkSettings) } : {}),
   };

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Container } from 'kubernetes-types/core/v1.js';
 import { ProbeManager, type ProbeManagerDeps } from '../../../agent/probe/prober.js';
+import { ProbeMetrics, type ProbeRun } from '../../../agent/probe/probe-metrics.js';
 import { EventStore } from '../../../agent/events/event-store.js';
 import { createLogger } from '../../../agent/log/logger.js';
 import type { ObservedContainer, ObservedPod } from '../../../agent/core/runtime-types.js';
@@ -260,5 +261,40 @@ describe('ProbeManager', () => {
     await h.clock.advance(1000);
     expect(results).toEqual(['liveness:success', 'liveness:failure']);
     h.manager.stop();
+  });
+  it('reports each run with its pod, container and duration to onProbe, and ProbeMetrics renders the kubelet’s /metrics/probes', async () => {
+    const runs: ProbeRun[] = [];
+    const removed: Omit<ProbeRun, 'result' | 'durationSeconds'>[] = [];
+    const h = new Harness({ onProbe: (run) => runs.push(run), onProbeRemoved: (p) => removed.push(p) });
+    const pod = desiredPod({ containers: [container('app', { readinessProbe: exec('ready?') })] });
+    h.answer('ready?', { exitCode: 0 }, { exitCode: 1 }, new Error('exec failed'));
+    h.manager.syncPod(pod, observed(pod, [running(pod, 'app', 'c1', h.clock.now())]));
+    await h.clock.advance(0);
+    await h.clock.advance(10_000);
+    await h.clock.advance(10_000);
+    h.manager.stop();
+    const base = { namespace: pod.namespace, pod: pod.name, podUid: pod.uid, container: 'app', type: 'readiness' as const, durationSeconds: 0 };
+    // The errored third run is thrown away, as the kubelet's worker does.
+    expect(runs).toEqual([
+      { ...base, result: 'successful' },
+      { ...base, result: 'failed' },
+    ]);
+    const metrics = new ProbeMetrics(1_700_000_000);
+    for (const r of runs) metrics.record({ ...r, durationSeconds: 0.02 });
+    const text = (await metrics.text()).body;
+    const labels = `container="app",namespace="${pod.namespace}",pod="${pod.name}"`;
+    expect(text).toContain('# HELP prober_probe_total [ALPHA] Cumulative number of a liveness, readiness or startup probe for a container by result.\n# TYPE prober_probe_total counter\n');
+    expect(text).toContain(`prober_probe_total{${labels},pod_uid="${pod.uid}",probe_type="Readiness",result="successful"} 1\n`);
+    expect(text).toContain(`prober_probe_total{${labels},pod_uid="${pod.uid}",probe_type="Readiness",result="failed"} 1\n`);
+    // Durations of successful (and unknown) runs only.
+    expect(text).toContain(`prober_probe_duration_seconds_count{${labels},probe_type="Readiness"} 1\n`);
+    expect(text).toContain(`prober_probe_duration_seconds_bucket{le="0.025",${labels},probe_type="Readiness"} 1\n`);
+    expect(text).toContain('process_start_time_seconds 1700000000\n');
+    // The pod went (stop removes every pod): its series go with it.
+    expect(removed).toEqual([{ namespace: pod.namespace, pod: pod.name, podUid: pod.uid, container: 'app', type: 'readiness' }]);
+    for (const r of removed) metrics.remove(r);
+    const after = (await metrics.text()).body;
+    expect(after).not.toContain('prober_probe_total{');
+    expect(after).not.toContain('prober_probe_duration_seconds_count{');
   });
 });

@@ -85,6 +85,12 @@ describe('fromInspect: captured containers', () => {
     });
   }
 
+  it('keeps the PID of a running container only (stats find its cgroups through /proc/<pid>)', () => {
+    const base = fixture('app-running');
+    expect(fromInspect({ ...base, State: { ...base.State, Running: true, Pid: 4242 } })?.pid).toBe(4242);
+    expect(fromInspect({ ...base, State: { ...base.State, Running: false, Status: 'exited', FinishedAt: '2026-01-01T00:00:00Z', Pid: 0 } })?.pid).toBeUndefined();
+  });
+
   it('skips a container without nodelet labels', () => {
     expect(fromInspect(fixture('not-ours'))).toBeUndefined();
   });
