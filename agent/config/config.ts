@@ -6,6 +6,7 @@ import { ConfigError } from '../core/errors.js';
 import { isDNS1123Subdomain } from '../manifest/names.js';
 import { parseDuration } from '../core/duration.js';
 import { resolveImageConfig, type ImageConfig } from './image-config.js';
+import { resolveEvictionConfig, type EvictionConfig } from './eviction-config.js';
 import { parseQuantity } from '../manifest/quantity.js';
 import { DEFAULT_CONTAINER_LOGS_DIR, DEFAULT_POD_LOGS_DIR } from '../podlogs/log-paths.js';
 
@@ -40,6 +41,8 @@ export interface AgentConfig {
   readonly crashLoopBackOff: { readonly initialMs: number; readonly maxMs: number };
   /** Pulls, registry credentials and image GC (config-file keys named as the kubelet's). */
   readonly images: ImageConfig;
+  /** The eviction manager's thresholds and periods (config-file keys named as the kubelet's). */
+  readonly eviction: EvictionConfig;
   readonly nodeLabels: Readonly<Record<string, string>>;
   readonly nodeTaints: readonly { readonly key: string; readonly value?: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
   /** Optional loopback listener for /healthz, /readyz, /metrics; empty = off. */
@@ -238,6 +241,7 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     validation: str('validation') as AgentConfig['validation'],
     crashLoopBackOff: { initialMs, maxMs },
     images: resolveImageConfig(file, problems),
+    eviction: resolveEvictionConfig(file, problems),
     nodeLabels: (file.nodeLabels ?? {}) as Record<string, string>,
     nodeTaints: (file.nodeTaints ?? []) as AgentConfig['nodeTaints'],
     metricsAddress: str('metricsAddress'),

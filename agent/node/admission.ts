@@ -2,6 +2,8 @@
 // kept apart from the agent so the agent only composes. A rejected pod shows as Failed and does
 // not run; unlike kubelet, it is judged again whenever the node's labels change. Logs one line
 // and records one event per change of verdict.
+// Admit handlers that run before it (the eviction manager's: pressure conditions) judge every
+// pod, DaemonSet pods included, as the kubelet's handler chain does.
 import type { DesiredPod } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import { involvedPod, type EventStore } from '../events/event-store.js';
@@ -14,6 +16,7 @@ export class StaticPodAdmission {
   readonly #rejected = new Map<string, Rejection>();
   readonly #log: Logger;
   readonly #events: EventStore;
+  #before?: (desired: DesiredPod) => Rejection | undefined;
 
   constructor(deps: { readonly logger: Logger; readonly events: EventStore }) {
     this.#log = deps.logger;
@@ -26,8 +29,12 @@ export class StaticPodAdmission {
    * eligibility check, and counts as changed so that it is looked at again.
    */
   admit(desired: DesiredPod, node: NodeIdentity): boolean {
-    if (desired.origin.kind !== 'Pod') return true;
-    const result = admitStaticPod(desired.pod, node);
+    const first = this.#before?.(desired);
+    if (!first && desired.origin.kind !== 'Pod') {
+      this.#rejected.delete(desired.uid);
+      return true;
+    }
+    const result = first ?? admitStaticPod(desired.pod, node);
     const before = this.#rejected.get(desired.uid);
     if (result.admit) {
       if (!before) return false;
@@ -40,6 +47,11 @@ export class StaticPodAdmission {
     this.#log.warn({ pod: `${desired.namespace}/${desired.name}`, reason: result.reason }, `pod rejected: ${result.message}`);
     this.#events.record(involvedPod(desired), 'Warning', result.reason, result.message);
     return true;
+  }
+
+  /** An admit handler judged before the predicate one (the eviction manager's), for every pod. */
+  setBefore(handler: (desired: DesiredPod) => Rejection | undefined): void {
+    this.#before = handler;
   }
 
   /** Why `uid` was rejected, if it was. */

@@ -48,6 +48,8 @@ export interface PodSyncDeps extends Pick<ExecuteDeps, 'runtime' | 'hostFs' | 's
   /** True while the pod must wait before its sandbox is created (start-after-daemonsets). */
   readonly startGated: (desired: DesiredPod, mem: PodMemory) => boolean;
   readonly removeIfOrphaned: (uid: string) => Promise<void>;
+  /** The grace period a pod that is not to run is killed with, when overridden (eviction). */
+  readonly graceOverride?: (uid: string) => number | undefined;
   readonly metrics: () => NodeletMetrics | undefined;
   readonly updateGauges: () => void;
 }
@@ -98,6 +100,7 @@ export class PodSync {
         ...(this.#d.imagePullBackoffPolicy ? { imagePullBackoffPolicy: this.#d.imagePullBackoffPolicy } : {}),
         startFailures: mem.startFailures,
         unhealthy: this.#d.prober.unhealthy(uid, observed),
+        ...killGrace(this.#d.graceOverride?.(uid)),
       });
       const toDo = plan.actions.filter((a) => a.type !== 'backoff');
       const fresh = freshPullFailures(plan.actions, mem.startFailures, now);
@@ -249,4 +252,8 @@ function waitingReasons(
     }
   }
   return out;
+}
+
+function killGrace(seconds: number | undefined): { killGraceSeconds?: number } {
+  return seconds === undefined ? {} : { killGraceSeconds: seconds };
 }
