@@ -169,6 +169,7 @@ export class EvictionManager {
     const before = this.#conditions;
     const round = evaluateRound({ thresholds: this.#o.thresholds, pressureTransitionPeriodMs: this.#o.pressureTransitionPeriodMs }, this.#state, node.observations, now);
     this.#state = round.state;
+    this.#log.debug({ observations: summarize(node.observations), met: round.state.thresholdsMet.map((t) => t.signal), conditions: round.conditions }, 'Eviction manager: observations');
     this.#conditions = round.conditions;
     if (round.conditions.join() !== before.join()) this.#log.info({ nodeConditions: round.conditions, observations: summarize(node.observations) }, 'Eviction manager: node conditions changed');
 
