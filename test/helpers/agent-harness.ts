@@ -86,7 +86,9 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
     },
     env: { DOCKER_HOST: process.env.DOCKER_HOST },
     // Image GC off unless a test configures it: the shared engine's images are not a test's to remove.
-    file: { imageGCHighThresholdPercent: 100, ...(opts.file ?? {}) },
+    // No disk eviction thresholds unless a test sets them: how full the shared machine's disk is
+    // must not make a test agent refuse or evict pods (memory keeps the kubelet's default).
+    file: { imageGCHighThresholdPercent: 100, evictionHard: { 'memory.available': '100Mi' }, ...(opts.file ?? {}) },
     hostname: nodeName,
   });
   const logs: Record<string, unknown>[] = [];
