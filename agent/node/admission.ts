@@ -25,7 +25,8 @@ export class StaticPodAdmission {
 
   /**
    * Judges `desired` on `node`; returns whether its verdict changed (the pod must be synced
-   * again). Only manifest Pods are judged: a daemon pod was placed by its DaemonSet's own
+   * again). The handler set with setBefore (eviction: pressure) judges every pod first; the
+   * predicate judges only manifest Pods: a daemon pod was placed by its DaemonSet's own
    * eligibility check, and counts as changed so that it is looked at again.
    */
   admit(desired: DesiredPod, node: NodeIdentity): boolean {
