@@ -49,6 +49,9 @@ import { ShutdownManager } from './shutdown/manager.js';
 import { ShutdownPods } from './shutdown/pod-gate.js';
 import type { LogindPort } from './shutdown/logind.js';
 import { NODE_SHUTDOWN_NOT_ADMITTED_MESSAGE, NODE_SHUTDOWN_NOT_ADMITTED_REASON } from './shutdown/pod-status.js';
+import type { EvictionPod } from './eviction/pods.js';
+import type { Eviction, EvictionHost } from './eviction/manager.js';
+import { evictedView } from './eviction/evicted-status.js';
 
 /** Waiting for the Docker engine at start-up: 0.5 s doubling to 10 s. */
 const RUNTIME_WAIT = { initialMs: 500, maxMs: 10_000 } as const;
@@ -129,6 +132,8 @@ export class Agent {
   readonly #shutdownPods = new ShutdownPods();
   /** Waiters for a UID's worker to report it terminated (the shutdown's kills). */
   readonly #terminatedWaiters = new Map<string, (() => void)[]>();
+  /** Pods the eviction manager evicted: Failed/Evicted, killed, not started again (by UID). */
+  readonly #evicted = new Map<string, { readonly eviction: Eviction; readonly at: number }>();
 
   constructor(deps: AgentDeps) {
     this.#deps = deps;
@@ -189,6 +194,7 @@ export class Agent {
       host: {
         setDesired: (pod) => {
           this.#desired.set(pod.uid, pod);
+          this.#admit(pod);
           if (this.#runtimeHealthy) this.#workers.update(pod.uid, identityOf(pod));
         },
         removeDesired: (uid) => {
@@ -198,7 +204,8 @@ export class Agent {
         },
         podView: (uid) => {
           const d = this.#desired.get(uid);
-          return d ? this.#podView(d) : undefined;
+          // The API's view: a pod admission rejected shows Failed, which the controller replaces.
+          return d ? this.#apiView(d) : undefined;
         },
         observed: (uid) => this.#snapshot.get(uid),
       },
@@ -304,9 +311,10 @@ export class Agent {
       memory: this.#memory,
       prober: this.#prober,
       // A pod admission rejected is not run: whatever it had is stopped.
-      desired: (uid) => (this.#admission.isRejected(uid) || this.#shutdownBlocks(uid) ? undefined : this.#desired.get(uid)),
+      desired: (uid) => (this.#admission.isRejected(uid) || this.#evicted.has(uid) || this.#shutdownBlocks(uid) ? undefined : this.#desired.get(uid)),
       // The node shutdown's grace period for a pod it kills (the group's, capped by the pod's).
       terminationGrace: (uid) => this.#workers.info(uid)?.gracePeriodSeconds,
+      graceOverride: (uid) => this.#evicted.get(uid)?.eviction.gracePeriodSeconds,
       isDesired: (uid) => this.#desired.has(uid),
       observe: (uid) => this.#observe(uid),
       startGated: (desired, mem) => this.#startGated(desired, mem),
@@ -354,6 +362,7 @@ export class Agent {
       for (const resolve of this.#terminatedWaiters.get(uid) ?? []) resolve();
       this.#terminatedWaiters.delete(uid);
       this.#terminatingSpecs.delete(uid);
+      this.#evicted.delete(uid);
       this.#memory.delete(uid);
       // Gone, or about to start afresh (delete pod of a static pod): no status carries over.
       this.#status.removePod(uid);
@@ -518,7 +527,45 @@ export class Agent {
 
   /** The pod with its stored status (and deletionTimestamp while it terminates): a read, never a write. */
   #podView(spec: DesiredPod): Pod {
-    return this.#status.podView(this.#withDeletion(spec));
+    const view = this.#status.podView(this.#withDeletion(spec));
+    const evicted = this.#evicted.get(spec.uid);
+    return evicted ? evictedView(view, evicted.eviction, evicted.at) : view;
+  }
+
+  /**
+   * What the eviction manager calls back into: the active pods (admitted, not evicted, not
+   * terminating), the eviction itself (the pod is marked Failed/Evicted and its pass kills it
+   * with the override), and whether anything of a pod still runs.
+   */
+  evictionHost(): EvictionHost {
+    return {
+      activePods: () => {
+        const out: EvictionPod[] = [];
+        for (const d of this.#desired.values()) {
+          if (this.#admission.isRejected(d.uid) || this.#evicted.has(d.uid) || this.#workers.lifecycle(d.uid) === 'terminating') continue;
+          out.push({ uid: d.uid, namespace: d.namespace, name: d.name, pod: d.pod, isStatic: d.origin.kind === 'Pod' });
+        }
+        return out;
+      },
+      evictPod: (pod, eviction) => {
+        const d = this.#desired.get(pod.uid);
+        if (!d) return false;
+        this.#evicted.set(pod.uid, { eviction, at: this.#deps.clock.now() });
+        this.#log.info({ pod: `${pod.namespace}/${pod.name}`, uid: pod.uid, gracePeriodSeconds: eviction.gracePeriodSeconds }, 'pod evicted; killing it');
+        // update(): a pass in flight is cancelled, so the kill starts now.
+        this.#workers.update(pod.uid, identityOf(d));
+        return true;
+      },
+      podCleanedUp: (uid) => !(this.#snapshot.get(uid)?.containers.some((c) => c.state === 'running' || c.state === 'unknown') ?? false),
+    };
+  }
+
+  /** The eviction manager's admit handler, run before the predicate handler for every pod. */
+  setPressureAdmission(admit: (pod: EvictionPod) => { readonly admit: true } | { readonly admit: false; readonly reason: string; readonly message: string }): void {
+    this.#admission.setBefore((d) => {
+      const r = admit({ uid: d.uid, namespace: d.namespace, name: d.name, pod: d.pod, isStatic: d.origin.kind === 'Pod' });
+      return r.admit ? undefined : r;
+    });
   }
 
   /**

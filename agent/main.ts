@@ -15,7 +15,9 @@ import { createLogger, type Logger } from './log/logger.js';
 import { DockerRuntime } from './runtime/docker/docker-runtime.js';
 import { NodeCredentials, loadCredentialProviders } from './images/credentials.js';
 import { createPullLimiter, pullSlots } from './images/pull-limiter.js';
-import { ImageGcManager } from './images/image-gc.js';
+import { ImageGcManager, type ImageStore } from './images/image-gc.js';
+import { createEvictionManager } from './eviction/create.js';
+import { emptyDirPath, podsBase } from './translate/volumes.js';
 import { PodLogs } from './podlogs/pod-logs.js';
 import { NodeHostFs } from './host/host-fs.js';
 import { NodeSubPather } from './host/subpath.js';
@@ -134,7 +136,10 @@ async function nodeCredentials(config: AgentConfig, logger: Logger): Promise<Nod
 }
 
 /** Builds and starts everything for `nodelet run`. */
-export async function startAgent(config: AgentConfig, opts: { logger?: Logger; loadConfig?: () => Promise<AgentConfig> } = {}): Promise<RunningAgent> {
+export async function startAgent(
+  config: AgentConfig,
+  opts: { logger?: Logger; loadConfig?: () => Promise<AgentConfig>; /** Tests: the images GC may remove (the shared engine's others stay). */ imageStore?: ImageStore } = {},
+): Promise<RunningAgent> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, base: { node: config.nodeName } });
   const setLogLevel = controlLogLevel(logger);
   let current = config;
@@ -219,13 +224,8 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   // The reporter starts once the agent has started; until then `get node` says reporting is off.
   const reporting: { reporter?: Reporter } = {};
   // The node's conditions: sampled on a tick and stored, read by `get node`.
-  const nodeConditions = new NodeConditionTracker(
-    () => ({ runtimeReady: agent.runtimeHealthy, ...host.pressure(), manifests: manifestHealth(agent.fileStatuses()), shutdown: agent.shutdownStatus() }),
-    clock,
-  );
-  nodeConditions.start();
   const imageGc = new ImageGcManager({
-    store: runtime,
+    store: opts.imageStore ?? runtime,
     policy: config.images.gc,
     periodMs: config.images.gc.periodMs,
     sandboxImage: config.podInfraImage,
@@ -234,6 +234,27 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     logger: logger.child({ component: 'image-gc' }),
   });
   imageGc.start();
+  // The eviction manager: the source of the pressure conditions and of admission under pressure.
+  const eviction = createEvictionManager({
+    config: config.eviction,
+    nodeName: config.nodeName,
+    rootDir: config.rootDir,
+    docker,
+    host: agent.evictionHost(),
+    images: imageGc,
+    containersOf: (uid) => agent.observedPod(uid)?.containers ?? [],
+    emptyDirPath: (uid, volume) => emptyDirPath(podsBase(translate, uid), uid, volume),
+    clock,
+    events,
+    logger,
+  });
+  agent.setPressureAdmission((pod) => eviction.admit(pod));
+  eviction.start();
+  const nodeConditions = new NodeConditionTracker(
+    () => ({ runtimeReady: agent.runtimeHealthy, ...eviction.pressure(), manifests: manifestHealth(agent.fileStatuses()), shutdown: agent.shutdownStatus() }),
+    clock,
+  );
+  nodeConditions.start();
   const backend = new AgentApiBackend({
     agent,
     events,
@@ -279,7 +300,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
         agent,
         events,
         nodeFacts: host.facts,
-        nodePressure: () => ({ ...host.pressure(), manifests: manifestHealth(agent.fileStatuses()), shutdown: agent.shutdownStatus() }),
+        nodePressure: () => ({ ...eviction.pressure(), manifests: manifestHealth(agent.fileStatuses()), shutdown: agent.shutdownStatus() }),
         nodeLabels: () => agent.nodeIdentity().labels,
         nodeTaints: () => agent.nodeIdentity().taints,
         nodePlugins: () => plugins.state(),
@@ -313,6 +334,7 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     },
     stop: async () => {
       nodeConditions.stop();
+      await eviction.stop();
       await imageGc.stop();
       await reporter?.stop();
       await plugins.stop();

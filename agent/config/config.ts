@@ -8,6 +8,7 @@ import { parseDuration } from '../core/duration.js';
 import { resolveImageConfig, type ImageConfig } from './image-config.js';
 import { resolveShutdownConfig, type ShutdownConfig } from './shutdown-config.js';
 import { resolveNodeResourcesConfig, type NodeResourcesConfig } from './node-resources-config.js';
+import { resolveEvictionConfig, type EvictionConfig } from './eviction-config.js';
 import { parseQuantity } from '../manifest/quantity.js';
 import { DEFAULT_CONTAINER_LOGS_DIR, DEFAULT_POD_LOGS_DIR } from '../podlogs/log-paths.js';
 
@@ -46,6 +47,8 @@ export interface AgentConfig {
   readonly shutdown: ShutdownConfig;
   /** Reservations, evictionHard (for allocatable), maxPods, the QoS cgroups (config-file keys named as the kubelet's). */
   readonly nodeResources: NodeResourcesConfig;
+  /** The eviction manager's thresholds and periods (config-file keys named as the kubelet's). */
+  readonly eviction: EvictionConfig;
   readonly nodeLabels: Readonly<Record<string, string>>;
   readonly nodeTaints: readonly { readonly key: string; readonly value?: string; readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' }[];
   /** Optional loopback listener for /healthz, /readyz, /metrics; empty = off. */
@@ -246,6 +249,7 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     images: resolveImageConfig(file, problems),
     shutdown: resolveShutdownConfig(file, problems),
     nodeResources: resolveNodeResourcesConfig(file, problems),
+    eviction: resolveEvictionConfig(file, problems),
     nodeLabels: (file.nodeLabels ?? {}) as Record<string, string>,
     nodeTaints: (file.nodeTaints ?? []) as AgentConfig['nodeTaints'],
     metricsAddress: str('metricsAddress'),

@@ -90,10 +90,7 @@ export class ImageGcManager {
   async garbageCollect(): Promise<void> {
     const { store, policy } = this.#o;
     const now = (this.#o.now ?? Date.now)();
-    const [images, inUse] = await Promise.all([store.listImages(), store.imagesInUse()]);
-    // The first detection dates images present at start at time zero: they are not "young".
-    this.#records = detectImages(this.#records, images, inUse, { detectTime: this.#initialized ? now : 0, now, sandboxImage: this.#o.sandboxImage });
-    this.#initialized = true;
+    const { images, inUse } = await this.#detect(now);
     const usage = imageFsUsage(await store.imageFsStats(), policy);
     if (!usage.ok) {
       this.#nodeEvent('InvalidDiskCapacity', usage.error);
@@ -104,14 +101,45 @@ export class ImageGcManager {
       { usage: usage.usagePercent, highThreshold: policy.highThresholdPercent, amountToFree: usage.bytesToFree, lowThreshold: policy.lowThresholdPercent },
       'Disk usage on image filesystem is over the high threshold, trying to free bytes down to the low threshold',
     );
+    const freed = await this.#freeSpace(usage.bytesToFree, images, inUse, now);
+    if (freed < usage.bytesToFree) {
+      const message = freeSpaceFailedMessage(usage.bytesToFree, freed);
+      this.#nodeEvent('FreeDiskSpaceFailed', message);
+      throw new Error(message);
+    }
+  }
+
+  /**
+   * DeleteUnusedImages, for the eviction manager under disk pressure: every unused image past
+   * the minimum age goes (freeSpace with no byte goal), whatever the thresholds say.
+   */
+  async deleteUnusedImages(): Promise<void> {
+    const now = (this.#o.now ?? Date.now)();
+    this.#o.logger.info({}, 'Attempting to delete unused images');
+    const { images, inUse } = await this.#detect(now);
+    await this.#freeSpace(Number.MAX_SAFE_INTEGER, images, inUse, now);
+  }
+
+  /** detectImages: lists images and the images in use, and updates the records. */
+  async #detect(now: number): Promise<{ images: ListedImage[]; inUse: Set<string> }> {
+    const { store } = this.#o;
+    const [images, inUse] = await Promise.all([store.listImages(), store.imagesInUse()]);
+    // The first detection dates images present at start at time zero: they are not "young".
+    this.#records = detectImages(this.#records, images, inUse, { detectTime: this.#initialized ? now : 0, now, sandboxImage: this.#o.sandboxImage });
+    this.#initialized = true;
+    return { images, inUse };
+  }
+
+  /** freeSpace: removes candidates in eviction order until `bytesToFree`; throws the kubelet's error if removals failed. */
+  async #freeSpace(bytesToFree: number, images: readonly ListedImage[], inUse: ReadonlySet<string>, now: number): Promise<number> {
     const byId = new Map(images.map((i) => [i.id, i]));
     let freed = 0;
     const errors: string[] = [];
-    for (const candidate of evictionOrder(this.#records, inUse, { now, policy })) {
+    for (const candidate of evictionOrder(this.#records, inUse, { now, policy: this.#o.policy })) {
       const image = byId.get(candidate.id);
       if (!image) continue;
       try {
-        await store.removeImage(image);
+        await this.#o.store.removeImage(image);
       } catch (e) {
         errors.push(errorMessage(e));
         continue;
@@ -119,14 +147,10 @@ export class ImageGcManager {
       this.#records.delete(candidate.id);
       freed += candidate.sizeBytes;
       this.#o.logger.info({ image: candidate.id, tags: image.repoTags, sizeBytes: candidate.sizeBytes, lastUsed: candidate.lastUsed || undefined }, 'Removing image to free bytes');
-      if (freed >= usage.bytesToFree) break;
+      if (freed >= bytesToFree) break;
     }
-    if (errors.length > 0) throw new Error(deletionErrorsMessage(usage.bytesToFree, freed, errors));
-    if (freed < usage.bytesToFree) {
-      const message = freeSpaceFailedMessage(usage.bytesToFree, freed);
-      this.#nodeEvent('FreeDiskSpaceFailed', message);
-      throw new Error(message);
-    }
+    if (errors.length > 0) throw new Error(deletionErrorsMessage(bytesToFree, freed, errors));
+    return freed;
   }
 
   #nodeEvent(reason: string, message: string): void {

@@ -5,6 +5,8 @@
 // resources is judged again whenever resources free up (retryRejected), critical pods first.
 // An admitted pod is never rejected later for resources (kubelet admits once). Logs one line and
 // records one event per change of verdict.
+// Admit handlers that run before it (the eviction manager's: pressure conditions) judge every
+// pod, DaemonSet pods included, as the kubelet's handler chain does.
 import type { DesiredPod } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import { involvedPod, type EventStore } from '../events/event-store.js';
@@ -45,6 +47,7 @@ export class StaticPodAdmission {
   readonly #log: Logger;
   readonly #events: EventStore;
   readonly #resources?: AdmissionResources;
+  #before?: (desired: DesiredPod) => Rejection | undefined;
 
   constructor(deps: { readonly logger: Logger; readonly events: EventStore; readonly resources?: AdmissionResources }) {
     this.#log = deps.logger;
@@ -54,12 +57,17 @@ export class StaticPodAdmission {
 
   /**
    * Judges `desired` on `node`; returns whether its verdict changed (the pod must be synced
-   * again). Only manifest Pods are judged: a daemon pod was placed by its DaemonSet's own
+   * again). The handler set with setBefore (eviction: pressure) judges every pod first; the
+   * predicate judges only manifest Pods: a daemon pod was placed by its DaemonSet's own
    * eligibility check, and counts as changed so that it is looked at again.
    */
   admit(desired: DesiredPod, node: NodeIdentity): boolean {
-    if (desired.origin.kind !== 'Pod') return true;
-    const affinity = admitStaticPod(desired.pod, node);
+    const first = this.#before?.(desired);
+    if (!first && desired.origin.kind !== 'Pod') {
+      this.#rejected.delete(desired.uid);
+      return true;
+    }
+    const affinity = first ?? admitStaticPod(desired.pod, node);
     const result = affinity.admit ? this.#fitResources(desired) : affinity;
     const before = this.#rejected.get(desired.uid);
     if (result.admit) {
@@ -88,6 +96,11 @@ export class StaticPodAdmission {
     if (short) return { admit: false, reason: insufficientResourceReason(short), message: insufficientResourceMessage(short) };
     this.#fit.add(desired.uid);
     return { admit: true };
+  }
+
+  /** An admit handler judged before the predicate one (the eviction manager's), for every pod. */
+  setBefore(handler: (desired: DesiredPod) => Rejection | undefined): void {
+    this.#before = handler;
   }
 
   /** Why `uid` was rejected, if it was. */

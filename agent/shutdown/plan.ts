@@ -1,12 +1,13 @@
 // Pure: which pods are killed in which order at node shutdown, and with what grace period, as
 // the kubelet's node shutdown manager decides (pkg/kubelet/nodeshutdown/
 // nodeshutdown_manager_linux.go: migrateConfig, groupByPriority, processShutdownEvent).
+import { SYSTEM_CRITICAL_PRIORITY } from '../qos/priority.js';
 import type { ShutdownConfig, ShutdownGracePeriodByPodPriority } from '../config/shutdown-config.js';
 
 /** scheduling.DefaultPriorityWhenNoDefaultClassExists. */
 export const DEFAULT_PRIORITY = 0;
 /** scheduling.SystemCriticalPriority (system-cluster-critical; system-node-critical is 1000 above). */
-export const SYSTEM_CRITICAL_PRIORITY = 2_000_000_000;
+export { SYSTEM_CRITICAL_PRIORITY };
 
 /**
  * The groups, lowest priority first. shutdownGracePeriod T and shutdownGracePeriodCriticalPods C

@@ -80,6 +80,8 @@ export interface PlanContext {
   readonly startFailures?: ReadonlyMap<string, { readonly reason: string; readonly at: number }>;
   /** Probe results (issue 4): containers whose liveness or startup probe failed → kill and restart. */
   readonly unhealthy?: ReadonlyMap<string, ProbeFailure>;
+  /** A pod that is not desired is killed with this grace period (eviction's override), not its own. */
+  readonly killGraceSeconds?: number;
 }
 
 export function backoffKey(containerName: string, specHash: string): string {
@@ -103,7 +105,7 @@ export function startFailureBackoff(container: { name: string; image?: string },
 }
 
 export function computePodActions(desired: DesiredPod | undefined, observed: ObservedPod | undefined, ctx: PlanContext): PodPlan {
-  if (!desired) return planRemovedPod(observed);
+  if (!desired) return planRemovedPod(observed, ctx.killGraceSeconds);
   return new PodPlanner(desired, observed, ctx).plan();
 }
 
@@ -136,13 +138,13 @@ function clampGrace(seconds: number | undefined): number {
 // ---------------------------------------------------------------------------------------------
 // 1. Removed / orphaned pod
 
-function planRemovedPod(observed: ObservedPod | undefined): PodPlan {
+function planRemovedPod(observed: ObservedPod | undefined, graceOverride?: number): PodPlan {
   const uid = observed?.uid ?? '';
   if (!observed || (observed.containers.length === 0 && observed.sandboxes.length === 0)) return { uid, actions: [] };
   const all = [...observed.containers, ...observed.sandboxes];
   const actions: PodAction[] = [];
   if (all.some(isRunning)) {
-    actions.push({ type: 'killPod', reason: 'PodRemoved', message: 'Pod is no longer desired; stopping it', graceSeconds: graceFromLabels(all) });
+    actions.push({ type: 'killPod', reason: 'PodRemoved', message: 'Pod is no longer desired; stopping it', graceSeconds: graceOverride === undefined ? graceFromLabels(all) : clampGrace(graceOverride) });
   }
   actions.push({ type: 'cleanupPod' });
   return { uid, actions };

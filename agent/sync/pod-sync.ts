@@ -48,6 +48,8 @@ export interface PodSyncDeps extends Pick<ExecuteDeps, 'runtime' | 'hostFs' | 's
   /** True while the pod must wait before its sandbox is created (start-after-daemonsets). */
   readonly startGated: (desired: DesiredPod, mem: PodMemory) => boolean;
   readonly removeIfOrphaned: (uid: string) => Promise<void>;
+  /** The grace period a pod that is not to run is killed with, when overridden (eviction). */
+  readonly graceOverride?: (uid: string) => number | undefined;
   readonly metrics: () => NodeletMetrics | undefined;
   readonly updateGauges: () => void;
   /** A grace period the termination was asked with (node shutdown), capping the pod's own. */
@@ -100,6 +102,7 @@ export class PodSync {
         ...(this.#d.imagePullBackoffPolicy ? { imagePullBackoffPolicy: this.#d.imagePullBackoffPolicy } : {}),
         startFailures: mem.startFailures,
         unhealthy: this.#d.prober.unhealthy(uid, observed),
+        ...killGrace(this.#d.graceOverride?.(uid)),
       }));
       const toDo = plan.actions.filter((a) => a.type !== 'backoff');
       const fresh = freshPullFailures(plan.actions, mem.startFailures, now);
@@ -262,4 +265,9 @@ function capGrace<P extends { readonly actions: readonly PodAction[] }>(graceSec
   if (graceSeconds === undefined) return plan;
   const actions = plan.actions.map((a) => (a.type === 'killPod' || a.type === 'killContainer' ? { ...a, graceSeconds: Math.min(a.graceSeconds, graceSeconds) } : a));
   return { ...plan, actions };
+}
+
+/** An evicted pod is killed with the eviction's grace period, not its own (the kubelet's gracePeriodOverride). */
+function killGrace(seconds: number | undefined): { killGraceSeconds?: number } {
+  return seconds === undefined ? {} : { killGraceSeconds: seconds };
 }

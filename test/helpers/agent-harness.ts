@@ -10,6 +10,7 @@ import { createLogger } from '../../agent/log/logger.js';
 import { startAgent, type RunningAgent } from '../../agent/main.js';
 import { LABELS } from '../../agent/core/labels.js';
 import { NodeHostFs } from '../../agent/host/host-fs.js';
+import type { ImageStore } from '../../agent/images/image-gc.js';
 
 export interface TestAgent {
   readonly running: RunningAgent;
@@ -39,9 +40,22 @@ export interface TestAgentOptions {
   readonly root?: string;
   readonly nodeName?: string;
   readonly start?: boolean;
+  /** The images the agent's image GC may remove (default: the engine's; harness agents turn GC off). */
+  readonly imageStore?: ImageStore;
 }
 
 let counter = 0;
+
+/**
+ * A test agent removes no image of the shared engine, not even under disk pressure (the
+ * eviction manager's reclaim): its image GC sees none unless the test gives its own.
+ */
+const NO_IMAGES: ImageStore = {
+  listImages: () => Promise.resolve([]),
+  imagesInUse: () => Promise.resolve(new Set<string>()),
+  imageFsStats: () => Promise.resolve({ capacity: 1, available: 1 }),
+  removeImage: () => Promise.reject(new Error('test agents remove no images')),
+};
 
 export function dockerFromEnv(): Docker {
   const host = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
@@ -72,8 +86,10 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
     },
     env: { DOCKER_HOST: process.env.DOCKER_HOST },
     // Image GC off unless a test configures it: the shared engine's images are not a test's to remove.
-    // Test pods' QoS cgroups under one test root, never the host's /kubepods.
-    file: { imageGCHighThresholdPercent: 100, cgroupRoot: '/nodelet-it', ...(opts.file ?? {}) },
+    // Test pods' QoS cgroups under one test root, never the host's /kubepods. No disk eviction
+    // thresholds unless a test sets them: how full the shared machine's disk is must not make a
+    // test agent refuse or evict pods (memory keeps the kubelet's default).
+    file: { imageGCHighThresholdPercent: 100, cgroupRoot: '/nodelet-it', evictionHard: { 'memory.available': '100Mi' }, ...(opts.file ?? {}) },
     hostname: nodeName,
   });
   const logs: Record<string, unknown>[] = [];
@@ -109,7 +125,7 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
   };
   await mkdir(manifestDir, { recursive: true });
   const docker = dockerFromEnv();
-  const running = await startAgent(config, { logger: createLogger({ level: 'debug', stream: sink }) });
+  const running = await startAgent(config, { logger: createLogger({ level: 'debug', stream: sink }), imageStore: opts.imageStore ?? NO_IMAGES });
   let stopped = false;
   const t: TestAgent = {
     running,
