@@ -38,6 +38,7 @@ import { applyReload, diffConfig, type ConfigReload } from './systemd/config-rel
 import { DISABLED_REPORTING } from './mirror/reporting-state.js';
 import type { Reporter } from './mirror/reporter.js';
 import { hostFacts } from './node/host-facts.js';
+import type { KubeletStats, KubeletStreams } from './kubelet-server/ports.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/nodelet/config.yaml';
 
@@ -88,6 +89,8 @@ export interface RunningAgent {
   readonly config: AgentConfig;
   /** The API server reporter, when a kubeconfig is configured. */
   readonly reporter: Reporter | undefined;
+  /** The port the kubelet endpoint listens on, when it is on. */
+  readonly kubeletPort: number | undefined;
   stop(): Promise<void>;
   /**
    * Reads the config again (SIGHUP, `systemctl reload nodelet`) and applies what can change
@@ -123,7 +126,10 @@ async function nodeCredentials(config: AgentConfig, logger: Logger): Promise<Nod
 }
 
 /** Builds and starts everything for `nodelet run`. */
-export async function startAgent(config: AgentConfig, opts: { logger?: Logger; loadConfig?: () => Promise<AgentConfig> } = {}): Promise<RunningAgent> {
+export async function startAgent(
+  config: AgentConfig,
+  opts: { logger?: Logger; loadConfig?: () => Promise<AgentConfig>; kubeletStreams?: KubeletStreams; kubeletStats?: KubeletStats } = {},
+): Promise<RunningAgent> {
   const logger = opts.logger ?? createLogger({ level: config.logLevel, base: { node: config.nodeName } });
   const setLogLevel = controlLogLevel(logger);
   let current = config;
@@ -154,7 +160,8 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
     },
     { logger: logger.child({ component: 'manifests' }), clock },
   );
-  const hostIPs = hostAddresses();
+  // kubelet --node-ip: the configured addresses, else the host's first ones.
+  const hostIPs = config.nodeIPs.length > 0 ? [...config.nodeIPs] : hostAddresses();
   // kubelet's root directory: pod volumes under <rootDir>/pods, where CSI node plugins expect
   // them; pods an older nodelet started keep their directory under <stateDir>/pods.
   const kubeletRoot = kubeletDirs(config.rootDir);
@@ -183,7 +190,9 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   const startedAt = clock.now();
   // Filled in once the engine answered; the node view shows it.
   const engine: { version?: string } = {};
-  const host = hostFacts({ kubeletVersion: kubeletVersionString(), hostname: config.nodeName, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir });
+  // The kubelet endpoint's port, advertised in status.daemonEndpoints once it listens.
+  const kubeletEndpoint: { port?: number } = {};
+  const host = hostFacts({ kubeletVersion: kubeletVersionString(), hostname: config.nodeName, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir, kubeletPort: () => kubeletEndpoint.port });
   // The reporter starts once the agent has started; until then `get node` says reporting is off.
   const reporting: { reporter?: Reporter } = {};
   // The node's conditions: sampled on a tick and stored, read by `get node`.
@@ -226,6 +235,34 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
   await agent.start();
   await plugins.start();
   engine.version = await runtime.version().then((v) => v.version).catch(() => undefined);
+  // The kubelet's HTTPS endpoint (10250): on with a kubeconfig or when asked for; imported only
+  // then. Its port is advertised from the config, as the kubelet does. With serverTLSBootstrap it
+  // starts once the signer has issued the certificate, in the background: the Node registers
+  // meanwhile (an approver may need to see it).
+  const endpointStart = config.kubeletServer.enabled
+    ? import('./kubelet-server/start.js').then((m) =>
+        m.startKubeletEndpoint({
+          config: config.kubeletServer,
+          kubeconfig: config.kubeconfig,
+          nodeName: config.nodeName,
+          sans: [config.nodeName, ...hostIPs],
+          backend,
+          ...(opts.kubeletStreams ? { streams: opts.kubeletStreams } : {}),
+          ...(opts.kubeletStats ? { stats: opts.kubeletStats } : {}),
+          registry: metrics.registry,
+          clock,
+          logger: logger.child({ component: 'kubelet-server' }),
+        }),
+      )
+    : undefined;
+  kubeletEndpoint.port = config.kubeletServer.enabled ? config.kubeletServer.port : undefined;
+  let endpoint: Awaited<NonNullable<typeof endpointStart>> | undefined;
+  if (endpointStart && !config.kubeletServer.serverTLSBootstrap) endpoint = await endpointStart;
+  else
+    endpointStart?.then(
+      (e) => (endpoint = e),
+      (err: unknown) => logger.error({ err: errorMessage(err) }, 'kubelet endpoint failed to start'),
+    );
   // Optional: the Node, its Lease and mirror pods in an API server. Local pods never wait on it.
   // Imported only when configured: the reporter's client library costs tens of MB of memory.
   const reporter = config.kubeconfig
@@ -266,7 +303,13 @@ export async function startAgent(config: AgentConfig, opts: { logger?: Logger; l
       if (change.needsRestart.length > 0) logger.warn({ settings: change.needsRestart }, 'changed settings take effect at the next restart (pods keep running)');
       return change;
     },
+    get kubeletPort() {
+      return endpoint?.port;
+    },
     stop: async () => {
+      if (endpoint) await endpoint.stop();
+      // Still waiting for its certificate: stopped whenever it comes.
+      else void endpointStart?.then((e) => e.stop(), () => undefined);
       nodeConditions.stop();
       await imageGc.stop();
       await reporter?.stop();

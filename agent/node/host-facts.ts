@@ -22,6 +22,8 @@ export interface HostFactsOptions {
   /** Its filesystem is kubelet's nodefs: ephemeral-storage capacity and DiskPressure. */
   readonly stateDir: string;
   readonly maxPods?: number;
+  /** The kubelet endpoint's port once it listens (status.daemonEndpoints); undefined when off. */
+  readonly kubeletPort?: () => number | undefined;
 }
 
 function readTrimmed(path: string): string {
@@ -94,6 +96,7 @@ export function hostFacts(opts: HostFactsOptions): HostFacts {
       machineID,
       systemUUID,
       bootID,
+      ...(opts.kubeletPort?.() !== undefined ? { kubeletPort: opts.kubeletPort() } : {}),
     }),
     pressure: () => {
       const available = memAvailableFrom(readTrimmed('/proc/meminfo')) ?? freemem();
