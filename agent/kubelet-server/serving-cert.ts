@@ -23,7 +23,7 @@ export interface ServingPair {
 /** certificate manager nextRotationDeadline: notBefore + lifetime × (0.7 + 0.2 × jitter). */
 export function rotationDeadline(notBeforeMs: number, notAfterMs: number, random: () => number = Math.random): number {
   const total = notAfterMs - notBeforeMs;
-  return notBeforeMs + total * (0.7 + 0.2 * random());
+  return Math.round(notBeforeMs + total * (0.7 + 0.2 * random()));
 }
 
 function validity(certPem: string): { notBefore: number; notAfter: number } {
