@@ -271,6 +271,8 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     configFile: inputs.configFile,
   };
   for (const ip of config.nodeIPs) if (isIP(ip) === 0) problems.push(`nodeIP: ${JSON.stringify(ip)} is not an IP address`);
+  // kubelet: at most one IPv4 and one IPv6 address ("dual-stack --node-ip ... must include one IPv4 address and one IPv6 address").
+  if (config.nodeIPs.length > 2 || (config.nodeIPs.length === 2 && isIP(config.nodeIPs[0] ?? '') === isIP(config.nodeIPs[1] ?? ''))) problems.push(`nodeIP: at most one IPv4 and one IPv6 address, got ${JSON.stringify(config.nodeIPs.join(','))}`);
   if (!config.rootDir.startsWith('/')) problems.push(`rootDir: ${JSON.stringify(config.rootDir)} is not an absolute path`);
   if (config.resyncPeriodMs < 1000) problems.push('resyncPeriod: must be at least 1s');
   if (config.fileCheckFrequencyMs < 1000) problems.push('fileCheckFrequency: must be at least 1s');

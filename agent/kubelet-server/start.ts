@@ -7,7 +7,7 @@ import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { ApiBackend } from '../api/backend.js';
-import { HttpsKubeTransport, isServerUnavailable, KubeApiError, type KubeTransport } from '../mirror/kube-client.js';
+import type { KubeTransport } from '../mirror/kube-client.js';
 import { alwaysAllow, Authenticator, SarAuthorizer, type Authorizer, type ReviewClient } from './auth.js';
 import type { KubeletStats, KubeletStreams } from './ports.js';
 import { KubeletServer } from './server.js';
@@ -23,9 +23,16 @@ export function kubeReviews(t: KubeTransport): ReviewClient & CsrClient {
   };
 }
 
-/** Worth a retry: no answer, 429 or 5xx (a 4xx is the server's considered answer). */
-function retryable(err: unknown): boolean {
-  return isServerUnavailable(err) && !(err instanceof KubeApiError && err.code === 401);
+/**
+ * The node's API client and what is worth a retry (no answer, 429, 5xx; a 4xx is the server's
+ * considered answer). Imported only with a kubeconfig: the client library costs tens of MB.
+ */
+async function apiClient(kubeconfig: string): Promise<{ transport: KubeTransport; retryable: (err: unknown) => boolean }> {
+  const m = await import('../mirror/kube-client.js');
+  return {
+    transport: new m.HttpsKubeTransport({ kubeconfigPath: kubeconfig, timeoutMs: 10_000 }),
+    retryable: (err) => m.isServerUnavailable(err) && !(err instanceof m.KubeApiError && err.code === 401),
+  };
 }
 
 export interface KubeletEndpointDeps {
@@ -69,8 +76,10 @@ function configz(c: KubeletServerConfig): object {
 export async function startKubeletEndpoint(d: KubeletEndpointDeps): Promise<KubeletEndpoint> {
   const c = d.config;
   const logger = d.logger;
-  const transport = d.kubeconfig ? new HttpsKubeTransport({ kubeconfigPath: d.kubeconfig, timeoutMs: 10_000 }) : undefined;
+  const client = d.kubeconfig ? await apiClient(d.kubeconfig) : undefined;
+  const transport = client?.transport;
   const reviews = transport ? kubeReviews(transport) : undefined;
+  const retryable = client?.retryable ?? ((): boolean => false);
   let manager: ServingCertificateManager | undefined;
   let pair: ServingPair;
   if (c.tlsCertFile && c.tlsPrivateKeyFile) {
