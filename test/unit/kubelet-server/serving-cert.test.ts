@@ -93,7 +93,7 @@ describe('KubeletServer TLS material while running', () => {
       const s = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
         const cn = s.getPeerCertificate().subject.CN;
         s.end();
-        resolve(Array.isArray(cn) ? (cn[0] ?? '') : cn);
+        resolve((Array.isArray(cn) ? cn[0] : cn) ?? '');
       });
       s.on('error', reject);
     });
