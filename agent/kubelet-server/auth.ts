@@ -88,8 +88,9 @@ export function bearerToken(req: Pick<IncomingMessage, 'headers'>): string | und
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
     return m?.[1];
   }
+  // websocket.NewProtocolAuthenticator: only on WebSocket upgrade requests.
   const protocols = req.headers['sec-websocket-protocol'];
-  if (protocols === undefined) return undefined;
+  if (protocols === undefined || String(req.headers.upgrade ?? '').toLowerCase() !== 'websocket') return undefined;
   for (const p of String(protocols).split(',')) {
     const proto = p.trim();
     if (!proto.startsWith(WS_TOKEN_PREFIX)) continue;

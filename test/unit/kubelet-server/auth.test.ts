@@ -80,7 +80,8 @@ describe('Authenticator', () => {
 
   it('reads the WebSocket subprotocol token form', () => {
     const proto = `base64.binary.k8s.io, base64url.bearer.authorization.k8s.io.${Buffer.from('tok-1').toString('base64url')}`;
-    expect(bearerToken(req({ 'sec-websocket-protocol': proto }))).toBe('tok-1');
+    expect(bearerToken(req({ upgrade: 'websocket', 'sec-websocket-protocol': proto }))).toBe('tok-1');
+    expect(bearerToken(req({ 'sec-websocket-protocol': proto }))).toBeUndefined();
     expect(bearerToken(req({ authorization: 'Basic abc' }))).toBeUndefined();
   });
 });
