@@ -101,6 +101,8 @@ export interface RunningAgent {
   readonly reporter: Reporter | undefined;
   /** The kubelet endpoint's stats and metrics (KubeletStats of kubelet-server/ports.ts). */
   readonly kubeletStats: NodeletKubeletStats;
+  /** The port the kubelet endpoint listens on, when it is on. */
+  readonly kubeletPort: number | undefined;
   stop(): Promise<void>;
   /**
    * Reads the config again (SIGHUP, `systemctl reload nodelet`) and applies what can change
@@ -170,7 +172,8 @@ export async function startAgent(
     },
     { logger: logger.child({ component: 'manifests' }), clock },
   );
-  const hostIPs = hostAddresses();
+  // kubelet --node-ip: the configured addresses, else the host's first ones.
+  const hostIPs = config.nodeIPs.length > 0 ? [...config.nodeIPs] : hostAddresses();
   // kubelet's root directory: pod volumes under <rootDir>/pods, where CSI node plugins expect
   // them; pods an older nodelet started keep their directory under <stateDir>/pods.
   const kubeletRoot = kubeletDirs(config.rootDir);
@@ -199,7 +202,12 @@ export async function startAgent(
   const resources = config.nodeResources;
   const reservation: NodeReservation = { systemReserved: resources.systemReserved, kubeReserved: resources.kubeReserved, evictionHard: resources.evictionHard };
   const engine: { version?: string } = {};
-  const host = hostFacts({ kubeletVersion: kubeletVersionString(), hostname: config.nodeName, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir, maxPods: podCapacity(resources, cpus().length), reservation });
+  // The kubelet endpoint's port, advertised in status.daemonEndpoints once it listens.
+  const kubeletEndpoint: { port?: number } = {};
+  const host = hostFacts({
+    kubeletVersion: kubeletVersionString(), hostname: config.nodeName, internalIPs: hostIPs, dockerVersion: () => engine.version, stateDir: config.stateDir,
+    maxPods: podCapacity(resources, cpus().length), reservation, kubeletPort: () => kubeletEndpoint.port,
+  });
   const agentRef: { agent?: Agent } = {};
   const podCgroups = new QosCgroups({
     settings: { cgroupsPerQOS: resources.cgroupsPerQOS, cgroupRoot: resources.cgroupRoot, podPidsLimit: resources.podPidsLimit },
@@ -291,6 +299,34 @@ export async function startAgent(
   await agent.start();
   await plugins.start();
   engine.version = await runtime.version().then((v) => v.version).catch(() => undefined);
+  // The kubelet's HTTPS endpoint (10250): on with a kubeconfig or when asked for; imported only
+  // then. Its port is advertised from the config, as the kubelet does. With serverTLSBootstrap it
+  // starts once the signer has issued the certificate, in the background: the Node registers
+  // meanwhile (an approver may need to see it).
+  const endpointStart = config.kubeletServer.enabled
+    ? Promise.all([import('./kubelet-server/start.js'), import('./kubelet-server/streams.js')]).then(([m, s]) =>
+        m.startKubeletEndpoint({
+          config: config.kubeletServer,
+          kubeconfig: config.kubeconfig,
+          nodeName: config.nodeName,
+          sans: [config.nodeName, ...hostIPs],
+          backend,
+          streams: s.createKubeletStreams({ backend, logger: logger.child({ component: 'kubelet-streams' }) }),
+          stats: kubeletStats,
+          registry: metrics.registry,
+          clock,
+          logger: logger.child({ component: 'kubelet-server' }),
+        }),
+      )
+    : undefined;
+  kubeletEndpoint.port = config.kubeletServer.enabled ? config.kubeletServer.port : undefined;
+  let endpoint: Awaited<NonNullable<typeof endpointStart>> | undefined;
+  if (endpointStart && !config.kubeletServer.serverTLSBootstrap) endpoint = await endpointStart;
+  else
+    endpointStart?.then(
+      (e) => (endpoint = e),
+      (err: unknown) => logger.error({ err: errorMessage(err) }, 'kubelet endpoint failed to start'),
+    );
   // Optional: the Node, its Lease and mirror pods in an API server. Local pods never wait on it.
   // Imported only when configured: the reporter's client library costs tens of MB of memory.
   const reporter = config.kubeconfig
@@ -332,7 +368,13 @@ export async function startAgent(
       if (change.needsRestart.length > 0) logger.warn({ settings: change.needsRestart }, 'changed settings take effect at the next restart (pods keep running)');
       return change;
     },
+    get kubeletPort() {
+      return endpoint?.port;
+    },
     stop: async () => {
+      if (endpoint) await endpoint.stop();
+      // Still waiting for its certificate: stopped whenever it comes.
+      else void endpointStart?.then((e) => e.stop(), () => undefined);
       nodeConditions.stop();
       await eviction.stop();
       await imageGc.stop();

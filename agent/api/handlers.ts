@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../log/logger.js';
 import { errorMessage } from '../core/errors.js';
-import { ApiError, type ApiBackend } from './backend.js';
+import { ApiError, type ApiBackend, type LogOptions } from './backend.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import { failureStatus, notFoundMessage, type KubeStatus } from './kube-status.js';
 import { containerHasTty, findPod, matchRoute, parseLogQuery, ROUTE_METHODS, UNKNOWN_PATH_MESSAGE, type RouteMatch } from './routes.js';
 import { FRAME, FrameDecoder } from './stream-frames.js';
@@ -232,9 +233,20 @@ function destroyStream(stream: NodeJS.ReadableStream): void {
 async function streamLogs(deps: HandlerDeps, match: Extract<RouteMatch, { route: 'log' }>, query: URLSearchParams, res: ServerResponse): Promise<void> {
   const pod = findPod(deps.backend.listPods(), match.namespace, match.name);
   const opts = parseLogQuery(query, pod);
+  await writeLogStream(deps.backend, deps.logger, pod, opts, res);
+}
+
+/**
+ * Streams a container's log to `res` (shared with the kubelet endpoint): chunked text/plain,
+ * stdout and stderr demultiplexed unless the container has a TTY, cut at limitBytes. The
+ * backend's errors (no previous instance, ...) are thrown before anything is written.
+ */
+export async function writeLogStream(backend: ApiBackend, logger: Logger | undefined, pod: Pod, opts: LogOptions, res: ServerResponse): Promise<void> {
+  const namespace = pod.metadata?.namespace ?? '';
+  const name = pod.metadata?.name ?? '';
   const abort = new AbortController();
   res.once('close', () => abort.abort());
-  const stream = await deps.backend.logs(match.namespace, match.name, opts, abort.signal);
+  const stream = await backend.logs(namespace, name, opts, abort.signal);
   abort.signal.addEventListener('abort', () => destroyStream(stream), { once: true });
   if (abort.signal.aborted) {
     destroyStream(stream);
@@ -263,7 +275,7 @@ async function streamLogs(deps: HandlerDeps, match: Extract<RouteMatch, { route:
   } catch (err) {
     // The client left (the stream was destroyed) or Docker broke off: nothing to report to anyone
     // but the log, and only for the latter.
-    if (!abort.signal.aborted) deps.logger?.warn({ err, pod: `${match.namespace}/${match.name}` }, 'log stream failed');
+    if (!abort.signal.aborted) logger?.warn({ err, pod: `${namespace}/${name}` }, 'log stream failed');
   }
   if (!res.destroyed) res.end();
 }

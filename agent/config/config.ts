@@ -11,6 +11,8 @@ import { resolveNodeResourcesConfig, type NodeResourcesConfig } from './node-res
 import { resolveEvictionConfig, type EvictionConfig } from './eviction-config.js';
 import { parseQuantity } from '../manifest/quantity.js';
 import { DEFAULT_CONTAINER_LOGS_DIR, DEFAULT_POD_LOGS_DIR } from '../podlogs/log-paths.js';
+import { resolveKubeletServerConfig, type KubeletServerConfig } from './kubelet-server-config.js';
+import { isIP } from 'node:net';
 
 export interface AgentConfig {
   readonly manifestDir: string;
@@ -67,6 +69,10 @@ export interface AgentConfig {
   readonly containerLogMaxSizeBytes: number;
   /** containerLogMaxFiles (Docker json-file max-file). */
   readonly containerLogMaxFiles: number;
+  /** kubelet --node-ip: the node's InternalIP addresses (and pods' hostIP); empty = the host's first addresses. */
+  readonly nodeIPs: readonly string[];
+  /** The kubelet's HTTPS endpoint (port 10250): kubelet-server-config.ts. */
+  readonly kubeletServer: KubeletServerConfig;
   readonly configFile?: string;
 }
 
@@ -107,6 +113,17 @@ export const OPTIONS: readonly OptionDef[] = [
   { key: 'containerLogsDir', flag: 'container-logs-dir', kind: 'string', description: 'directory of the <pod>_<ns>_<container>-<id>.log links log shippers read' },
   { key: 'containerLogMaxSize', flag: 'container-log-max-size', kind: 'string', description: 'size at which Docker rotates a container log (quantity, e.g. 10Mi; negative: never)' },
   { key: 'containerLogMaxFiles', flag: 'container-log-max-files', kind: 'integer', description: 'log files kept per container, the current one included (at least 2)' },
+  { key: 'nodeIP', flag: 'node-ip', kind: 'string', description: "the node's IP addresses (comma-separated, at most one per family): its InternalIP addresses and pods' hostIP (default: the host's first addresses)" },
+  { key: 'enableServer', flag: 'enable-server', kind: 'boolean', description: "serve the kubelet's HTTPS endpoint (default: on when a kubeconfig is set)" },
+  { key: 'address', flag: 'address', kind: 'string', description: "IP address of the kubelet endpoint (default 0.0.0.0; a non-loopback address needs authentication)" },
+  { key: 'port', flag: 'port', kind: 'integer', description: 'port of the kubelet endpoint (default 10250)' },
+  { key: 'tlsCertFile', flag: 'tls-cert-file', kind: 'string', description: "the kubelet endpoint's serving certificate (default: serverTLSBootstrap, else a self-signed pair in --cert-dir)" },
+  { key: 'tlsPrivateKeyFile', flag: 'tls-private-key-file', kind: 'string', description: 'the key of --tls-cert-file' },
+  { key: 'certDir', flag: 'cert-dir', kind: 'string', description: "directory of the kubelet endpoint's generated certificates (default <root-dir>/pki)" },
+  { key: 'clientCaFile', flag: 'client-ca-file', kind: 'string', description: 'CA bundle that authenticates client certificates on the kubelet endpoint (user = CN, groups = O)' },
+  { key: 'anonymousAuth', flag: 'anonymous-auth', kind: 'boolean', description: 'let requests without credentials in as system:anonymous (default false)' },
+  { key: 'authenticationTokenWebhook', flag: 'authentication-token-webhook', kind: 'boolean', description: 'check bearer tokens with TokenReview (default true)' },
+  { key: 'authorizationMode', flag: 'authorization-mode', kind: 'enum', values: ['Webhook', 'AlwaysAllow'], description: 'authorization of the kubelet endpoint: Webhook (SubjectAccessReview) or AlwaysAllow' },
 ];
 
 const DEFAULTS = {
@@ -201,6 +218,7 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
 
   for (const opt of OPTIONS) {
     if (opt.kind !== 'enum') continue;
+    if (opt.key === 'authorizationMode') continue;
     const v = str(opt.key);
     if (!opt.values?.includes(v)) problems.push(`${opt.key}: unsupported value ${JSON.stringify(v)}: supported values: ${opt.values?.map((x) => JSON.stringify(x)).join(', ')}`);
   }
@@ -260,8 +278,13 @@ export function resolveConfig(inputs: ConfigInputs): AgentConfig {
     containerLogsDir: str('containerLogsDir'),
     containerLogMaxSizeBytes: containerLogMaxSizeBytes ?? 0,
     containerLogMaxFiles,
+    nodeIPs: parseList(pick('nodeIP')),
+    kubeletServer: resolveKubeletServerConfig(pick, file, { kubeconfig: str('kubeconfig') || undefined, rootDir: str('rootDir').replace(/(.)\/+$/, '$1') }, problems),
     configFile: inputs.configFile,
   };
+  for (const ip of config.nodeIPs) if (isIP(ip) === 0) problems.push(`nodeIP: ${JSON.stringify(ip)} is not an IP address`);
+  // kubelet: at most one IPv4 and one IPv6 address ("dual-stack --node-ip ... must include one IPv4 address and one IPv6 address").
+  if (config.nodeIPs.length > 2 || (config.nodeIPs.length === 2 && isIP(config.nodeIPs[0] ?? '') === isIP(config.nodeIPs[1] ?? ''))) problems.push(`nodeIP: at most one IPv4 and one IPv6 address, got ${JSON.stringify(config.nodeIPs.join(','))}`);
   if (!config.rootDir.startsWith('/')) problems.push(`rootDir: ${JSON.stringify(config.rootDir)} is not an absolute path`);
   if (config.resyncPeriodMs < 1000) problems.push('resyncPeriod: must be at least 1s');
   if (config.fileCheckFrequencyMs < 1000) problems.push('fileCheckFrequency: must be at least 1s');

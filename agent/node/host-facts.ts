@@ -25,6 +25,8 @@ export interface HostFactsOptions {
   readonly maxPods?: number;
   /** systemReserved, kubeReserved, evictionHard for allocatable (kubelet defaults when unset). */
   readonly reservation?: NodeReservation;
+  /** The kubelet endpoint's port once it listens (status.daemonEndpoints); undefined when off. */
+  readonly kubeletPort?: () => number | undefined;
 }
 
 function readTrimmed(path: string): string {
@@ -98,6 +100,7 @@ export function hostFacts(opts: HostFactsOptions): HostFacts {
       machineID,
       systemUUID,
       bootID,
+      ...(opts.kubeletPort?.() !== undefined ? { kubeletPort: opts.kubeletPort() } : {}),
     }),
     pressure: () => {
       const available = memAvailableFrom(readTrimmed('/proc/meminfo')) ?? freemem();

@@ -33,6 +33,8 @@ export interface NodeFacts {
   readonly machineID: string;
   readonly systemUUID: string;
   readonly bootID: string;
+  /** Port of the kubelet endpoint (status.daemonEndpoints.kubeletEndpoint.Port); absent when it is off. */
+  readonly kubeletPort?: number;
 }
 
 /** What the node's conditions say. */
@@ -229,6 +231,7 @@ export function nodeStatusWith(facts: NodeFacts, conditions: NodeCondition[]): N
     allocatable,
     conditions,
     addresses: [...facts.internalIPs.map((address) => ({ type: 'InternalIP', address })), { type: 'Hostname', address: facts.hostname }],
+    ...(facts.kubeletPort !== undefined ? { daemonEndpoints: { kubeletEndpoint: { Port: facts.kubeletPort } } } : {}),
     nodeInfo: {
       machineID: facts.machineID,
       systemUUID: facts.systemUUID,
@@ -281,6 +284,7 @@ export function nodeStatusChanged(current: NodeStatus | undefined, next: NodeSta
   const project = (s: NodeStatus): unknown => ({
     conditions: conditions(s),
     addresses: s.addresses ?? [],
+    ...(next.daemonEndpoints === undefined ? {} : { daemonEndpoints: s.daemonEndpoints?.kubeletEndpoint?.Port ?? 0 }),
     // The API server stores a quantity in its canonical form (`8Gi` for `8388608Ki`): compare values.
     capacity: canonicalQuantities(pick(s.capacity, next.capacity)),
     allocatable: canonicalQuantities(pick(s.allocatable, next.allocatable)),

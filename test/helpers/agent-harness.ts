@@ -82,6 +82,8 @@ export async function makeTestAgent(opts: TestAgentOptions = {}): Promise<TestAg
       resyncPeriod: '2s',
       fileCheckFrequency: '5s',
       logLevel: 'debug',
+      // The kubelet endpoint (on by default with a kubeconfig) binds a port: tests that want it say so.
+      enableServer: false,
       ...(opts.flags ?? {}),
     },
     env: { DOCKER_HOST: process.env.DOCKER_HOST },
