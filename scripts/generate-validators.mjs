@@ -38,7 +38,9 @@ function withoutDescriptions(node) {
 }
 
 function workloadsCode() {
-  const schema = withoutDescriptions(readJson('manifests/schema/workloads.schema.json'));
+  // `x-nodelet` (the Kubernetes version, the gated fields) is data for schema-validate.ts, not a keyword.
+  const { 'x-nodelet': _nodelet, ...document } = readJson('manifests/schema/workloads.schema.json');
+  const schema = withoutDescriptions(document);
   const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true, logger: false, code: { source: true, esm: true } });
   ajv.addSchema(schema);
   return standaloneCode(ajv, {

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeManifest } from '../../../agent/manifest/decode.js';
@@ -8,7 +7,7 @@ import { formatFieldPath, validateSchema, withoutFields } from '../../../agent/m
 import schemaDocument from '../../../manifests/schema/workloads.schema.json' with { type: 'json' };
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const require = createRequire(import.meta.url);
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(`${repoRoot}scripts/kubernetes-openapi/${file}`, 'utf8')) as T;
 
 function pod(spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: 'web' }): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'Pod', metadata, spec };
@@ -28,30 +27,42 @@ function seed(name: string): Record<string, unknown> {
 }
 
 describe('generated schema', () => {
-  it('is what scripts/generate-schema.mjs produces from the installed kubernetes-types', () => {
+  it('is what scripts/generate-schema.mjs produces from the committed OpenAPI documents', () => {
     // Exits 1 with "out of date" when the committed file drifted from the generator.
     expect(() => execFileSync(process.execPath, ['scripts/generate-schema.mjs', '--check'], { cwd: repoRoot, stdio: 'pipe' })).not.toThrow();
   });
 
-  it('names its source package and version', () => {
-    const version = (require('kubernetes-types/package.json') as { version: string }).version;
-    expect(schemaDocument.$comment).toContain(`kubernetes-types@${version}`);
+  it('names its source, the kube-apiserver release, and that release (1.37)', () => {
+    const source = readJson<{ gitVersion: string }>('feature-gates-off.json');
+    expect(source.gitVersion).toMatch(/^v1\.37\./);
+    expect(schemaDocument.$comment).toContain(`kube-apiserver ${source.gitVersion}`);
+    expect(schemaDocument['x-nodelet'].kubernetesVersion).toBe(source.gitVersion.slice(1));
   });
 
   it.each([
-    ['core/v1', 'PodSpec', 'io.k8s.api.core.v1.PodSpec'],
-    ['core/v1', 'Container', 'io.k8s.api.core.v1.Container'],
-    ['core/v1', 'Volume', 'io.k8s.api.core.v1.Volume'],
-    ['core/v1', 'SecurityContext', 'io.k8s.api.core.v1.SecurityContext'],
-    ['apps/v1', 'DaemonSetSpec', 'io.k8s.api.apps.v1.DaemonSetSpec'],
-    ['meta/v1', 'ObjectMeta', 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'],
-  ])('has every field of %s %s (no hand-picked subset)', (module, type, definition) => {
-    const declarations = readFileSync(require.resolve(`kubernetes-types/${module}.d.ts`), 'utf8');
-    const body = new RegExp(`export interface ${type} \\{([\\s\\S]*?)\\n\\}`).exec(declarations)?.[1] ?? '';
-    const fields = [...body.matchAll(/^ {4}(?:readonly )?(\w+)\??:/gm)].map((m) => m[1]);
+    ['api__v1_openapi.json', 'io.k8s.api.core.v1.PodSpec'],
+    ['api__v1_openapi.json', 'io.k8s.api.core.v1.Container'],
+    ['api__v1_openapi.json', 'io.k8s.api.core.v1.Volume'],
+    ['api__v1_openapi.json', 'io.k8s.api.core.v1.SecurityContext'],
+    ['api__v1_openapi.json', 'io.k8s.api.core.v1.VolumeMount'],
+    ['apis__apps__v1_openapi.json', 'io.k8s.api.apps.v1.DaemonSetSpec'],
+    ['api__v1_openapi.json', 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'],
+  ])('has every field of %s %s but those gated off by default (no hand-picked subset)', (file, definition) => {
+    const source = readJson<{ components: { schemas: Record<string, { properties: Record<string, unknown> }> } }>(file);
+    const gated = schemaDocument['x-nodelet'].gatedFields.filter((f) => f.definition === definition).map((f) => f.field);
+    const fields = Object.keys(source.components.schemas[definition]?.properties ?? {}).filter((f) => !gated.includes(f));
     expect(fields.length).toBeGreaterThan(3);
     const definitions = schemaDocument.definitions as Record<string, { properties?: Record<string, unknown> }>;
     expect(Object.keys(definitions[definition]?.properties ?? {})).toEqual(fields);
+  });
+
+  it('leaves out the fields whose feature gate is off by default in 1.37, and only those', () => {
+    const fields = schemaDocument['x-nodelet'].gatedFields.map((f) => `${f.definition.split('.').pop()}.${f.field} (${f.gate})`);
+    expect(fields).toContain('EmptyDirVolumeSource.mode (EmptyDirVolumeMode)');
+    expect(fields).toContain('VolumeMount.bindMountOptions (VolumeBindMountOptions)');
+    expect(fields).toContain('Lifecycle.stopSignal (ContainerStopSignals)');
+    // On by default in 1.37: real fields, not gated.
+    expect(fields.join()).not.toMatch(/PodSpec\.resources|Volume\.image|restartPolicyRules|supplementalGroupsPolicy|fileKeyRef/);
   });
 });
 
@@ -85,7 +96,7 @@ describe('validateSchema: valid manifests', () => {
         overhead: { cpu: '250m' },
         schedulingGates: [{ name: 'wait' }],
         topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', matchLabelKeys: ['app'] }],
-        resourceClaims: [{ name: 'gpu', source: { resourceClaimTemplateName: 'gpu' } }],
+        resourceClaims: [{ name: 'gpu', resourceClaimTemplateName: 'gpu' }],
         ephemeralContainers: [{ name: 'debug', image: 'busybox', targetContainerName: 'app' }],
       },
       { name: 'web', uid: 'abc', resourceVersion: '1', generation: 3, creationTimestamp: '2024-01-01T00:00:00Z', managedFields: [{ fieldsV1: { 'f:spec': {} } }] },
