@@ -11,7 +11,9 @@
 // schema and listed under `x-nodelet.gatedFields`, where schema-validate.ts finds them to say so.
 // Only what Go's JSON decoding enforces is kept (types, and the required members the generated
 // types have always carried): no enums, formats or defaults, which the API server checks later,
-// in validation, with its own messages (agent/manifest/validate-*.ts).
+// in validation, with its own messages (agent/manifest/validate-*.ts). Numbers carry their Go
+// type as `x-go-type` (int32, int64, float64) for the decode error's wording; the validator
+// generator strips every `x-` member.
 //
 //   node scripts/generate-schema.mjs           write the schema file
 //   node scripts/generate-schema.mjs --check   exit 1 if the committed file differs
@@ -53,9 +55,11 @@ function convert(node, where) {
   switch (node.type) {
     case 'string':
     case 'boolean':
+      return withDescription(node.description, { type: node.type });
     case 'integer':
     case 'number':
-      return withDescription(node.description, { type: node.type });
+      // The Go type names the API server's decode error (`... of type int32`).
+      return withDescription(node.description, { type: node.type, 'x-go-type': node.type === 'number' ? 'float64' : (node.format ?? 'int64') });
     case 'array':
       return withDescription(node.description, { type: 'array', items: convert(node.items, `${where}[]`) });
     case 'object':

@@ -32,6 +32,8 @@ function withoutDescriptions(node) {
   for (const [key, value] of Object.entries(node)) {
     // `description` is a keyword only where it annotates a schema, never a property named so.
     if (key === 'description' && typeof value === 'string') continue;
+    // `x-go-type` and other `x-` annotations are for messages (schema-validate.ts), not keywords.
+    if (key.startsWith('x-') && typeof value === 'string') continue;
     out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutDescriptions(v)])) : withoutDescriptions(value);
   }
   return out;

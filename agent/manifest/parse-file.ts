@@ -16,6 +16,8 @@ import { unimplementedFieldWarnings } from './implemented-fields.js';
 import { validateSchema, withoutFields } from './schema-validate.js';
 import { daemonSetWarnings, validateDaemonSet } from './validate-daemonset.js';
 import { validatePod } from './validate-pod.js';
+import { staticPodRestrictions } from './static-pod-restrictions.js';
+import type { PodSpec } from 'kubernetes-types/core/v1.js';
 import { inItem, isPodList, splitPodList } from './pod-list.js';
 
 export type ValidationMode = 'strict' | 'warn';
@@ -182,25 +184,41 @@ export function parseDocument(
     };
   }
   const summary = summarize(index, line, value, true);
+  const diagnostics = (issues: readonly FieldIssue[], severity: Diagnostic['severity']): Diagnostic[] => issues.map((i) => fromIssue(i, severity, file, index));
+  // Static-pod restrictions first, on the document as decoded: a reference to an API object is
+  // what makes the document unusable on nodelet, whatever else is wrong inside it.
+  const restricted = staticPodRestrictions(podSpecOf(kindCheck.kind, value), kindCheck.kind === 'Pod' ? 'spec' : 'spec.template.spec');
   const schema = validateSchema(kindCheck.kind, value);
   const unknown = schema.unknownFields.map((u) => u.issue);
+  // Fields gated off by default: dropped with a warning in both modes, as the API server drops them.
+  const gated = schema.gatedFields.map((u) => u.issue);
+  if (restricted.length > 0) {
+    // Schema errors inside a restricted subtree would only repeat it in other words.
+    const outside = (i: FieldIssue): boolean => !restricted.some((r) => i.field === r.field || i.field.startsWith(`${r.field}.`) || i.field.startsWith(`${r.field}[`));
+    const rest = (mode === 'strict' ? [...unknown, ...schema.errors] : schema.errors).filter(outside);
+    return { summary, errors: diagnostics([...restricted, ...rest], 'error'), warnings: diagnostics(mode === 'warn' ? [...gated, ...unknown] : gated, 'warning') };
+  }
   if (schema.errors.length > 0 || (mode === 'strict' && unknown.length > 0)) {
     const errors = mode === 'strict' ? [...unknown, ...schema.errors] : schema.errors;
-    return {
-      summary,
-      errors: errors.map((i) => fromIssue(i, 'error', file, index)),
-      warnings: mode === 'warn' ? unknown.map((i) => fromIssue(i, 'warning', file, index)) : [],
-    };
+    return { summary, errors: diagnostics(errors, 'error'), warnings: diagnostics(mode === 'warn' ? [...gated, ...unknown] : gated, 'warning') };
   }
-  const known = unknown.length > 0 ? withoutFields(value, schema.unknownFields.map((u) => u.path)) : value;
+  const dropped = [...schema.gatedFields, ...schema.unknownFields];
+  const known = dropped.length > 0 ? withoutFields(value, dropped.map((u) => u.path)) : value;
   const result = finish(kindCheck.kind, known, file, index, forbiddenHostPaths, nodeName);
-  const warnings = [...unknown, ...result.warnings].map((i) => fromIssue(i, 'warning', file, index));
+  const warnings = diagnostics([...gated, ...unknown, ...result.warnings], 'warning');
   return {
     summary,
-    errors: result.errors.map((i) => fromIssue(i, 'error', file, index)),
+    errors: diagnostics(result.errors, 'error'),
     warnings,
     ...(result.object === undefined ? {} : { object: result.object }),
   };
+}
+
+/** The pod spec of a decoded Pod (`spec`) or DaemonSet (`spec.template.spec`), unchecked. */
+function podSpecOf(kind: WorkloadKind, value: Record<string, unknown>): PodSpec | undefined {
+  const member = (record: unknown, key: string): unknown => (record !== null && typeof record === 'object' && !Array.isArray(record) ? (record as Record<string, unknown>)[key] : undefined);
+  const spec = kind === 'Pod' ? member(value, 'spec') : member(member(member(value, 'spec'), 'template'), 'spec');
+  return spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as PodSpec) : undefined;
 }
 
 /**

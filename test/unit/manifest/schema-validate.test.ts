@@ -75,7 +75,7 @@ describe('validateSchema: valid manifests', () => {
     '004-pod-with-pod-affinity.yaml',
   ])('accepts %s', (name) => {
     const document = seed(name);
-    expect(validateSchema(document['kind'] as 'Pod' | 'DaemonSet', document)).toEqual({ errors: [], unknownFields: [] });
+    expect(validateSchema(document['kind'] as 'Pod' | 'DaemonSet', document)).toEqual({ errors: [], unknownFields: [], gatedFields: [] });
   });
 
   it('accepts status, server-populated metadata and rarely used fields', () => {
@@ -102,7 +102,7 @@ describe('validateSchema: valid manifests', () => {
       { name: 'web', uid: 'abc', resourceVersion: '1', generation: 3, creationTimestamp: '2024-01-01T00:00:00Z', managedFields: [{ fieldsV1: { 'f:spec': {} } }] },
     );
     document['status'] = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], podIPs: [{ ip: '10.0.0.1' }] };
-    expect(validateSchema('Pod', document)).toEqual({ errors: [], unknownFields: [] });
+    expect(validateSchema('Pod', document)).toEqual({ errors: [], unknownFields: [], gatedFields: [] });
   });
 
   it.each([1, 0, '25%', '1'])('accepts IntOrString %j', (value) => {
@@ -147,7 +147,9 @@ describe('validateSchema: unknown fields (kubectl strict field validation)', () 
     const result = validateSchema(kind as 'Pod' | 'DaemonSet', document);
     expect(result.errors).toEqual([]);
     expect(result.unknownFields).toHaveLength(1);
-    expect(result.unknownFields[0]?.issue).toEqual({ field, message: `unknown field "${field}"`, ...(hint === undefined ? {} : { hint }) });
+    const note = "nodelet's schema is Kubernetes 1.37";
+    const expected = hint === undefined ? `${note}: ${field.split('.').pop() ?? ''} is not a field of PodSpec there (a field of a newer release, or a typo)` : `${hint} (${note})`;
+    expect(result.unknownFields[0]?.issue).toEqual({ field, message: `unknown field "${field}"`, hint: expected });
   });
 
   it('keeps where each unknown field is, and withoutFields drops exactly those', () => {
@@ -160,7 +162,7 @@ describe('validateSchema: unknown fields (kubectl strict field validation)', () 
 
   it('accepts any key in maps (labels, annotations, nodeSelector, resource lists)', () => {
     const document = pod({ containers: [{ ...container, resources: { limits: { 'nvidia.com/gpu': 1 } } }], nodeSelector: { 'any/key': 'v' } }, { name: 'web', labels: { 'a.b/c': 'd' }, annotations: { x: 'y' } });
-    expect(validateSchema('Pod', document)).toEqual({ errors: [], unknownFields: [] });
+    expect(validateSchema('Pod', document)).toEqual({ errors: [], unknownFields: [], gatedFields: [] });
   });
 });
 
@@ -176,8 +178,7 @@ describe('validateSchema: other errors, worded like the API server', () => {
       pod({ containers: [{ ...container, ports: [{ containerPort: 'http' }] }] }),
       {
         field: 'spec.containers[0].ports[0].containerPort',
-        message:
-          'spec.containers[0].ports[0].containerPort: Invalid value: "string": spec.containers[0].ports[0].containerPort in body must be of type integer: "string"',
+        message: 'json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32',
       },
     ],
     [
@@ -185,8 +186,7 @@ describe('validateSchema: other errors, worded like the API server', () => {
       pod({ containers: [container] }, { name: 'web', labels: { version: 1.5 } }),
       {
         field: 'metadata.labels[version]',
-        message: 'metadata.labels[version]: Invalid value: "number": metadata.labels[version] in body must be of type string: "number"',
-        hint: 'quote the value ("1.5"): YAML reads it unquoted as a number',
+        message: 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string',
       },
     ],
     [
@@ -194,22 +194,20 @@ describe('validateSchema: other errors, worded like the API server', () => {
       pod({ containers: [container], nodeSelector: { ssd: true } }),
       {
         field: 'spec.nodeSelector[ssd]',
-        message: 'spec.nodeSelector[ssd]: Invalid value: "boolean": spec.nodeSelector[ssd] in body must be of type string: "boolean"',
-        hint: 'quote the value ("true"): YAML reads it unquoted as a boolean',
+        message: 'json: cannot unmarshal bool into Go struct field PodSpec.spec.nodeSelector of type string',
       },
     ],
     [
       'an object for a list',
       pod({ containers: { name: 'app' } }),
-      { field: 'spec.containers', message: 'spec.containers: Invalid value: "object": spec.containers in body must be of type array: "object"' },
+      { field: 'spec.containers', message: 'json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container' },
     ],
     [
       'a fraction for an IntOrString',
       pod({ containers: [{ ...container, livenessProbe: { httpGet: { port: 80.5 } } }] }),
       {
         field: 'spec.containers[0].livenessProbe.httpGet.port',
-        message:
-          'spec.containers[0].livenessProbe.httpGet.port: Invalid value: "number": spec.containers[0].livenessProbe.httpGet.port in body must be of type integer or string: "number"',
+        message: 'json: cannot unmarshal number 80.5 into Go struct field HTTPGetAction.spec.containers.livenessProbe.ProbeHandler.httpGet.port of type int32',
       },
     ],
     [
