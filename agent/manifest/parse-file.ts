@@ -90,9 +90,9 @@ function fromIssue(issue: FieldIssue, severity: Diagnostic['severity'], file: st
 }
 
 /** A decode problem as a file's diagnostic (also for a file the reader refuses unread: oversizeProblem). */
-export function fromDecodeProblem(problem: DecodeProblem, file: string): Diagnostic {
+export function fromDecodeProblem(problem: DecodeProblem, file: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
   return {
-    severity: 'error',
+    severity,
     file,
     ...(problem.index === undefined ? {} : { document: problem.index }),
     ...(problem.line === undefined ? {} : { line: problem.line }),
@@ -270,7 +270,7 @@ export function parseManifestFile(text: string, file: string, opts: ParseOptions
   const documents: DocumentSummary[] = [];
   const objects: ManifestObject[] = [];
   const errors: Diagnostic[] = decoded.errors.map((p) => fromDecodeProblem(p, file));
-  const warnings: Diagnostic[] = [];
+  const warnings: Diagnostic[] = decoded.warnings.map((p) => fromDecodeProblem(p, file, 'warning'));
   for (const problem of decoded.errors) {
     if (problem.index !== undefined) {
       documents.push({ document: problem.index, supported: false, ...(problem.line === undefined ? {} : { line: problem.line }) });
