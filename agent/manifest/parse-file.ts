@@ -17,6 +17,7 @@ import { validateSchema, withoutFields } from './schema-validate.js';
 import { daemonSetWarnings, validateDaemonSet } from './validate-daemonset.js';
 import { validatePod } from './validate-pod.js';
 import { staticPodRestrictions } from './static-pod-restrictions.js';
+import { podSpecWarnings } from './api-warnings.js';
 import type { PodSpec } from 'kubernetes-types/core/v1.js';
 import { inItem, isPodList, splitPodList } from './pod-list.js';
 
@@ -144,11 +145,12 @@ function finish(
     // refused as written is not reported twice.
     if (nodeName !== undefined && !errors.some((e) => e.field === 'metadata.name')) errors.push(...staticPodNameIssues(pod, nodeName));
     errors.push(...podUidIssues(pod));
+    warnings.push(...podSpecWarnings(pod.spec, pod.metadata, false));
     object = { kind, key: keyOf(kind, pod), file, document, object: pod };
   } else {
     const daemonSet = defaultDaemonSet(spec as DaemonSet);
     errors = validateDaemonSet(daemonSet);
-    if (errors.length === 0) warnings.push(...daemonSetWarnings(daemonSet));
+    if (errors.length === 0) warnings.push(...podSpecWarnings(daemonSet.spec?.template?.spec, daemonSet.spec?.template?.metadata, true), ...daemonSetWarnings(daemonSet));
     object = { kind, key: keyOf(kind, daemonSet), file, document, object: daemonSet };
   }
   if (errors.length === 0) errors = forbiddenHostPathIssues(object.object, kind, forbiddenHostPaths);
