@@ -210,7 +210,8 @@ function valueAt(document: unknown, segments: readonly PathSegment[]): unknown {
 
 // Go structs that embed another (json:",inline"): encoding/json names the embedded struct in the
 // decode error's field path (`livenessProbe.ProbeHandler.httpGet.port`), and the members below
-// are the embedded struct's. Upstream k8s.io/api core/v1 and apps/v1 types.go.
+// are the embedded struct's, named by the outer struct (checked against kube-apiserver by
+// test/integration/manifest-api-parity.test.ts). Upstream k8s.io/api core/v1 and apps/v1 types.go.
 const EMBEDDED: Readonly<Record<string, { readonly name: string; readonly except: readonly string[] }>> = {
   Probe: { name: 'ProbeHandler', except: ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds'] },
   Volume: { name: 'VolumeSource', except: ['name'] },
@@ -268,10 +269,9 @@ export function goDecodeError(segments: readonly PathSegment[], kind: WorkloadKi
       const owner = definitionName(raw) ?? struct;
       const name = String(segment);
       const embedded = EMBEDDED[owner];
-      if (embedded !== undefined && !embedded.except.includes(name)) {
-        names.push(embedded.name);
-        struct = embedded.name;
-      } else struct = owner;
+      // A promoted field is decoded as the outer struct's (`Volume.spec.volumes.VolumeSource.hostPath`).
+      if (embedded !== undefined && !embedded.except.includes(name)) names.push(embedded.name);
+      struct = owner;
       names.push(name);
       raw = node.properties?.[name];
     }
