@@ -87,22 +87,42 @@ export function podSpecWarnings(spec: PodSpec | undefined, meta: ObjectMeta | un
     out.push(warn(fieldPath.key(fieldPath.child(paths.metadata, 'annotations'), SECCOMP_POD_ANNOTATION), SECCOMP_MESSAGE));
   }
   const podAppArmor = spec.securityContext?.appArmorProfile !== undefined;
-  for (const [path, c] of containersWithPath(spec, paths.spec)) {
-    if (c.securityContext?.seccompProfile === undefined) {
-      const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name;
-      if (key in annotations) out.push(warn(fieldPath.key(fieldPath.child(paths.metadata, 'annotations'), key), SECCOMP_MESSAGE));
+  const hasAnnotations = meta?.annotations !== undefined;
+  const ports = new Map<string, PortBlock[]>();
+  // Upstream visits the containers twice: port warnings come after all the others.
+  const portOut: FieldIssue[] = [];
+  const resourceOut: FieldIssue[] = [];
+  for (const list of CONTAINER_LISTS) {
+    const containers: readonly (Container | EphemeralContainer)[] = spec[list] ?? [];
+    for (let i = 0; i < containers.length; i++) {
+      const c = containers[i] as Container | EphemeralContainer;
+      const path = `${paths.spec}.${list}[${i}]`;
+      if (hasAnnotations) containerAnnotationWarnings(c, podAppArmor, annotations, paths, out);
+      if (c.resources !== undefined) {
+        containerResourceWarnings(c.resources, path, out);
+        extendedResourceWarnings(c.resources, path, resourceOut);
+      }
+      if (c.env !== undefined && c.env.length > 1) envWarnings(c, path, out);
+      if (c.ports !== undefined) portWarnings(c, path, ports, portOut);
     }
-    const appArmorKey = APPARMOR_ANNOTATION_PREFIX + c.name;
-    if (!podAppArmor && c.securityContext?.appArmorProfile === undefined && appArmorKey in annotations) {
-      out.push(warn(fieldPath.key(fieldPath.child(paths.metadata, 'annotations'), appArmorKey), APPARMOR_MESSAGE, appArmorHint(annotations[appArmorKey] ?? '')));
-    }
-    out.push(...containerResourceWarnings(c.resources, path));
-    out.push(...envWarnings(c, path));
   }
-  out.push(...portWarnings(spec, paths.spec));
-  out.push(...podAffinityWarnings(spec, paths.spec));
-  out.push(...extendedResourceWarnings(spec, paths.spec));
+  out.push(...portOut);
+  if (spec.affinity?.podAffinity !== undefined || spec.affinity?.podAntiAffinity !== undefined) out.push(...podAffinityWarnings(spec, paths.spec));
+  const podResources = (spec as PodSpec & { resources?: ResourceRequirements }).resources;
+  if (podResources !== undefined) extendedResourceWarnings(podResources, paths.spec, resourceOut);
+  out.push(...resourceOut);
   return out;
+}
+
+function containerAnnotationWarnings(c: Container | EphemeralContainer, podAppArmor: boolean, annotations: Readonly<Record<string, string>>, paths: Paths, out: FieldIssue[]): void {
+  if (c.securityContext?.seccompProfile === undefined) {
+    const key = SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name;
+    if (key in annotations) out.push(warn(fieldPath.key(fieldPath.child(paths.metadata, 'annotations'), key), SECCOMP_MESSAGE));
+  }
+  const appArmorKey = APPARMOR_ANNOTATION_PREFIX + c.name;
+  if (!podAppArmor && c.securityContext?.appArmorProfile === undefined && appArmorKey in annotations) {
+    out.push(warn(fieldPath.key(fieldPath.child(paths.metadata, 'annotations'), appArmorKey), APPARMOR_MESSAGE, appArmorHint(annotations[appArmorKey] ?? '')));
+  }
 }
 
 function nodeLabelWarnings(spec: PodSpec, paths: Paths, out: FieldIssue[]): void {
@@ -137,18 +157,15 @@ function nodeSelectorTermWarnings(term: NodeSelectorTerm | undefined, path: stri
   return out;
 }
 
-/** pods.VisitContainersWithPath: init containers, containers, ephemeral containers. */
-function containersWithPath(spec: PodSpec, specPath: string): [string, Container | EphemeralContainer][] {
-  const out: [string, Container | EphemeralContainer][] = [];
-  for (const list of ['initContainers', 'containers', 'ephemeralContainers'] as const) {
-    (spec[list] ?? []).forEach((c: Container | EphemeralContainer, i: number) => out.push([fieldPath.index(fieldPath.child(specPath, list), i), c]));
-  }
-  return out;
-}
+/** pods.VisitContainersWithPath's order: init containers, containers, ephemeral containers. */
+const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
 
 /** The canonical value when a byte quantity is fractional (MilliValue() % 1000 != 0), else undefined. */
+/** Whole numbers, with or without a binary or decimal suffix of at least one byte: never fractional. */
+const WHOLE_BYTES = /^[0-9]+(?:[KMGTPE]i?|k)?$/;
+
 function fractionalBytes(value: string | number | undefined): string | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || (typeof value === 'number' ? Number.isInteger(value) : WHOLE_BYTES.test(value))) return undefined;
   const parsed = parseQuantityStrict(value);
   if (!parsed.ok) return undefined;
   const milli = roundUpToMilli(parsed.quantity);
@@ -159,21 +176,18 @@ function fractionMessage(value: string): string {
   return `fractional byte value ${JSON.stringify(value)} is invalid, must be an integer`;
 }
 
-function containerResourceWarnings(resources: ResourceRequirements | undefined, path: string): FieldIssue[] {
-  const out: FieldIssue[] = [];
+// Upstream checks limits then requests for memory, then for ephemeral-storage.
+function containerResourceWarnings(resources: ResourceRequirements, path: string, out: FieldIssue[]): void {
   for (const resource of ['memory', 'ephemeral-storage']) {
     for (const list of ['limits', 'requests'] as const) {
-      const fraction = fractionalBytes(resources?.[list]?.[resource]);
+      const fraction = fractionalBytes(resources[list]?.[resource]);
       if (fraction !== undefined) out.push(warn(fieldPath.key(fieldPath.child(path, 'resources', list), resource), fractionMessage(fraction)));
     }
   }
-  // Upstream checks limits then requests for memory, then for ephemeral-storage.
-  return out;
 }
 
 /** A repeated env name that does not build on the earlier value ($(NAME)) hides it. */
-function envWarnings(c: Container | EphemeralContainer, path: string): FieldIssue[] {
-  const out: FieldIssue[] = [];
+function envWarnings(c: Container | EphemeralContainer, path: string, out: FieldIssue[]): void {
   const seen = new Set<string>();
   (c.env ?? []).forEach((item, i) => {
     if (!seen.has(item.name)) {
@@ -186,7 +200,6 @@ function envWarnings(c: Container | EphemeralContainer, path: string): FieldIssu
       out.push(warn(fieldPath.index(fieldPath.child(path, 'env'), i), `hides previous definition of ${JSON.stringify(item.name)}, which may be dropped when using apply`));
     }
   });
-  return out;
 }
 
 interface PortBlock {
@@ -195,30 +208,30 @@ interface PortBlock {
   readonly hostPort: number;
 }
 
-function portWarnings(spec: PodSpec, specPath: string): FieldIssue[] {
-  const out: FieldIssue[] = [];
-  const all = new Map<string, PortBlock[]>();
-  for (const [path, c] of containersWithPath(spec, specPath)) {
-    (c.ports ?? []).forEach((port, i) => {
-      const field = fieldPath.index(fieldPath.child(path, 'ports'), i);
-      const hostIP = port.hostIP ?? '';
-      const hostPort = port.hostPort ?? 0;
-      const protocol = port.protocol ?? 'TCP';
-      if (hostIP !== '' && hostPort === 0) {
-        // Go's %+v of core.ContainerPort.
-        out.push(warn(field, `hostIP set without hostPort: {Name:${port.name ?? ''} HostPort:${hostPort} ContainerPort:${port.containerPort} Protocol:${protocol} HostIP:${hostIP}}`));
-      }
-      const key = `${port.containerPort}/${protocol}`;
-      const others = all.get(key) ?? [];
-      for (const other of others) {
-        if (hostIP === other.hostIP && hostPort === other.hostPort) out.push(warn(field, `duplicate port definition with ${other.field}`));
-        else if (hostPort === 0 || other.hostPort === 0) out.push(warn(field, `overlapping port definition with ${other.field}`));
-        else if (hostPort === other.hostPort && (hostIP === '') !== (other.hostIP === '')) out.push(warn(field, `dangerously ambiguous port definition with ${other.field}`));
-      }
-      all.set(key, [...others, { field, hostIP, hostPort }]);
-    });
-  }
-  return out;
+/** Ports across all containers of the pod, by `containerPort/protocol` (accumulated in `all`). */
+function portWarnings(c: Container | EphemeralContainer, path: string, all: Map<string, PortBlock[]>, out: FieldIssue[]): void {
+  (c.ports ?? []).forEach((port, i) => {
+    const field = `${path}.ports[${i}]`;
+    const hostIP = port.hostIP ?? '';
+    const hostPort = port.hostPort ?? 0;
+    const protocol = port.protocol ?? 'TCP';
+    if (hostIP !== '' && hostPort === 0) {
+      // Go's %+v of core.ContainerPort.
+      out.push(warn(field, `hostIP set without hostPort: {Name:${port.name ?? ''} HostPort:${hostPort} ContainerPort:${port.containerPort} Protocol:${protocol} HostIP:${hostIP}}`));
+    }
+    const key = `${port.containerPort}/${protocol}`;
+    const others = all.get(key);
+    if (others === undefined) {
+      all.set(key, [{ field, hostIP, hostPort }]);
+      return;
+    }
+    for (const other of others) {
+      if (hostIP === other.hostIP && hostPort === other.hostPort) out.push(warn(field, `duplicate port definition with ${other.field}`));
+      else if (hostPort === 0 || other.hostPort === 0) out.push(warn(field, `overlapping port definition with ${other.field}`));
+      else if (hostPort === other.hostPort && (hostIP === '') !== (other.hostIP === '')) out.push(warn(field, `dangerously ambiguous port definition with ${other.field}`));
+    }
+    others.push({ field, hostIP, hostPort });
+  });
 }
 
 function podAffinityWarnings(spec: PodSpec, specPath: string): FieldIssue[] {
@@ -256,25 +269,20 @@ export function isExtendedResourceName(name: string): boolean {
  * (UnexpectedAdmissionError / OutOf<resource>). nodelet has no device plugins: the container
  * would start without the device, so say so, once per resource and container.
  */
-function extendedResourceWarnings(spec: PodSpec, specPath: string): FieldIssue[] {
-  const out: FieldIssue[] = [];
-  const check = (resources: ResourceRequirements | undefined, path: string): void => {
-    const names = new Set([...Object.keys(resources?.limits ?? {}), ...Object.keys(resources?.requests ?? {})]);
-    for (const name of [...names].sort()) {
-      if (!isExtendedResourceName(name)) continue;
-      const list = resources?.limits?.[name] !== undefined ? 'limits' : 'requests';
-      out.push(
-        warn(
-          fieldPath.key(fieldPath.child(path, 'resources', list), name),
-          `extended resource ${JSON.stringify(name)}: nodelet has no device plugins and allocates no devices: the container starts without it, and nothing is checked against the node's capacity`,
-          'expose the device to the container yourself (e.g. a hostPath volume of the device node, or the vendor runtime as Docker default-runtime), or run the pod on a kubelet',
-        ),
-      );
-    }
-  };
-  for (const [path, c] of containersWithPath(spec, specPath)) check(c.resources, path);
-  check((spec as PodSpec & { resources?: ResourceRequirements }).resources, specPath);
-  return out;
+function extendedResourceWarnings(resources: ResourceRequirements, path: string, out: FieldIssue[]): void {
+  const limits = resources.limits ?? {};
+  const requests = resources.requests ?? {};
+  const names = [...Object.keys(limits), ...Object.keys(requests).filter((name) => !(name in limits))].filter(isExtendedResourceName);
+  for (const name of names.sort()) {
+    const list = name in limits ? 'limits' : 'requests';
+    out.push(
+      warn(
+        fieldPath.key(fieldPath.child(path, 'resources', list), name),
+        `extended resource ${JSON.stringify(name)}: nodelet has no device plugins and allocates no devices: the container starts without it, and nothing is checked against the node's capacity`,
+        'expose the device to the container yourself (e.g. a hostPath volume of the device node, or the vendor runtime as Docker default-runtime), or run the pod on a kubelet',
+      ),
+    );
+  }
 }
 
 function appArmorHint(value: string): string {

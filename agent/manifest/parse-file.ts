@@ -140,7 +140,7 @@ function finish(
   let errors: FieldIssue[];
   if (kind === 'Pod') {
     const pod = defaultPod(spec as Pod);
-    errors = validatePod(pod);
+    errors = validatePod(pod, { restrictionsChecked: true });
     // kubelet renames a static pod (`<name>-<node>`) before it validates it; a name already
     // refused as written is not reported twice.
     if (nodeName !== undefined && !errors.some((e) => e.field === 'metadata.name')) errors.push(...staticPodNameIssues(pod, nodeName));
@@ -149,7 +149,7 @@ function finish(
     object = { kind, key: keyOf(kind, pod), file, document, object: pod };
   } else {
     const daemonSet = defaultDaemonSet(spec as DaemonSet);
-    errors = validateDaemonSet(daemonSet);
+    errors = validateDaemonSet(daemonSet, { restrictionsChecked: true });
     if (errors.length === 0) warnings.push(...podSpecWarnings(daemonSet.spec?.template?.spec, daemonSet.spec?.template?.metadata, true), ...daemonSetWarnings(daemonSet));
     object = { kind, key: keyOf(kind, daemonSet), file, document, object: daemonSet };
   }
