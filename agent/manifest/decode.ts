@@ -1,6 +1,7 @@
 // Decodes a manifest file (YAML, possibly several documents, or JSON) into plain mappings, the way
 // kubectl and the API server read YAML: documents split on `---` lines, YAML 1.1 scalars as
-// resolved by sigs.k8s.io/yaml (go-yaml v2), duplicate keys rejected. Pure: never throws.
+// resolved by sigs.k8s.io/yaml (go-yaml v2), a duplicate key keeping its last value (with a
+// warning), go-yaml's `\'` escape. Pure: never throws.
 import yaml from 'js-yaml';
 import { isScalar, LineCounter, parseDocument as parseYamlDocument, visit as visitYaml } from 'yaml';
 import { loadBlockYaml } from './block-yaml.js';
@@ -278,21 +279,14 @@ function describeValue(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-const DUPLICATE_KEY = /^\s*(?:-\s+)?("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s:#][^:#]*?)\s*:(?:\s|$)/;
-
 function yamlProblem(error: yaml.YAMLException, chunk: Chunk, index: number): DecodeProblem {
   const reason = error.reason || error.message;
   const mark = error.mark as yaml.YAMLException['mark'] | undefined;
   const line = chunk.firstLine + (mark?.line ?? 0) + 1;
   const column = (mark?.column ?? 0) + 1;
-  let message = reason;
+  const message = reason;
   let hint: string | undefined;
-  if (reason.startsWith('duplicated mapping key')) {
-    const sourceLine = chunk.text.split('\n')[mark?.line ?? 0] ?? '';
-    const key = DUPLICATE_KEY.exec(sourceLine.slice(mark?.column ?? 0))?.[1];
-    if (key !== undefined) message = `duplicated mapping key ${JSON.stringify(key.replace(/^["']|["']$/g, ''))}`;
-    hint = 'a key may appear only once in a mapping: remove or merge the duplicate';
-  } else if (reason.includes('tab characters')) {
+  if (reason.includes('tab characters')) {
     hint = 'indent with spaces: YAML does not allow tab characters in indentation';
   } else if (reason.startsWith('bad indentation')) {
     hint = 'align this line with the other keys of its mapping or items of its list (spaces only)';
