@@ -177,8 +177,10 @@ function isQuoteEscape(error: unknown, text: string): error is yaml.YAMLExceptio
   return text[at] === "'" && text[at - 1] === '\\';
 }
 
-/** How many `\'` escapes one document may hold: each costs one more parse. */
+/** How many `\'` escapes one document may hold, and how many bytes their re-parses may read in
+ *  all: each costs one more parse of the document, which must stay cheap for a large file. */
 const MAX_QUOTE_ESCAPES = 64;
+const MAX_REPARSED_BYTES = 16 * 1024 * 1024;
 
 /**
  * The document with js-yaml, as go-yaml v2 (sigs.k8s.io/yaml) reads it: `\'` in a double-quoted
@@ -191,7 +193,7 @@ function loadWithJsYaml(source: string, duplicates: DuplicateKey[]): unknown {
     try {
       return yaml.load(text, { schema: KUBERNETES_YAML_SCHEMA });
     } catch (error) {
-      if (isQuoteEscape(error, text) && escapes < MAX_QUOTE_ESCAPES) {
+      if (isQuoteEscape(error, text) && escapes < MAX_QUOTE_ESCAPES && (escapes + 1) * text.length <= MAX_REPARSED_BYTES) {
         // The same scalar with a plain `'` in place of `\'`: the value go-yaml decodes.
         text = text.slice(0, error.mark.position - 1) + text.slice(error.mark.position);
         continue;

@@ -126,6 +126,15 @@ describe('decodeManifest: what sigs.k8s.io/yaml accepts (kubernetes/kubernetes#1
     expect(result.documents[0]?.value).toEqual({ a: "it's", b: ["'x' and 'y'"], c: "plain \\" });
   });
 
+  it('keeps the alias-bomb protection when the document also has a duplicate key', () => {
+    const bomb = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    bomb.push('a2: 1', 'a2: 2');
+    const result = decodeManifest(`${bomb.join('\n')}\n`);
+    expect(result.documents).toEqual([]);
+    expect(result.errors[0]?.message).toMatch(/^error converting YAML to JSON: yaml: /);
+  });
+
   it('still refuses an escape go-yaml refuses (\\q)', () => {
     const result = decodeManifest('a: "\\q"\n');
     expect(result.errors[0]?.message).toBe('yaml: unknown escape sequence');
