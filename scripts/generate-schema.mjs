@@ -1,206 +1,144 @@
 #!/usr/bin/env node
 // Generates manifests/schema/workloads.schema.json, the JSON Schema nodelet validates manifests
-// against, from the official Kubernetes API definitions as published in the `kubernetes-types`
-// package (TypeScript declarations generated upstream from the Kubernetes OpenAPI spec).
+// against, from the OpenAPI v3 documents of the real kube-apiserver (scripts/kubernetes-openapi/,
+// fetched by test/tools/fetch-kubernetes-openapi.ts from the release the tests build, with its
+// version). No npm package ships a newer API than kubernetes-types (1.30) does; the API server's
+// own documents are the source kubectl's client-side validation also reads.
 //
-// Every type reachable from v1 Pod and apps/v1 DaemonSet is emitted, with every field: nodelet
-// never hand-picks a subset, so any manifest kubectl accepts passes the schema.
+// Every type reachable from v1 Pod and apps/v1 DaemonSet is emitted, with every field, but for
+// the fields whose feature gate is off by default in that release (gated-fields.json against
+// feature-gates-off.json): the API server drops those silently, so they are left out of the
+// schema and listed under `x-nodelet.gatedFields`, where schema-validate.ts finds them to say so.
+// Only what Go's JSON decoding enforces is kept (types, and the required members the generated
+// types have always carried): no enums, formats or defaults, which the API server checks later,
+// in validation, with its own messages (agent/manifest/validate-*.ts). Numbers carry their Go
+// type as `x-go-type` (int32, int64, float64) for the decode error's wording; the validator
+// generator strips every `x-` member.
 //
 //   node scripts/generate-schema.mjs           write the schema file
 //   node scripts/generate-schema.mjs --check   exit 1 if the committed file differs
 //   node scripts/generate-schema.mjs --stdout  print the schema
-//
-// Plain Node ESM (no build step); uses the TypeScript compiler API to read the declarations.
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 
-const require = createRequire(import.meta.url);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const packageJsonPath = require.resolve('kubernetes-types/package.json');
-const packageDir = path.dirname(packageJsonPath);
-const packageVersion = JSON.parse(readFileSync(packageJsonPath, 'utf8')).version;
+const SOURCE_DIR = path.join(repoRoot, 'scripts', 'kubernetes-openapi');
+const readJson = (file) => JSON.parse(readFileSync(path.join(SOURCE_DIR, file), 'utf8'));
 
 export const SCHEMA_FILE = path.join(repoRoot, 'manifests', 'schema', 'workloads.schema.json');
 
 /** The regular expression of the Go Quantity parser's format error (k8s.io/apimachinery resource.ErrFormatWrong). */
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const QUANTITY_PATTERN = '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$';
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 
+/**
+ * Members the OpenAPI documents mark required since the release kubernetes-types stopped at,
+ * whose absence Go's decoding accepts and the API server's validation reports in its own words
+ * (`spec.hostAliases[0].ip: Invalid value: "": must be a valid IP address`, the DaemonSet spec's
+ * members one by one): validate-*.ts does the same, so the schema does not require them.
+ */
+const VALIDATED_NOT_REQUIRED = new Set(['io.k8s.api.apps.v1.DaemonSet.spec', 'io.k8s.api.core.v1.HostAlias.ip']);
+
 const ROOTS = [
-  { module: 'core/v1', name: 'Pod' },
-  { module: 'apps/v1', name: 'DaemonSet' },
+  { file: 'api__v1_openapi.json', id: 'io.k8s.api.core.v1.Pod' },
+  { file: 'apis__apps__v1_openapi.json', id: 'io.k8s.api.apps.v1.DaemonSet' },
 ];
-
-/** OpenAPI definition prefix of a kubernetes-types module, e.g. core/v1 -> io.k8s.api.core.v1. */
-function namespaceOf(module) {
-  if (module === 'meta/v1') return 'io.k8s.apimachinery.pkg.apis.meta.v1';
-  if (module === 'api/resource') return 'io.k8s.apimachinery.pkg.api.resource';
-  if (module === 'runtime') return 'io.k8s.apimachinery.pkg.runtime';
-  return `io.k8s.api.${module.replace('/', '.')}`;
-}
-
-const modules = new Map();
-
-/** Parses one declaration file: its interfaces, type aliases and imported names. */
-function loadModule(module) {
-  const cached = modules.get(module);
-  if (cached) return cached;
-  const fileName = path.join(packageDir, `${module}.d.ts`);
-  const source = ts.createSourceFile(fileName, readFileSync(fileName, 'utf8'), ts.ScriptTarget.ES2022, true);
-  const declarations = new Map();
-  const imports = new Map();
-  for (const statement of source.statements) {
-    if (ts.isInterfaceDeclaration(statement) || ts.isTypeAliasDeclaration(statement)) {
-      declarations.set(statement.name.text, statement);
-    } else if (ts.isImportDeclaration(statement)) {
-      const from = path.posix.join(path.posix.dirname(module), statement.moduleSpecifier.text);
-      for (const element of statement.importClause?.namedBindings?.elements ?? []) {
-        imports.set(element.name.text, from);
-      }
-    }
-  }
-  const loaded = { module, declarations, imports };
-  modules.set(module, loaded);
-  return loaded;
-}
-
-function describe(node) {
-  const texts = ts
-    .getJSDocCommentsAndTags(node)
-    .filter(ts.isJSDoc)
-    .map((doc) => ts.getTextOfJSDocComment(doc.comment) ?? '')
-    .filter((text) => text.length > 0);
-  return texts.length > 0 ? texts.join('\n').trim() : undefined;
-}
 
 function withDescription(description, schema) {
   return description === undefined ? schema : { description, ...schema };
 }
 
-const definitions = {};
-const pending = [];
-
-/** Returns a $ref to the definition of `name` as seen from `module`, queueing it for emission. */
-function referenceTo(module, name) {
-  const owner = loadModule(module);
-  const declaringModule = owner.declarations.has(name) ? module : owner.imports.get(name);
-  if (declaringModule === undefined) throw new Error(`cannot resolve type ${name} in ${module}`);
-  const id = `${namespaceOf(declaringModule)}.${name}`;
-  if (!(id in definitions) && !pending.some((p) => p.id === id)) {
-    pending.push({ id, module: declaringModule, name });
-  }
-  return { $ref: `#/definitions/${id}` };
+/** `#/components/schemas/X` -> `#/definitions/X`. */
+function refOf(node) {
+  const ref = node.$ref ?? (node.allOf?.length === 1 ? node.allOf[0].$ref : undefined);
+  return ref === undefined ? undefined : `#/definitions/${ref.slice(ref.lastIndexOf('/') + 1)}`;
 }
 
-function isStringLiteralType(node) {
-  return ts.isLiteralTypeNode(node) && ts.isStringLiteral(node.literal);
-}
-
-/** JSON Schema for a TypeScript type node of the declarations. */
-function schemaOfType(node, module) {
-  switch (node.kind) {
-    case ts.SyntaxKind.StringKeyword:
-      return { type: 'string' };
-    case ts.SyntaxKind.NumberKeyword:
-      // The Pod and DaemonSet APIs have int32/int64 fields only (no float), so every number is an integer.
-      return { type: 'integer' };
-    case ts.SyntaxKind.BooleanKeyword:
-      return { type: 'boolean' };
-    default:
-      break;
-  }
-  if (isStringLiteralType(node)) return { type: 'string', enum: [node.literal.text] };
-  if (ts.isUnionTypeNode(node)) {
-    if (node.types.every(isStringLiteralType)) {
-      return { type: 'string', enum: node.types.map((t) => t.literal.text) };
-    }
-    const kinds = node.types.map((t) => t.kind).sort();
-    if (kinds.length === 2 && kinds.includes(ts.SyntaxKind.NumberKeyword) && kinds.includes(ts.SyntaxKind.StringKeyword)) {
-      // Upstream IntOrString (k8s.io/apimachinery/pkg/util/intstr), inlined by kubernetes-types.
-      if (!(INT_OR_STRING in definitions)) {
-        definitions[INT_OR_STRING] = {
-          description:
-            'IntOrString is a type that can hold an int32 or a string. When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type. This allows you to have, for example, a JSON field that can accept a name or number.',
-          type: ['integer', 'string'],
-        };
-      }
-      return { $ref: `#/definitions/${INT_OR_STRING}` };
-    }
-    throw new Error(`unsupported union type in ${module}: ${node.getText()}`);
-  }
-  if (ts.isArrayTypeNode(node)) return { type: 'array', items: schemaOfType(node.elementType, module) };
-  if (ts.isTypeReferenceNode(node)) {
-    const name = node.typeName.getText();
-    if (name === 'Array') {
-      const [element] = node.typeArguments ?? [];
-      if (element === undefined) throw new Error(`Array without element type in ${module}`);
-      return { type: 'array', items: schemaOfType(element, module) };
-    }
-    return referenceTo(module, name);
-  }
-  if (ts.isTypeLiteralNode(node)) {
-    const [member] = node.members;
-    if (node.members.length === 1 && member !== undefined && ts.isIndexSignatureDeclaration(member)) {
+/** JSON Schema of one OpenAPI property or item: only the keywords Go's decoding enforces. */
+function convert(node, where) {
+  const ref = refOf(node);
+  if (ref !== undefined) return withDescription(node.description, { $ref: ref });
+  switch (node.type) {
+    case 'string':
+    case 'boolean':
+      return withDescription(node.description, { type: node.type });
+    case 'integer':
+    case 'number':
+      // The Go type names the API server's decode error (`... of type int32`).
+      return withDescription(node.description, { type: node.type, 'x-go-type': node.type === 'number' ? 'float64' : (node.format ?? 'int64') });
+    case 'array':
+      return withDescription(node.description, { type: 'array', items: convert(node.items, `${where}[]`) });
+    case 'object':
+      if (node.properties !== undefined) throw new Error(`inline object with properties at ${where}`);
       // A Go map (labels, annotations, nodeSelector, resource lists): free keys, typed values.
-      return { type: 'object', additionalProperties: schemaOfType(member.type, module) };
-    }
-    throw new Error(`unsupported type literal in ${module}: ${node.getText()}`);
+      return withDescription(node.description, {
+        type: 'object',
+        ...(node.additionalProperties === undefined ? {} : { additionalProperties: convert(node.additionalProperties, `${where}{}`) }),
+      });
+    default:
+      throw new Error(`unsupported OpenAPI node at ${where}: ${JSON.stringify(node).slice(0, 200)}`);
   }
-  throw new Error(`unsupported type node ${ts.SyntaxKind[node.kind]} in ${module}: ${node.getText()}`);
 }
 
-function schemaOfInterface(declaration, module) {
+function convertDefinition(id, node, gated) {
+  if (id === QUANTITY) {
+    // The API accepts a string or a JSON number; the string must parse as a quantity.
+    return withDescription(node.description, { type: ['string', 'number'], pattern: QUANTITY_PATTERN });
+  }
+  if (id === INT_OR_STRING) return withDescription(node.description, { type: ['integer', 'string'] });
+  if (node.properties === undefined) {
+    // Time (a string) and FieldsV1 (free-form JSON): their formats are checked after decoding.
+    return withDescription(node.description, { type: node.type });
+  }
   const properties = {};
-  const required = [];
-  for (const member of declaration.members) {
-    if (!ts.isPropertySignature(member) || member.type === undefined) {
-      throw new Error(`unsupported member in ${module}.${declaration.name.text}: ${member.getText()}`);
-    }
-    const name = member.name.getText().replace(/^"|"$/g, '');
-    properties[name] = withDescription(describe(member), schemaOfType(member.type, module));
-    if (member.questionToken === undefined) required.push(name);
+  for (const [name, property] of Object.entries(node.properties)) {
+    if (gated.has(`${id}.${name}`)) continue;
+    properties[name] = convert(property, `${id}.${name}`);
   }
-  const schema = { type: 'object' };
-  if (declaration.members.length === 0) {
-    // An empty Go struct serialised as free-form JSON (e.g. meta/v1 FieldsV1).
-    return withDescription(describe(declaration), schema);
+  const gvk = node['x-kubernetes-group-version-kind']?.[0];
+  if (gvk !== undefined && ROOTS.some((r) => r.id === id)) {
+    // The roots accept only their own apiVersion and kind (checked first by api-version.ts).
+    properties.apiVersion = { ...properties.apiVersion, enum: [gvk.group === '' ? gvk.version : `${gvk.group}/${gvk.version}`] };
+    properties.kind = { ...properties.kind, enum: [gvk.kind] };
   }
-  schema.properties = properties;
-  if (required.length > 0) schema.required = required;
-  schema.additionalProperties = false;
-  return withDescription(describe(declaration), schema);
-}
-
-function schemaOfAlias(declaration, module, id) {
-  if (id === 'io.k8s.apimachinery.pkg.api.resource.Quantity') {
-    // Quantity is typed `string` in the declarations, but the API also accepts JSON numbers.
-    return withDescription(describe(declaration), { type: ['string', 'number'], pattern: QUANTITY_PATTERN });
-  }
-  return withDescription(describe(declaration), schemaOfType(declaration.type, module));
+  const required = (node.required ?? []).filter((name) => name in properties && !VALIDATED_NOT_REQUIRED.has(`${id}.${name}`));
+  return withDescription(node.description, {
+    type: 'object',
+    properties,
+    ...(required.length > 0 ? { required } : {}),
+    additionalProperties: false,
+  });
 }
 
 export function generateSchema() {
-  for (const key of Object.keys(definitions)) delete definitions[key];
-  pending.length = 0;
-  const roots = ROOTS.map((root) => referenceTo(root.module, root.name));
-  while (pending.length > 0) {
-    const { id, module, name } = pending.shift();
-    const declaration = loadModule(module).declarations.get(name);
-    definitions[id] = ts.isInterfaceDeclaration(declaration)
-      ? schemaOfInterface(declaration, module)
-      : schemaOfAlias(declaration, module, id);
+  const offGates = readJson('feature-gates-off.json');
+  const offByName = new Map(offGates.off.map((g) => [g.name, g.stage]));
+  const gatedFields = readJson('gated-fields.json').fields.filter((f) => offByName.has(f.gate));
+  const gated = new Set(gatedFields.map((f) => `${f.definition}.${f.field}`));
+  const definitions = {};
+  for (const root of ROOTS) {
+    for (const [id, node] of Object.entries(readJson(root.file).components.schemas)) {
+      definitions[id] ??= convertDefinition(id, node, gated);
+    }
+  }
+  for (const f of gatedFields) {
+    if (definitions[f.definition] === undefined) throw new Error(`gated-fields.json: no definition ${f.definition}`);
   }
   const sorted = {};
   for (const key of Object.keys(definitions).sort()) sorted[key] = definitions[key];
+  const kubernetesVersion = offGates.gitVersion.replace(/^v/, '');
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'urn:nodelet:schema:workloads',
-    $comment: `Generated by scripts/generate-schema.mjs from kubernetes-types@${packageVersion} (Kubernetes API ${packageVersion.split('.').slice(0, 2).join('.')}). Do not edit: run npm run schema:generate.`,
+    $comment: `Generated by scripts/generate-schema.mjs from the OpenAPI v3 documents of kube-apiserver v${kubernetesVersion} (scripts/kubernetes-openapi). Do not edit: run npm run schema:generate.`,
     title: 'nodelet workloads: v1 Pod and apps/v1 DaemonSet',
-    oneOf: roots,
+    'x-nodelet': {
+      kubernetesVersion,
+      gatedFields: gatedFields.map((f) => ({ ...f, stage: offByName.get(f.gate) || 'ALPHA' })),
+    },
+    oneOf: ROOTS.map((r) => ({ $ref: `#/definitions/${r.id}` })),
     definitions: sorted,
   };
 }

@@ -32,13 +32,17 @@ function withoutDescriptions(node) {
   for (const [key, value] of Object.entries(node)) {
     // `description` is a keyword only where it annotates a schema, never a property named so.
     if (key === 'description' && typeof value === 'string') continue;
+    // `x-go-type` and other `x-` annotations are for messages (schema-validate.ts), not keywords.
+    if (key.startsWith('x-') && typeof value === 'string') continue;
     out[key] = key === 'properties' ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutDescriptions(v)])) : withoutDescriptions(value);
   }
   return out;
 }
 
 function workloadsCode() {
-  const schema = withoutDescriptions(readJson('manifests/schema/workloads.schema.json'));
+  // `x-nodelet` (the Kubernetes version, the gated fields) is data for schema-validate.ts, not a keyword.
+  const { 'x-nodelet': _nodelet, ...document } = readJson('manifests/schema/workloads.schema.json');
+  const schema = withoutDescriptions(document);
   const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true, logger: false, code: { source: true, esm: true } });
   ajv.addSchema(schema);
   return standaloneCode(ajv, {

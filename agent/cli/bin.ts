@@ -6,6 +6,7 @@ import { registerRunCommand } from './run-command.js';
 import { registerClientCommands } from './commands/index.js';
 import { DEFAULT_API_SOCKET } from './commands/context.js';
 import { NODELET_VERSION as version } from '../version.js';
+import { SCHEMA_KUBERNETES_VERSION } from '../manifest/schema-validate.js';
 import { ApiClient, formatClientError } from '../api/client.js';
 import { readOnlySocketFor } from '../config/config.js';
 
@@ -26,6 +27,8 @@ export function buildProgram(): Command {
     .description('print the client and agent versions, as kubectl version does')
     .action(async () => {
       console.log(`Client Version: v${version}`);
+      // The API release manifests are validated against (kubectl prints its Kustomize version here).
+      console.log(`Kubernetes API Version: v${SCHEMA_KUBERNETES_VERSION} (the schema nodelet validates manifests against)`);
       try {
         const globals = program.opts<{ apiSocket: string; apiReadOnlySocket?: string }>();
         const server = await new ApiClient(globals.apiSocket, { readOnlySocket: globals.apiReadOnlySocket ?? readOnlySocketFor(globals.apiSocket) }).version();

@@ -1,7 +1,8 @@
 // `nodelet validate -f FILE|DIR|- ... [-o yaml|json]`: runs manifests through the same pipeline as the
 // agent (decode, schema, defaults, validation) and prints each object in its defaulted form, or its
 // errors and warnings as kubectl prints them. Exit status 0 when everything is valid, 1 otherwise,
-// so that it can gate CI and pre-commit hooks.
+// so that it can gate CI and pre-commit hooks. --only-supported checks an all-in-one bundle's Pods
+// and DaemonSets and lists its other kinds as skipped (manifest/other-kinds.ts).
 import { Command, Option } from 'commander';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -11,6 +12,7 @@ import type { Diagnostic, ManifestObject } from '../core/types.js';
 import { encodeYaml, MAX_MANIFEST_BYTES, oversizeProblem } from '../manifest/decode.js';
 import { formatDiagnostic, formatErrors, formatWarnings } from '../manifest/format-diagnostics.js';
 import { fromDecodeProblem, parseManifestFile, type ParsedFile, type ValidationMode } from '../manifest/parse-file.js';
+import { formatSkipped, skipOtherKinds } from '../manifest/other-kinds.js';
 import { EMPTY_DESIRED_STATE, replaceAllFiles } from '../source/desired-store.js';
 import { isManifestName } from '../source/file-filter.js';
 
@@ -29,6 +31,8 @@ interface ValidateOptions {
   readonly quiet?: boolean;
   readonly forbiddenHostPaths?: string[];
   readonly nodeName?: string;
+  /** Skip documents of kinds nodelet does not run (listed once per file) instead of failing on them. */
+  readonly onlySupported?: boolean;
 }
 
 interface Output {
@@ -134,9 +138,10 @@ export async function runValidate(options: ValidateOptions, io: Output, deps: Va
     io.err(`error: ${errorMessage(error)}\n`);
     return 1;
   }
-  const results = inputs.map((input) =>
+  const parsed = inputs.map((input) =>
     'result' in input ? input.result : parseManifestFile(input.text, input.file, { validation: options.validation, forbiddenHostPaths: options.forbiddenHostPaths, nodeName: options.nodeName }),
   );
+  const results = options.onlySupported === true ? parsed.map(skipping(io)) : parsed;
   // Objects defined twice (in one file or across files) are conflicts, reported as the agent's
   // manifest source reports them: the first definition in path order wins.
   const { conflicts } = replaceAllFiles(EMPTY_DESIRED_STATE, results.map((result) => ({ file: result.file, result })), 0).state;
@@ -158,6 +163,15 @@ export async function runValidate(options: ValidateOptions, io: Output, deps: Va
   }
   if (!options.quiet && objects.length > 0) io.out(render(objects, options.output));
   return failed ? 1 : 0;
+}
+
+/** --only-supported: each file without its other kinds' documents, which are listed once. */
+function skipping(io: Output): (result: ParsedFile) => ParsedFile {
+  return (parsed) => {
+    const { result, skipped } = skipOtherKinds(parsed);
+    if (skipped.length > 0) io.err(`${formatSkipped(result.file, skipped)}\n`);
+    return result;
+  };
 }
 
 function formatConflict(conflict: Diagnostic): string {
@@ -188,6 +202,10 @@ export function registerValidateCommand(program: Command, deps: ValidateCommandD
       new Option('--validation <mode>', 'strict: unknown fields are errors; warn: they are warnings and are dropped').choices(['strict', 'warn']).default('strict'),
     )
     .option('-q, --quiet', 'print only errors and warnings')
+    .option(
+      '--only-supported',
+      'check only the kinds nodelet runs (v1 Pod, v1 PodList, apps/v1 DaemonSet); documents of other kinds (ServiceAccount, ConfigMap, RBAC... of an all-in-one bundle) are listed once as skipped instead of failing',
+    )
     .option('--forbidden-host-paths <paths>', "comma-separated host paths to refuse, as the node's forbiddenHostPaths does", commaList)
     // A Pod runs as `<name>-<node>`, and that name must be valid too (as the agent checks it).
     .option('--node-name <name>', 'the node whose name suffixes Pod names (default: hostname, lower-cased, as the agent)', (v: string) => v.toLowerCase(), hostname().toLowerCase())

@@ -1,7 +1,9 @@
 // Decodes a manifest file (YAML, possibly several documents, or JSON) into plain mappings, the way
 // kubectl and the API server read YAML: documents split on `---` lines, YAML 1.1 scalars as
-// resolved by sigs.k8s.io/yaml (go-yaml v2), duplicate keys rejected. Pure: never throws.
+// resolved by sigs.k8s.io/yaml (go-yaml v2), a duplicate key keeping its last value (with a
+// warning), go-yaml's `\'` escape. Pure: never throws.
 import yaml from 'js-yaml';
+import { isScalar, LineCounter, parseDocument as parseYamlDocument, visit as visitYaml } from 'yaml';
 import { loadBlockYaml } from './block-yaml.js';
 import { AliasError, expandAliases } from './alias-tree.js';
 import { errorMessage } from '../core/errors.js';
@@ -31,6 +33,8 @@ export interface DecodeProblem {
 export interface DecodeResult {
   readonly documents: readonly DecodedDocument[];
   readonly errors: readonly DecodeProblem[];
+  /** What decoded, but not as written: duplicate keys (the last value is kept). */
+  readonly warnings: readonly DecodeProblem[];
 }
 
 // go-yaml v2 (sigs.k8s.io/yaml/goyaml.v2 resolve.go) resolves plain scalars with YAML 1.1 rules:
@@ -136,11 +140,77 @@ function resolvePlainScalar(text: string): unknown {
   return text;
 }
 
+/** A key written twice in one mapping: go-yaml v2 keeps the last value (kubernetes/kubernetes#125885). */
+export interface DuplicateKey {
+  readonly key: string;
+  /** 0-based lines in the document text of the first and the last occurrence. */
+  readonly firstLine: number;
+  readonly lastLine: number;
+}
+
+/** Every key written more than once in a mapping of `text`, with its first and last line. */
+function duplicateKeys(text: string): DuplicateKey[] {
+  const lineCounter = new LineCounter();
+  const document = parseYamlDocument(text, { uniqueKeys: false, lineCounter, merge: false });
+  const out: DuplicateKey[] = [];
+  visitYaml(document, {
+    Map(_, map) {
+      const seen = new Map<string, number>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key) || pair.key.range === undefined || pair.key.range === null) continue;
+        const key = String(pair.key.value);
+        if (key === '<<') continue;
+        const line = lineCounter.linePos(pair.key.range[0]).line - 1;
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, line);
+        else out.push({ key, firstLine: first, lastLine: line });
+      }
+    },
+  });
+  return out;
+}
+
+/** js-yaml's refusal of the escape `\'` in a double-quoted scalar, which go-yaml reads as `'`. */
+function isQuoteEscape(error: unknown, text: string): error is yaml.YAMLException {
+  if (!(error instanceof yaml.YAMLException) || error.reason !== 'unknown escape sequence') return false;
+  const at = error.mark.position;
+  return text[at] === "'" && text[at - 1] === '\\';
+}
+
+/** How many `\'` escapes one document may hold, and how many bytes their re-parses may read in
+ *  all: each costs one more parse of the document, which must stay cheap for a large file. */
+const MAX_QUOTE_ESCAPES = 64;
+const MAX_REPARSED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The document with js-yaml, as go-yaml v2 (sigs.k8s.io/yaml) reads it: `\'` in a double-quoted
+ * scalar is `'` (scannerc.go accepts it; js-yaml does not), and a duplicate key keeps its last
+ * value, reported in `duplicates`, where js-yaml would refuse the document.
+ */
+function loadWithJsYaml(source: string, duplicates: DuplicateKey[]): unknown {
+  let text = source;
+  for (let escapes = 0; ; escapes++) {
+    try {
+      return yaml.load(text, { schema: KUBERNETES_YAML_SCHEMA });
+    } catch (error) {
+      if (isQuoteEscape(error, text) && escapes < MAX_QUOTE_ESCAPES && (escapes + 1) * text.length <= MAX_REPARSED_BYTES) {
+        // The same scalar with a plain `'` in place of `\'`: the value go-yaml decodes.
+        text = text.slice(0, error.mark.position - 1) + text.slice(error.mark.position);
+        continue;
+      }
+      if (!(error instanceof yaml.YAMLException) || !error.reason.startsWith('duplicated mapping key')) throw error;
+      const value = yaml.load(text, { schema: KUBERNETES_YAML_SCHEMA, json: true });
+      duplicates.push(...duplicateKeys(text));
+      return value;
+    }
+  }
+}
+
 /** One document's value: the block-style fast path when the text is within its subset, else js-yaml. */
-function loadDocument(text: string): unknown {
+function loadDocument(text: string, duplicates: DuplicateKey[]): unknown {
   const block = loadBlockYaml(text, resolvePlainScalar);
   if (block !== undefined) return block;
-  const value = yaml.load(text, { schema: KUBERNETES_YAML_SCHEMA });
+  const value = loadWithJsYaml(text, duplicates);
   // Only a document with an anchor can hold shared or cyclic nodes (the block path has no anchors).
   return text.includes('&') ? expandAliases(value) : value;
 }
@@ -211,21 +281,14 @@ function describeValue(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-const DUPLICATE_KEY = /^\s*(?:-\s+)?("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^\s:#][^:#]*?)\s*:(?:\s|$)/;
-
 function yamlProblem(error: yaml.YAMLException, chunk: Chunk, index: number): DecodeProblem {
   const reason = error.reason || error.message;
   const mark = error.mark as yaml.YAMLException['mark'] | undefined;
   const line = chunk.firstLine + (mark?.line ?? 0) + 1;
   const column = (mark?.column ?? 0) + 1;
-  let message = reason;
+  const message = reason;
   let hint: string | undefined;
-  if (reason.startsWith('duplicated mapping key')) {
-    const sourceLine = chunk.text.split('\n')[mark?.line ?? 0] ?? '';
-    const key = DUPLICATE_KEY.exec(sourceLine.slice(mark?.column ?? 0))?.[1];
-    if (key !== undefined) message = `duplicated mapping key ${JSON.stringify(key.replace(/^["']|["']$/g, ''))}`;
-    hint = 'a key may appear only once in a mapping: remove or merge the duplicate';
-  } else if (reason.includes('tab characters')) {
+  if (reason.includes('tab characters')) {
     hint = 'indent with spaces: YAML does not allow tab characters in indentation';
   } else if (reason.startsWith('bad indentation')) {
     hint = 'align this line with the other keys of its mapping or items of its list (spaces only)';
@@ -249,10 +312,11 @@ export function oversizeProblem(bytes: number): DecodeProblem {
 
 export function decodeManifest(text: string): DecodeResult {
   const bytes = utf8Length(text);
-  if (bytes > MAX_MANIFEST_BYTES) return { documents: [], errors: [oversizeProblem(bytes)] };
+  if (bytes > MAX_MANIFEST_BYTES) return { documents: [], errors: [oversizeProblem(bytes)], warnings: [] };
   const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const documents: DecodedDocument[] = [];
   const errors: DecodeProblem[] = [];
+  const warnings: DecodeProblem[] = [];
   let index = 0;
   for (const chunk of splitDocuments(source)) {
     if (chunk.separatorError !== undefined) {
@@ -267,8 +331,10 @@ export function decodeManifest(text: string): DecodeResult {
       continue;
     }
     let value: unknown;
+    const duplicates: DuplicateKey[] = [];
     try {
-      value = loadDocument(chunk.text);
+      value = loadDocument(chunk.text, duplicates);
+      for (const d of duplicates) warnings.push(duplicateKeyWarning(d, chunk, index));
     } catch (error) {
       errors.push(
         error instanceof yaml.YAMLException
@@ -300,5 +366,17 @@ export function decodeManifest(text: string): DecodeResult {
     }
     documents.push({ index: index++, line, value: value as Record<string, unknown> });
   }
-  return { documents, errors };
+  return { documents, errors, warnings };
+}
+
+function duplicateKeyWarning(d: DuplicateKey, chunk: Chunk, index: number): DecodeProblem {
+  const first = chunk.firstLine + d.firstLine + 1;
+  const last = chunk.firstLine + d.lastLine + 1;
+  return {
+    index,
+    line: last,
+    column: 1,
+    message: `yaml: duplicated mapping key ${JSON.stringify(d.key)} on lines ${first} and ${last}: the value on line ${last} is used, the one on line ${first} is ignored`,
+    hint: 'kubectl and the kubelet (sigs.k8s.io/yaml) keep the last value of a repeated key without a word: remove the line you do not mean',
+  };
 }

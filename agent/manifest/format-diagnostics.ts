@@ -4,6 +4,7 @@
 //   * spec.selector: Required value
 //   * spec.template.metadata.labels: Invalid value: ...
 //   web.yaml: Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.foo"
+//   web.yaml: Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number into Go struct field Container.spec.containers.image of type string
 //   web.yaml:3:1: yaml: tab characters must not be used in indentation
 //   part.yaml: error validating data: [apiVersion not set, kind not set]
 //   Warning: web.yaml: unknown field "spec.foo"
@@ -21,6 +22,11 @@ function qualifiedKind(kind: string): string {
 
 function isUnknownField(d: Diagnostic): boolean {
   return d.message.startsWith('unknown field "');
+}
+
+/** A type error of Go's JSON decoding (schema-validate.ts goDecodeError). */
+function isDecodeError(d: Diagnostic): boolean {
+  return d.message.startsWith('json: cannot unmarshal ');
 }
 
 function isNotSet(d: Diagnostic): boolean {
@@ -66,13 +72,14 @@ function renderDocumentErrors(result: RenderableResult, errors: readonly Diagnos
   if (summary?.supported !== true || kind === undefined || errors.some((e) => e.line !== undefined)) {
     return errors.flatMap((e) => [`${location(result, e)}: ${e.message}`, ...hintLines(e, '  ')]);
   }
-  if (errors.every(isUnknownField)) {
-    // The API server's strict decoding error (kubectl --validate=strict).
-    const fields = errors.map((e) => e.message).join(', ');
-    return [
-      `${where}: ${kind} in version "${summary.apiVersion ?? ''}" cannot be handled as a ${kind}: strict decoding error: ${fields}`,
-      ...errors.flatMap((e) => hintLines(e, '  ')),
-    ];
+  if (errors.every((e) => isUnknownField(e) || isDecodeError(e))) {
+    // The API server's decode errors: type errors (the API server stops at the first; nodelet
+    // lists each), then the strict decoding error for unknown fields (kubectl --validate=strict).
+    const prefix = `${where}: ${kind} in version "${summary.apiVersion ?? ''}" cannot be handled as a ${kind}: `;
+    const unknown = errors.filter(isUnknownField);
+    const lines = errors.filter(isDecodeError).flatMap((e) => [`${prefix}${e.message}`, ...hintLines(e, '  ')]);
+    if (unknown.length > 0) lines.push(`${prefix}strict decoding error: ${unknown.map((e) => e.message).join(', ')}`, ...unknown.flatMap((e) => hintLines(e, '  ')));
+    return lines;
   }
   const head = `${where}: The ${qualifiedKind(kind)} "${summary.name ?? ''}" is invalid:`;
   if (errors.length === 1) return [`${head} ${first.message}`, ...hintLines(first, '  ')];

@@ -92,6 +92,13 @@ export const FIELD_SUPPORT: readonly FieldSupportEntry[] = [
   defaults('podSpec', 'enableServiceLinks', true, false),
   // nodelet never mounts a service account token.
   defaults('podSpec', 'automountServiceAccountToken', false),
+  // The API's own defaults, which ask for what Docker does anyway: the host's user namespace,
+  // a short hostname, Linux, and no preemption (nodelet schedules nothing).
+  defaults('podSpec', 'hostUsers', true),
+  defaults('podSpec', 'setHostnameAsFQDN', false),
+  defaults('podSpec', 'os.name', 'linux'),
+  defaults('podSpec', 'priority', 0),
+  defaults('podSpec', 'preemptionPolicy', 'PreemptLowerPriority', 'Never'),
 
   ...implemented(
     'container',
@@ -131,6 +138,8 @@ export const FIELD_SUPPORT: readonly FieldSupportEntry[] = [
     'stdinOnce',
     'restartPolicy',
   ),
+  // Docker masks /proc as the Default proc mount type does.
+  defaults('container', 'securityContext.procMount', 'Default'),
   ...rejected('container', 'env[*].valueFrom.secretKeyRef', 'env[*].valueFrom.configMapKeyRef', 'envFrom[*].secretRef', 'envFrom[*].configMapRef'),
 
   ...implemented(

@@ -16,6 +16,9 @@ import { unimplementedFieldWarnings } from './implemented-fields.js';
 import { validateSchema, withoutFields } from './schema-validate.js';
 import { daemonSetWarnings, validateDaemonSet } from './validate-daemonset.js';
 import { validatePod } from './validate-pod.js';
+import { staticPodRestrictions } from './static-pod-restrictions.js';
+import { podSpecWarnings } from './api-warnings.js';
+import type { PodSpec } from 'kubernetes-types/core/v1.js';
 import { inItem, isPodList, splitPodList } from './pod-list.js';
 
 export type ValidationMode = 'strict' | 'warn';
@@ -88,9 +91,9 @@ function fromIssue(issue: FieldIssue, severity: Diagnostic['severity'], file: st
 }
 
 /** A decode problem as a file's diagnostic (also for a file the reader refuses unread: oversizeProblem). */
-export function fromDecodeProblem(problem: DecodeProblem, file: string): Diagnostic {
+export function fromDecodeProblem(problem: DecodeProblem, file: string, severity: Diagnostic['severity'] = 'error'): Diagnostic {
   return {
-    severity: 'error',
+    severity,
     file,
     ...(problem.index === undefined ? {} : { document: problem.index }),
     ...(problem.line === undefined ? {} : { line: problem.line }),
@@ -137,16 +140,17 @@ function finish(
   let errors: FieldIssue[];
   if (kind === 'Pod') {
     const pod = defaultPod(spec as Pod);
-    errors = validatePod(pod);
+    errors = validatePod(pod, { restrictionsChecked: true });
     // kubelet renames a static pod (`<name>-<node>`) before it validates it; a name already
     // refused as written is not reported twice.
     if (nodeName !== undefined && !errors.some((e) => e.field === 'metadata.name')) errors.push(...staticPodNameIssues(pod, nodeName));
     errors.push(...podUidIssues(pod));
+    warnings.push(...podSpecWarnings(pod.spec, pod.metadata, false));
     object = { kind, key: keyOf(kind, pod), file, document, object: pod };
   } else {
     const daemonSet = defaultDaemonSet(spec as DaemonSet);
-    errors = validateDaemonSet(daemonSet);
-    if (errors.length === 0) warnings.push(...daemonSetWarnings(daemonSet));
+    errors = validateDaemonSet(daemonSet, { restrictionsChecked: true });
+    if (errors.length === 0) warnings.push(...podSpecWarnings(daemonSet.spec?.template?.spec, daemonSet.spec?.template?.metadata, true), ...daemonSetWarnings(daemonSet));
     object = { kind, key: keyOf(kind, daemonSet), file, document, object: daemonSet };
   }
   if (errors.length === 0) errors = forbiddenHostPathIssues(object.object, kind, forbiddenHostPaths);
@@ -182,25 +186,41 @@ export function parseDocument(
     };
   }
   const summary = summarize(index, line, value, true);
+  const diagnostics = (issues: readonly FieldIssue[], severity: Diagnostic['severity']): Diagnostic[] => issues.map((i) => fromIssue(i, severity, file, index));
+  // Static-pod restrictions first, on the document as decoded: a reference to an API object is
+  // what makes the document unusable on nodelet, whatever else is wrong inside it.
+  const restricted = staticPodRestrictions(podSpecOf(kindCheck.kind, value), kindCheck.kind === 'Pod' ? 'spec' : 'spec.template.spec');
   const schema = validateSchema(kindCheck.kind, value);
   const unknown = schema.unknownFields.map((u) => u.issue);
+  // Fields gated off by default: dropped with a warning in both modes, as the API server drops them.
+  const gated = schema.gatedFields.map((u) => u.issue);
+  if (restricted.length > 0) {
+    // Schema errors inside a restricted subtree would only repeat it in other words.
+    const outside = (i: FieldIssue): boolean => !restricted.some((r) => i.field === r.field || i.field.startsWith(`${r.field}.`) || i.field.startsWith(`${r.field}[`));
+    const rest = (mode === 'strict' ? [...unknown, ...schema.errors] : schema.errors).filter(outside);
+    return { summary, errors: diagnostics([...restricted, ...rest], 'error'), warnings: diagnostics(mode === 'warn' ? [...gated, ...unknown] : gated, 'warning') };
+  }
   if (schema.errors.length > 0 || (mode === 'strict' && unknown.length > 0)) {
     const errors = mode === 'strict' ? [...unknown, ...schema.errors] : schema.errors;
-    return {
-      summary,
-      errors: errors.map((i) => fromIssue(i, 'error', file, index)),
-      warnings: mode === 'warn' ? unknown.map((i) => fromIssue(i, 'warning', file, index)) : [],
-    };
+    return { summary, errors: diagnostics(errors, 'error'), warnings: diagnostics(mode === 'warn' ? [...gated, ...unknown] : gated, 'warning') };
   }
-  const known = unknown.length > 0 ? withoutFields(value, schema.unknownFields.map((u) => u.path)) : value;
+  const dropped = [...schema.gatedFields, ...schema.unknownFields];
+  const known = dropped.length > 0 ? withoutFields(value, dropped.map((u) => u.path)) : value;
   const result = finish(kindCheck.kind, known, file, index, forbiddenHostPaths, nodeName);
-  const warnings = [...unknown, ...result.warnings].map((i) => fromIssue(i, 'warning', file, index));
+  const warnings = diagnostics([...gated, ...unknown, ...result.warnings], 'warning');
   return {
     summary,
-    errors: result.errors.map((i) => fromIssue(i, 'error', file, index)),
+    errors: diagnostics(result.errors, 'error'),
     warnings,
     ...(result.object === undefined ? {} : { object: result.object }),
   };
+}
+
+/** The pod spec of a decoded Pod (`spec`) or DaemonSet (`spec.template.spec`), unchecked. */
+function podSpecOf(kind: WorkloadKind, value: Record<string, unknown>): PodSpec | undefined {
+  const member = (record: unknown, key: string): unknown => (record !== null && typeof record === 'object' && !Array.isArray(record) ? (record as Record<string, unknown>)[key] : undefined);
+  const spec = kind === 'Pod' ? member(value, 'spec') : member(member(member(value, 'spec'), 'template'), 'spec');
+  return spec !== null && typeof spec === 'object' && !Array.isArray(spec) ? (spec as PodSpec) : undefined;
 }
 
 /**
@@ -252,7 +272,7 @@ export function parseManifestFile(text: string, file: string, opts: ParseOptions
   const documents: DocumentSummary[] = [];
   const objects: ManifestObject[] = [];
   const errors: Diagnostic[] = decoded.errors.map((p) => fromDecodeProblem(p, file));
-  const warnings: Diagnostic[] = [];
+  const warnings: Diagnostic[] = decoded.warnings.map((p) => fromDecodeProblem(p, file, 'warning'));
   for (const problem of decoded.errors) {
     if (problem.index !== undefined) {
       documents.push({ document: problem.index, supported: false, ...(problem.line === undefined ? {} : { line: problem.line }) });

@@ -8,7 +8,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { validateDaemonSet, validatePod } from '../generated/validators.js';
 import schemaDocument from '../../manifests/schema/workloads.schema.json' with { type: 'json' };
 import type { WorkloadKind } from '../core/types.js';
-import { dedupeIssues, goQuote, invalid, notSupported, required, withHint, type FieldIssue, type GoValue } from './field-issue.js';
+import { dedupeIssues, goQuote, invalid, notSupported, plainIssue, required, withHint, type FieldIssue, type GoValue } from './field-issue.js';
 import { QUANTITY_FORMAT_ERROR, QUANTITY_PATTERN } from './quantity.js';
 
 /** A JSON-Schema node of the generated document (only the keywords the generator emits). */
@@ -21,14 +21,33 @@ interface SchemaNode {
   readonly enum?: readonly unknown[];
   readonly required?: readonly string[];
   readonly pattern?: string;
+  /** The Go type of a number (int32, int64, float64), for the decode error. */
+  readonly 'x-go-type'?: string;
+}
+
+/** A field the API server drops on create while its feature gate is off (scripts/kubernetes-openapi/gated-fields.json). */
+interface GatedField {
+  readonly definition: string;
+  readonly field: string;
+  readonly gate: string;
+  readonly stage: string;
 }
 
 interface SchemaDocument {
   readonly $id: string;
+  readonly 'x-nodelet': { readonly kubernetesVersion: string; readonly gatedFields: readonly GatedField[] };
   readonly definitions: Readonly<Record<string, SchemaNode>>;
 }
 
 const SCHEMA = schemaDocument as unknown as SchemaDocument;
+
+/** The Kubernetes release whose API the schema is, e.g. `1.37.2` (the kube-apiserver it came from). */
+export const SCHEMA_KUBERNETES_VERSION = SCHEMA['x-nodelet'].kubernetesVersion;
+/** Its minor release, as messages name it: `1.37`. */
+export const SCHEMA_KUBERNETES_MINOR = SCHEMA_KUBERNETES_VERSION.split('.').slice(0, 2).join('.');
+
+/** `<definition>.<field>` -> the gate that is off by default. */
+const GATED = new Map(SCHEMA['x-nodelet'].gatedFields.map((f) => [`${f.definition}.${f.field}`, f]));
 
 const ROOT_DEFINITIONS: Readonly<Record<WorkloadKind, string>> = {
   Pod: 'io.k8s.api.core.v1.Pod',
@@ -48,6 +67,9 @@ export interface SchemaCheck {
   readonly errors: readonly FieldIssue[];
   /** Members that are not fields of the kind (strict: errors; warn: warnings). */
   readonly unknownFields: readonly UnknownField[];
+  /** Fields of the API whose feature gate is off by default: the API server drops them silently;
+   *  nodelet drops them too, with a warning, in both modes. */
+  readonly gatedFields: readonly UnknownField[];
 }
 
 // Compiled ahead of time from the schema (scripts/generate-validators.mjs, agent/generated/).
@@ -61,8 +83,12 @@ function resolve(node: SchemaNode | undefined): SchemaNode | undefined {
   return current;
 }
 
+function definitionId(node: SchemaNode | undefined): string | undefined {
+  return node?.$ref?.slice('#/definitions/'.length);
+}
+
 function definitionName(node: SchemaNode | undefined): string | undefined {
-  return node?.$ref?.slice('#/definitions/'.length).split('.').pop();
+  return definitionId(node)?.split('.').pop();
 }
 
 function isArraySchema(node: SchemaNode): boolean {
@@ -165,25 +191,12 @@ function unknownFieldHint(name: string, parentPath: string, parent: SchemaNode |
   return undefined;
 }
 
-function jsonTypeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
-  return typeof value;
-}
-
 /** A decoded value as field.Error prints it; lists and objects as JSON. */
 function goValue(value: unknown): GoValue {
   if (value === null || value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
     return value;
   }
   return JSON.stringify(value);
-}
-
-function expectedTypeOf(error: ErrorObject): string {
-  const type = (error.params as { type?: string | string[] }).type;
-  if (Array.isArray(type)) return type.join(' or ');
-  return type ?? 'unknown';
 }
 
 function valueAt(document: unknown, segments: readonly PathSegment[]): unknown {
@@ -195,14 +208,84 @@ function valueAt(document: unknown, segments: readonly PathSegment[]): unknown {
   return current;
 }
 
-function typeIssue(field: string, expected: string, value: unknown): FieldIssue {
-  const actual = jsonTypeOf(value);
-  // apiextensions-apiserver wording for a schema type mismatch (field.TypeInvalid + go-openapi).
-  const issue = invalid(field, actual, `${field} in body must be of type ${expected}: ${goQuote(actual)}`);
-  const quotable = expected === 'string' && (actual === 'integer' || actual === 'number' || actual === 'boolean');
-  if (!quotable) return issue;
-  const kindOfScalar = actual === 'boolean' ? 'a boolean' : 'a number';
-  return withHint(issue, `quote the value (${goQuote(String(value))}): YAML reads it unquoted as ${kindOfScalar}`);
+// Go structs that embed another (json:",inline"): encoding/json names the embedded struct in the
+// decode error's field path (`livenessProbe.ProbeHandler.httpGet.port`), and the members below
+// are the embedded struct's, named by the outer struct (checked against kube-apiserver by
+// test/integration/manifest-api-parity.test.ts). Upstream k8s.io/api core/v1 and apps/v1 types.go.
+const EMBEDDED: Readonly<Record<string, { readonly name: string; readonly except: readonly string[] }>> = {
+  Probe: { name: 'ProbeHandler', except: ['initialDelaySeconds', 'timeoutSeconds', 'periodSeconds', 'successThreshold', 'failureThreshold', 'terminationGracePeriodSeconds'] },
+  Volume: { name: 'VolumeSource', except: ['name'] },
+  EphemeralContainer: { name: 'EphemeralContainerCommon', except: ['targetContainerName'] },
+  Pod: { name: 'TypeMeta', except: ['metadata', 'spec', 'status'] },
+  DaemonSet: { name: 'TypeMeta', except: ['metadata', 'spec', 'status'] },
+};
+
+const QUANTITY_ID = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+const INT_OR_STRING_ID = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+
+/** The Go type of a schema node as encoding/json names it (`string`, `int32`, `[]string`, `v1.Probe`). */
+function goTypeOf(raw: SchemaNode | undefined): string {
+  const id = definitionId(raw);
+  if (id === INT_OR_STRING_ID) return 'int32';
+  if (id !== undefined) {
+    const node = resolve(raw);
+    if (node?.properties === undefined) return goTypeOf(node);
+    const [, , , group, version, name] = id.split('.');
+    return id.startsWith('io.k8s.api.') ? `${version ?? group ?? ''}.${name ?? ''}` : `v1.${id.split('.').pop() ?? ''}`;
+  }
+  if (raw === undefined) return 'interface {}';
+  if (raw['x-go-type'] !== undefined) return raw['x-go-type'];
+  if (raw.type === 'boolean') return 'bool';
+  if (raw.type === 'array') return `[]${goTypeOf(raw.items)}`;
+  if (raw.type === 'object') return typeof raw.additionalProperties === 'object' ? `map[string]${goTypeOf(raw.additionalProperties)}` : 'map[string]interface {}';
+  return typeof raw.type === 'string' ? raw.type : 'string';
+}
+
+/** encoding/json's word for a JSON value in UnmarshalTypeError (`number 1.5` when it is no integer of the target). */
+function jsonValueWord(value: unknown, target: string): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return /^u?int/.test(target) && !Number.isInteger(value) ? `number ${String(value)}` : 'number';
+  return typeof value;
+}
+
+/**
+ * The API server's decode error for a value of the wrong type (k8s.io/apimachinery's JSON
+ * serializer, sigs.k8s.io/json, Go encoding/json's UnmarshalTypeError):
+ * `json: cannot unmarshal number into Go struct field Container.spec.containers.image of type string`.
+ * The path has the JSON names of struct fields only, no list indexes or map keys.
+ */
+export function goDecodeError(segments: readonly PathSegment[], kind: WorkloadKind, value: unknown): string {
+  let raw: SchemaNode | undefined = { $ref: `#/definitions/${ROOT_DEFINITIONS[kind]}` };
+  let struct: string = kind;
+  const names: string[] = [];
+  for (const segment of segments) {
+    const node = resolve(raw);
+    if (node === undefined) break;
+    if (isArraySchema(node)) raw = node.items;
+    else if (isMapSchema(node)) raw = node.additionalProperties;
+    else {
+      const owner = definitionName(raw) ?? struct;
+      const name = String(segment);
+      const embedded = EMBEDDED[owner];
+      // A promoted field is decoded as the outer struct's (`Volume.spec.volumes.VolumeSource.hostPath`).
+      if (embedded !== undefined && !embedded.except.includes(name)) names.push(embedded.name);
+      struct = owner;
+      names.push(name);
+      raw = node.properties?.[name];
+    }
+  }
+  const target = goTypeOf(raw);
+  return `json: cannot unmarshal ${jsonValueWord(value, target)} into Go struct field ${struct}.${names.join('.')} of type ${target}`;
+}
+
+function typeIssue(segments: readonly PathSegment[], kind: WorkloadKind, field: string, value: unknown): FieldIssue {
+  if (definitionId(refAt(segments, kind)) === QUANTITY_ID) {
+    // resource.Quantity's UnmarshalJSON parses any scalar as a quantity string.
+    return withHint(invalid(field, goValue(value), QUANTITY_FORMAT_ERROR), 'write a number with an optional suffix, e.g. 100m, 0.5, 128Mi, 1Gi');
+  }
+  return plainIssue(field, goDecodeError(segments, kind, value));
 }
 
 function toIssue(error: ErrorObject, kind: WorkloadKind, document: unknown): FieldIssue {
@@ -215,7 +298,7 @@ function toIssue(error: ErrorObject, kind: WorkloadKind, document: unknown): Fie
       return required(formatFieldPath([...segments, missing], kind));
     }
     case 'type':
-      return typeIssue(field, expectedTypeOf(error), value);
+      return typeIssue(segments, kind, field, value);
     case 'enum': {
       const allowed = ((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map(String);
       return notSupported(field, goValue(value), allowed);
@@ -233,15 +316,32 @@ function toIssue(error: ErrorObject, kind: WorkloadKind, document: unknown): Fie
   }
 }
 
-function toUnknownField(error: ErrorObject, kind: WorkloadKind): UnknownField {
+/** Every unknown-field hint names the release, so a field of a newer one is not taken for a typo. */
+const SCHEMA_NOTE = `nodelet's schema is Kubernetes ${SCHEMA_KUBERNETES_MINOR}`;
+
+function toUnknownField(error: ErrorObject, kind: WorkloadKind): UnknownField & { readonly gated: boolean } {
   const parentSegments = decodePointer(error.instancePath);
   const name = (error.params as { additionalProperty: string }).additionalProperty;
   const path = [...parentSegments, name];
   const field = formatFieldPath(path, kind);
-  const parentPath = formatFieldPath(parentSegments, kind);
   const parentRef = refAt(parentSegments, kind);
+  const gated = GATED.get(`${definitionId(parentRef) ?? ''}.${name}`);
+  if (gated !== undefined) {
+    const stage = gated.stage === '' ? '' : ` (${gated.stage.toLowerCase()})`;
+    return {
+      path,
+      gated: true,
+      issue: plainIssue(
+        field,
+        `${field}: dropped: the field is behind the feature gate ${gated.gate}${stage}, off by default in Kubernetes ${SCHEMA_KUBERNETES_MINOR}`,
+        `the API server drops this field silently on create, and nodelet runs the pod without it, as a kubelet of ${SCHEMA_KUBERNETES_MINOR} with default feature gates does: remove it`,
+      ),
+    };
+  }
+  const parentPath = formatFieldPath(parentSegments, kind);
   const hint = unknownFieldHint(name, parentPath, resolve(parentRef), parentRef);
-  return { path, issue: { field, message: `unknown field ${goQuote(field)}`, ...(hint === undefined ? {} : { hint }) } };
+  const note = hint === undefined ? `${SCHEMA_NOTE}: ${name} is not a field of ${definitionName(parentRef) ?? 'this object'} there (a field of a newer release, or a typo)` : `${hint} (${SCHEMA_NOTE})`;
+  return { path, gated: false, issue: { field, message: `unknown field ${goQuote(field)}`, hint: note } };
 }
 
 /** The unresolved node ($ref) at a path, to name the type in hints. */
@@ -259,15 +359,18 @@ function refAt(segments: readonly PathSegment[], kind: WorkloadKind): SchemaNode
 
 export function validateSchema(kind: WorkloadKind, document: unknown): SchemaCheck {
   const validate = VALIDATORS[kind];
-  if (validate(document)) return { errors: [], unknownFields: [] };
+  if (validate(document)) return { errors: [], unknownFields: [], gatedFields: [] };
   const errors: FieldIssue[] = [];
   const unknownFields: UnknownField[] = [];
+  const gatedFields: UnknownField[] = [];
   for (const error of validate.errors ?? []) {
-    if (error.keyword === 'additionalProperties') unknownFields.push(toUnknownField(error, kind));
-    else errors.push(toIssue(error, kind, document));
+    if (error.keyword === 'additionalProperties') {
+      const { gated, ...unknown } = toUnknownField(error, kind);
+      (gated ? gatedFields : unknownFields).push(unknown);
+    } else errors.push(toIssue(error, kind, document));
   }
   // Like field.ErrorList.ToAggregate: one line per distinct message.
-  return { errors: dedupeIssues(errors), unknownFields };
+  return { errors: dedupeIssues(errors), unknownFields, gatedFields };
 }
 
 /** A copy of `document` without the members at `paths` (what the API server drops in warn mode). */

@@ -208,7 +208,15 @@ function validateEnvVarValueFrom(ev: EnvVar, path: string): FieldIssue[] {
     n++;
     errs.push(...validateKeySelector(from.secretKeyRef.name, from.secretKeyRef.key, fieldPath.child(path, 'secretKeyRef')));
   }
-  if (n === 0) errs.push(invalid(path, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'));
+  // fileKeyRef (EnvFiles, beta and on by default since 1.35): a key of an env file in an emptyDir.
+  const fileKeyRef = (from as typeof from & { fileKeyRef?: { volumeName?: string; path?: string; key?: string } }).fileKeyRef;
+  if (fileKeyRef) {
+    n++;
+    for (const member of ['volumeName', 'path', 'key'] as const) {
+      if (!fileKeyRef[member]) errs.push(required(fieldPath.child(path, 'fileKeyRef', member)));
+    }
+  }
+  if (n === 0) errs.push(invalid(path, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef`, `secretKeyRef` or `fileKeyRef`'));
   else if (ev.value) errs.push(invalid(path, '', 'may not be specified when `value` is not empty'));
   else if (n > 1) errs.push(invalid(path, '', 'may not have more than one field specified at a time'));
   return errs;

@@ -27,7 +27,7 @@ export const DAEMONSET_UPDATE_STRATEGIES = ['RollingUpdate', 'OnDelete'] as cons
 type IntOrString = number | string;
 
 /** Validates a defaulted apps/v1 DaemonSet on create. */
-export function validateDaemonSet(ds: DaemonSet): FieldIssue[] {
+export function validateDaemonSet(ds: DaemonSet, opts: { readonly restrictionsChecked?: boolean } = {}): FieldIssue[] {
   const issues = validateObjectMeta(ds.metadata, 'metadata');
   const spec = ds.spec;
   if (!spec) {
@@ -71,7 +71,8 @@ export function validateDaemonSet(ds: DaemonSet): FieldIssue[] {
   if (spec.revisionHistoryLimit !== undefined && spec.revisionHistoryLimit < 0) {
     issues.push(invalid('spec.revisionHistoryLimit', spec.revisionHistoryLimit, NEGATIVE_ERROR));
   }
-  issues.push(...staticPodRestrictions(podSpec, 'spec.template.spec'));
+  // parse-file.ts checks the restrictions first, on the document as decoded.
+  if (opts.restrictionsChecked !== true) issues.push(...staticPodRestrictions(podSpec, 'spec.template.spec'));
   return dedupeIssues(issues);
 }
 

@@ -48,7 +48,7 @@ const MAX_DNS_SEARCH_PATHS = 32;
 const MAX_DNS_SEARCH_LIST_CHARS = 2048;
 
 /** Validates a defaulted v1 Pod on create, static-pod restrictions included. */
-export function validatePod(pod: Pod): FieldIssue[] {
+export function validatePod(pod: Pod, opts: { readonly restrictionsChecked?: boolean } = {}): FieldIssue[] {
   const issues = validateObjectMeta(pod.metadata, 'metadata');
   const spec = pod.spec;
   if (!spec) {
@@ -70,7 +70,8 @@ export function validatePod(pod: Pod): FieldIssue[] {
   issues.push(...validateContainersOnlyForPod(spec.containers, 'spec.containers'));
   issues.push(...validateContainersOnlyForPod(spec.initContainers, 'spec.initContainers'));
   if ((spec.ephemeralContainers ?? []).length > 0) issues.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
-  issues.push(...staticPodRestrictions(spec, 'spec'));
+  // parse-file.ts checks the restrictions first, on the document as decoded.
+  if (opts.restrictionsChecked !== true) issues.push(...staticPodRestrictions(spec, 'spec'));
   return dedupeIssues(issues);
 }
 

@@ -113,13 +113,13 @@ describe('nodelet validate', () => {
     const strict = await run(['-f', file]);
     expect(strict).toEqual({
       out: '',
-      err: `${file}: Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagee"\n  hint: did you mean "image"?\n`,
+      err: `${file}: Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.containers[0].imagee"\n  hint: did you mean "image"? (nodelet's schema is Kubernetes 1.37)\n`,
       code: 1,
     });
 
     const warn = await run(['--validation', 'warn', '-f', file]);
     expect(warn.code).toBe(0);
-    expect(warn.err).toBe(`Warning: ${file}: unknown field "spec.containers[0].imagee"\n  hint: did you mean "image"?\n`);
+    expect(warn.err).toBe(`Warning: ${file}: unknown field "spec.containers[0].imagee"\n  hint: did you mean "image"? (nodelet's schema is Kubernetes 1.37)\n`);
     expect(warn.out).not.toContain('imagee');
     expect(warn.out).toContain('image: nginx:1.27');
   });

@@ -53,8 +53,8 @@ describe('decodeManifest: documents', () => {
   });
 
   it('yields nothing for an empty file or a file of comments', () => {
-    expect(decodeManifest('')).toEqual({ documents: [], errors: [] });
-    expect(decodeManifest('# nothing here\n---\n# nor here\n')).toEqual({ documents: [], errors: [] });
+    expect(decodeManifest('')).toEqual({ documents: [], errors: [], warnings: [] });
+    expect(decodeManifest('# nothing here\n---\n# nor here\n')).toEqual({ documents: [], errors: [], warnings: [] });
   });
 
   it.each([
@@ -71,7 +71,6 @@ describe('decodeManifest: documents', () => {
 describe('decodeManifest: YAML errors with 1-based file positions', () => {
   it.each([
     ['tab indentation', 'a:\n\tb: 1\n', 2, 1, 'yaml: tab characters must not be used in indentation', /spaces/],
-    ['duplicate key', 'metadata:\n  name: a\n  name: b\n', 3, 3, 'yaml: duplicated mapping key "name"', /only once/],
     ['bad indentation', 'spec:\n  containers:\n  - name: x\n   image: y\n', 4, 4, 'yaml: bad indentation of a sequence entry', /align/],
     ['unclosed flow sequence', 'args: [a, b\n', 2, 1, 'yaml: unexpected end of the stream within a flow collection', undefined],
     ['unknown alias', 'a: *nothing\n', 1, 12, 'yaml: unidentified alias "nothing"', undefined],
@@ -85,13 +84,74 @@ describe('decodeManifest: YAML errors with 1-based file positions', () => {
   });
 
   it('reports positions in the file, not in the document, and keeps the other documents', () => {
-    const text = ['a: 1', '---', 'b: 2', 'b: 3', '---', 'c: 4'].join('\n');
+    const text = ['a: 1', '---', 'b: [2', '---', 'c: 4'].join('\n');
     const result = decodeManifest(text);
     expect(result.documents.map((d) => [d.index, d.value])).toEqual([
       [0, { a: 1 }],
       [2, { c: 4 }],
     ]);
-    expect(result.errors).toEqual([expect.objectContaining({ index: 1, line: 4, column: 1, message: 'yaml: duplicated mapping key "b"' })]);
+    expect(result.errors).toEqual([expect.objectContaining({ index: 1, line: 4, column: 1 })]);
+  });
+});
+
+// sigs.k8s.io/yaml (go-yaml v2 underneath) is what kubectl and the kubelet decode manifests with;
+// each expectation is go-yaml v2's output for the input (yaml.Unmarshal into interface{}, then
+// JSON), per its resolve.go and scannerc.go.
+describe('decodeManifest: what sigs.k8s.io/yaml accepts (kubernetes/kubernetes#125885)', () => {
+  it('keeps the last value of a duplicated key, with a warning naming both lines, at file positions', () => {
+    const text = ['a: 1', '---', 'metadata:', '  name: a', '  labels: {p: q}', '  name: b', 'spec:', '  c: 1'].join('\n');
+    const result = decodeManifest(text);
+    expect(result.errors).toEqual([]);
+    expect(result.documents.map((d) => d.value)).toEqual([{ a: 1 }, { metadata: { name: 'b', labels: { p: 'q' } }, spec: { c: 1 } }]);
+    expect(result.warnings).toEqual([
+      {
+        index: 1,
+        line: 6,
+        column: 1,
+        message: 'yaml: duplicated mapping key "name" on lines 4 and 6: the value on line 6 is used, the one on line 4 is ignored',
+        hint: 'kubectl and the kubelet (sigs.k8s.io/yaml) keep the last value of a repeated key without a word: remove the line you do not mean',
+      },
+    ]);
+  });
+
+  it('replaces a duplicated mapping whole, not merged (go-yaml v2 SetMapIndex)', () => {
+    const result = decodeManifest('spec:\n  a: 1\n  b: 2\nspec:\n  c: 3\n');
+    expect(result.documents[0]?.value).toEqual({ spec: { c: 3 } });
+    expect(result.warnings.map((w) => w.line)).toEqual([4]);
+  });
+
+  it("reads the escape \\' in a double-quoted scalar as ' (scannerc.go), anywhere and more than once", () => {
+    const result = decodeManifest('a: "it\\\'s"\nb:\n  - "\\\'x\\\' and \\\'y\\\'"\nc: \'plain \\\'\n');
+    expect(result.errors).toEqual([]);
+    expect(result.documents[0]?.value).toEqual({ a: "it's", b: ["'x' and 'y'"], c: "plain \\" });
+  });
+
+  it('keeps the alias-bomb protection when the document also has a duplicate key', () => {
+    const bomb = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    bomb.push('a2: 1', 'a2: 2');
+    const result = decodeManifest(`${bomb.join('\n')}\n`);
+    expect(result.documents).toEqual([]);
+    expect(result.errors[0]?.message).toMatch(/^error converting YAML to JSON: yaml: /);
+  });
+
+  it('still refuses an escape go-yaml refuses (\\q)', () => {
+    const result = decodeManifest('a: "\\q"\n');
+    expect(result.errors[0]?.message).toBe('yaml: unknown escape sequence');
+  });
+
+  it.each([
+    ['0777 is octal', 'mode: 0777\n', { mode: 511 }],
+    ['sexagesimal stays a string (go-yaml v2 has no base 60)', 'port: 190:20:30\n', { port: '190:20:30' }],
+    ['on/off are booleans', 'a: on\nb: Off\n', { a: true, b: false }],
+    ['an alias', 'a: &x {k: v}\nb: *x\n', { a: { k: 'v' }, b: { k: 'v' } }],
+    ['a merge key, local keys winning', 'base: &b {p: 1, q: 2}\nm:\n  <<: *b\n  q: 3\n', { base: { p: 1, q: 2 }, m: { p: 1, q: 3 } }],
+    ['y is a boolean, even as a key (YAML 1.1)', 'y: n\n', { true: false }],
+    ['merge of a list of maps, the first winning', 'a: &a {x: 1}\nb: &b {x: 2, z: 3}\nm:\n  <<: [*a, *b]\n', { a: { x: 1 }, b: { x: 2, z: 3 }, m: { x: 1, z: 3 } }],
+  ])('%s', (_name, text, expected) => {
+    const result = decodeManifest(text);
+    expect(result.errors).toEqual([]);
+    expect(result.documents[0]?.value).toEqual(expected);
   });
 });
 

@@ -91,7 +91,7 @@ describe('parseManifestFile', () => {
     const result = parseManifestFile(POD.replace('image: nginx:1.27', 'imagee: nginx:1.27'), 'web.yaml');
     expect(result.objects).toEqual([]);
     expect(result.errors).toEqual([
-      { severity: 'error', file: 'web.yaml', document: 0, field: 'spec.containers[0].imagee', message: 'unknown field "spec.containers[0].imagee"', hint: 'did you mean "image"?' },
+      { severity: 'error', file: 'web.yaml', document: 0, field: 'spec.containers[0].imagee', message: 'unknown field "spec.containers[0].imagee"', hint: `did you mean "image"? (nodelet's schema is Kubernetes 1.37)` },
     ]);
   });
 
@@ -99,7 +99,7 @@ describe('parseManifestFile', () => {
     const result = parseManifestFile(POD.replace('spec:\n', 'spec:\n  hostnetwork: true\n'), 'web.yaml', { validation: 'warn' });
     expect(result.errors).toEqual([]);
     expect(result.warnings).toEqual([
-      { severity: 'warning', file: 'web.yaml', document: 0, field: 'spec.hostnetwork', message: 'unknown field "spec.hostnetwork"', hint: 'did you mean "hostNetwork"?' },
+      { severity: 'warning', file: 'web.yaml', document: 0, field: 'spec.hostnetwork', message: 'unknown field "spec.hostnetwork"', hint: `did you mean "hostNetwork"? (nodelet's schema is Kubernetes 1.37)` },
     ]);
     expect(result.objects[0]?.object.spec).not.toHaveProperty('hostnetwork');
     expect((result.objects[0]?.object as Pod).spec?.hostNetwork).toBeUndefined();
@@ -115,7 +115,7 @@ describe('parseManifestFile', () => {
   it('reports schema errors and stops before semantic validation', () => {
     const result = parseManifestFile(POD.replace('- name: web', '- name: 7'), 'web.yaml');
     expect(result.errors.map((e) => e.message)).toEqual([
-      'spec.containers[0].name: Invalid value: "integer": spec.containers[0].name in body must be of type string: "integer"',
+      'json: cannot unmarshal number into Go struct field Container.spec.containers.name of type string',
     ]);
   });
 
@@ -254,14 +254,13 @@ describe('format-diagnostics', () => {
     const result = parseManifestFile(POD.replace('spec:\n', 'spec:\n  foo: 1\n  hostnetwork: true\n'), 'web.yaml');
     expect(formatErrors(result)).toBe(
       'web.yaml: Pod in version "v1" cannot be handled as a Pod: strict decoding error: unknown field "spec.foo", unknown field "spec.hostnetwork"\n' +
-        '  hint: did you mean "hostNetwork"?',
+        `  hint: nodelet's schema is Kubernetes 1.37: foo is not a field of PodSpec there (a field of a newer release, or a typo)\n` +
+        `  hint: did you mean "hostNetwork"? (nodelet's schema is Kubernetes 1.37)`,
     );
   });
 
   it('prints YAML errors with file:line:column and kind errors with the file', () => {
-    expect(formatErrors(parseManifestFile('a: 1\na: 2\n', 'dup.yaml'))).toBe(
-      'dup.yaml:2:1: yaml: duplicated mapping key "a"\n  hint: a key may appear only once in a mapping: remove or merge the duplicate',
-    );
+    expect(formatErrors(parseManifestFile('a: 1\nb: [\n', 'bad.yaml'))).toBe('bad.yaml:3:1: yaml: unexpected end of the stream within a flow collection');
     expect(formatErrors(parseManifestFile('apiVersion: v1\nkind: ConfigMap\n', 'cm.yaml'))).toBe(
       'cm.yaml: kind ConfigMap is not supported by nodelet; supported: v1 Pod, v1 PodList, apps/v1 DaemonSet',
     );
@@ -269,7 +268,7 @@ describe('format-diagnostics', () => {
 
   it('prints warnings as kubectl does, with the file', () => {
     const result = parseManifestFile(POD.replace('spec:\n', 'spec:\n  hostnetwork: true\n'), 'web.yaml', { validation: 'warn' });
-    expect(formatWarnings(result)).toBe('Warning: web.yaml: unknown field "spec.hostnetwork"\n  hint: did you mean "hostNetwork"?');
+    expect(formatWarnings(result)).toBe(`Warning: web.yaml: unknown field "spec.hostnetwork"\n  hint: did you mean "hostNetwork"? (nodelet's schema is Kubernetes 1.37)`);
     expect(formatErrors(result)).toBe('');
   });
 

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeManifest } from '../../../agent/manifest/decode.js';
@@ -8,7 +7,7 @@ import { formatFieldPath, validateSchema, withoutFields } from '../../../agent/m
 import schemaDocument from '../../../manifests/schema/workloads.schema.json' with { type: 'json' };
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const require = createRequire(import.meta.url);
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(`${repoRoot}scripts/kubernetes-openapi/${file}`, 'utf8')) as T;
 
 function pod(spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: 'web' }): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'Pod', metadata, spec };
@@ -28,30 +27,42 @@ function seed(name: string): Record<string, unknown> {
 }
 
 describe('generated schema', () => {
-  it('is what scripts/generate-schema.mjs produces from the installed kubernetes-types', () => {
+  it('is what scripts/generate-schema.mjs produces from the committed OpenAPI documents', () => {
     // Exits 1 with "out of date" when the committed file drifted from the generator.
     expect(() => execFileSync(process.execPath, ['scripts/generate-schema.mjs', '--check'], { cwd: repoRoot, stdio: 'pipe' })).not.toThrow();
   });
 
-  it('names its source package and version', () => {
-    const version = (require('kubernetes-types/package.json') as { version: string }).version;
-    expect(schemaDocument.$comment).toContain(`kubernetes-types@${version}`);
+  it('names its source, the kube-apiserver release, and that release (1.37)', () => {
+    const source = readJson<{ gitVersion: string }>('feature-gates-off.json');
+    expect(source.gitVersion).toMatch(/^v1\.37\./);
+    expect(schemaDocument.$comment).toContain(`kube-apiserver ${source.gitVersion}`);
+    expect(schemaDocument['x-nodelet'].kubernetesVersion).toBe(source.gitVersion.slice(1));
   });
 
   it.each([
-    ['core/v1', 'PodSpec', 'io.k8s.api.core.v1.PodSpec'],
-    ['core/v1', 'Container', 'io.k8s.api.core.v1.Container'],
-    ['core/v1', 'Volume', 'io.k8s.api.core.v1.Volume'],
-    ['core/v1', 'SecurityContext', 'io.k8s.api.core.v1.SecurityContext'],
-    ['apps/v1', 'DaemonSetSpec', 'io.k8s.api.apps.v1.DaemonSetSpec'],
-    ['meta/v1', 'ObjectMeta', 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'],
-  ])('has every field of %s %s (no hand-picked subset)', (module, type, definition) => {
-    const declarations = readFileSync(require.resolve(`kubernetes-types/${module}.d.ts`), 'utf8');
-    const body = new RegExp(`export interface ${type} \\{([\\s\\S]*?)\\n\\}`).exec(declarations)?.[1] ?? '';
-    const fields = [...body.matchAll(/^ {4}(?:readonly )?(\w+)\??:/gm)].map((m) => m[1]);
+    ['api__v1_openapi.json', 'io.k8s.api.core.v1.PodSpec'],
+    ['api__v1_openapi.json', 'io.k8s.api.core.v1.Container'],
+    ['api__v1_openapi.json', 'io.k8s.api.core.v1.Volume'],
+    ['api__v1_openapi.json', 'io.k8s.api.core.v1.SecurityContext'],
+    ['api__v1_openapi.json', 'io.k8s.api.core.v1.VolumeMount'],
+    ['apis__apps__v1_openapi.json', 'io.k8s.api.apps.v1.DaemonSetSpec'],
+    ['api__v1_openapi.json', 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'],
+  ])('has every field of %s %s but those gated off by default (no hand-picked subset)', (file, definition) => {
+    const source = readJson<{ components: { schemas: Record<string, { properties: Record<string, unknown> }> } }>(file);
+    const gated = schemaDocument['x-nodelet'].gatedFields.filter((f) => f.definition === definition).map((f) => f.field);
+    const fields = Object.keys(source.components.schemas[definition]?.properties ?? {}).filter((f) => !gated.includes(f));
     expect(fields.length).toBeGreaterThan(3);
     const definitions = schemaDocument.definitions as Record<string, { properties?: Record<string, unknown> }>;
     expect(Object.keys(definitions[definition]?.properties ?? {})).toEqual(fields);
+  });
+
+  it('leaves out the fields whose feature gate is off by default in 1.37, and only those', () => {
+    const fields = schemaDocument['x-nodelet'].gatedFields.map((f) => `${f.definition.split('.').pop()}.${f.field} (${f.gate})`);
+    expect(fields).toContain('EmptyDirVolumeSource.mode (EmptyDirVolumeMode)');
+    expect(fields).toContain('VolumeMount.bindMountOptions (VolumeBindMountOptions)');
+    expect(fields).toContain('Lifecycle.stopSignal (ContainerStopSignals)');
+    // On by default in 1.37: real fields, not gated.
+    expect(fields.join()).not.toMatch(/PodSpec\.resources|Volume\.image|restartPolicyRules|supplementalGroupsPolicy|fileKeyRef/);
   });
 });
 
@@ -64,7 +75,7 @@ describe('validateSchema: valid manifests', () => {
     '004-pod-with-pod-affinity.yaml',
   ])('accepts %s', (name) => {
     const document = seed(name);
-    expect(validateSchema(document['kind'] as 'Pod' | 'DaemonSet', document)).toEqual({ errors: [], unknownFields: [] });
+    expect(validateSchema(document['kind'] as 'Pod' | 'DaemonSet', document)).toEqual({ errors: [], unknownFields: [], gatedFields: [] });
   });
 
   it('accepts status, server-populated metadata and rarely used fields', () => {
@@ -85,13 +96,13 @@ describe('validateSchema: valid manifests', () => {
         overhead: { cpu: '250m' },
         schedulingGates: [{ name: 'wait' }],
         topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule', matchLabelKeys: ['app'] }],
-        resourceClaims: [{ name: 'gpu', source: { resourceClaimTemplateName: 'gpu' } }],
+        resourceClaims: [{ name: 'gpu', resourceClaimTemplateName: 'gpu' }],
         ephemeralContainers: [{ name: 'debug', image: 'busybox', targetContainerName: 'app' }],
       },
       { name: 'web', uid: 'abc', resourceVersion: '1', generation: 3, creationTimestamp: '2024-01-01T00:00:00Z', managedFields: [{ fieldsV1: { 'f:spec': {} } }] },
     );
     document['status'] = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], podIPs: [{ ip: '10.0.0.1' }] };
-    expect(validateSchema('Pod', document)).toEqual({ errors: [], unknownFields: [] });
+    expect(validateSchema('Pod', document)).toEqual({ errors: [], unknownFields: [], gatedFields: [] });
   });
 
   it.each([1, 0, '25%', '1'])('accepts IntOrString %j', (value) => {
@@ -136,7 +147,9 @@ describe('validateSchema: unknown fields (kubectl strict field validation)', () 
     const result = validateSchema(kind as 'Pod' | 'DaemonSet', document);
     expect(result.errors).toEqual([]);
     expect(result.unknownFields).toHaveLength(1);
-    expect(result.unknownFields[0]?.issue).toEqual({ field, message: `unknown field "${field}"`, ...(hint === undefined ? {} : { hint }) });
+    const note = "nodelet's schema is Kubernetes 1.37";
+    const expected = hint === undefined ? `${note}: ${field.split('.').pop() ?? ''} is not a field of PodSpec there (a field of a newer release, or a typo)` : `${hint} (${note})`;
+    expect(result.unknownFields[0]?.issue).toEqual({ field, message: `unknown field "${field}"`, hint: expected });
   });
 
   it('keeps where each unknown field is, and withoutFields drops exactly those', () => {
@@ -149,7 +162,7 @@ describe('validateSchema: unknown fields (kubectl strict field validation)', () 
 
   it('accepts any key in maps (labels, annotations, nodeSelector, resource lists)', () => {
     const document = pod({ containers: [{ ...container, resources: { limits: { 'nvidia.com/gpu': 1 } } }], nodeSelector: { 'any/key': 'v' } }, { name: 'web', labels: { 'a.b/c': 'd' }, annotations: { x: 'y' } });
-    expect(validateSchema('Pod', document)).toEqual({ errors: [], unknownFields: [] });
+    expect(validateSchema('Pod', document)).toEqual({ errors: [], unknownFields: [], gatedFields: [] });
   });
 });
 
@@ -165,8 +178,7 @@ describe('validateSchema: other errors, worded like the API server', () => {
       pod({ containers: [{ ...container, ports: [{ containerPort: 'http' }] }] }),
       {
         field: 'spec.containers[0].ports[0].containerPort',
-        message:
-          'spec.containers[0].ports[0].containerPort: Invalid value: "string": spec.containers[0].ports[0].containerPort in body must be of type integer: "string"',
+        message: 'json: cannot unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32',
       },
     ],
     [
@@ -174,8 +186,7 @@ describe('validateSchema: other errors, worded like the API server', () => {
       pod({ containers: [container] }, { name: 'web', labels: { version: 1.5 } }),
       {
         field: 'metadata.labels[version]',
-        message: 'metadata.labels[version]: Invalid value: "number": metadata.labels[version] in body must be of type string: "number"',
-        hint: 'quote the value ("1.5"): YAML reads it unquoted as a number',
+        message: 'json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of type string',
       },
     ],
     [
@@ -183,22 +194,20 @@ describe('validateSchema: other errors, worded like the API server', () => {
       pod({ containers: [container], nodeSelector: { ssd: true } }),
       {
         field: 'spec.nodeSelector[ssd]',
-        message: 'spec.nodeSelector[ssd]: Invalid value: "boolean": spec.nodeSelector[ssd] in body must be of type string: "boolean"',
-        hint: 'quote the value ("true"): YAML reads it unquoted as a boolean',
+        message: 'json: cannot unmarshal bool into Go struct field PodSpec.spec.nodeSelector of type string',
       },
     ],
     [
       'an object for a list',
       pod({ containers: { name: 'app' } }),
-      { field: 'spec.containers', message: 'spec.containers: Invalid value: "object": spec.containers in body must be of type array: "object"' },
+      { field: 'spec.containers', message: 'json: cannot unmarshal object into Go struct field PodSpec.spec.containers of type []v1.Container' },
     ],
     [
       'a fraction for an IntOrString',
       pod({ containers: [{ ...container, livenessProbe: { httpGet: { port: 80.5 } } }] }),
       {
         field: 'spec.containers[0].livenessProbe.httpGet.port',
-        message:
-          'spec.containers[0].livenessProbe.httpGet.port: Invalid value: "number": spec.containers[0].livenessProbe.httpGet.port in body must be of type integer or string: "number"',
+        message: 'json: cannot unmarshal number 80.5 into Go struct field HTTPGetAction.spec.containers.livenessProbe.ProbeHandler.httpGet.port of type int32',
       },
     ],
     [

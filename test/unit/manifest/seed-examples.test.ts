@@ -111,7 +111,7 @@ describe('seed examples', () => {
         document: 0,
         field: 'spec.nodeSelector',
         message: 'unknown field "spec.nodeSelector"',
-        hint: 'nodeSelector is not a field of DaemonSetSpec: did you mean spec.template.spec.nodeSelector?',
+        hint: "nodeSelector is not a field of DaemonSetSpec: did you mean spec.template.spec.nodeSelector? (nodelet's schema is Kubernetes 1.37)",
       },
     ]);
 

@@ -406,7 +406,7 @@ const cases: Case[] = [
   [
     'env valueFrom with no source',
     (p) => (c0(p).env = [{ name: 'A', valueFrom: {} }]),
-    ['spec.containers[0].env[0].valueFrom: Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'],
+    ['spec.containers[0].env[0].valueFrom: Invalid value: "": must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef`, `secretKeyRef` or `fileKeyRef`'],
   ],
   [
     'env value and valueFrom',
