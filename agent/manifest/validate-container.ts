@@ -40,6 +40,8 @@ export interface ContainerContext {
   readonly volumes: ReadonlyMap<string, Volume>;
   /** spec.terminationGracePeriodSeconds, bounding lifecycle sleep actions. */
   readonly gracePeriod: number | undefined;
+  /** spec.hostUsers: `procMount: Unmasked` needs a user namespace (hostUsers: false). */
+  readonly hostUsers?: boolean | undefined;
 }
 
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -134,7 +136,7 @@ function validateContainerCommon(c: Container, path: string, ctx: ContainerConte
   errs.push(...validateVolumeMounts(c.volumeMounts, c, fieldPath.child(path, 'volumeMounts'), ctx));
   errs.push(...validatePullPolicy(c.imagePullPolicy, fieldPath.child(path, 'imagePullPolicy')));
   errs.push(...validateResources(c.resources, fieldPath.child(path, 'resources')));
-  errs.push(...validateSecurityContext(c.securityContext, fieldPath.child(path, 'securityContext')));
+  errs.push(...validateSecurityContext(c.securityContext, fieldPath.child(path, 'securityContext'), ctx.hostUsers));
   return errs;
 }
 
@@ -505,7 +507,7 @@ export function validateResources(r: ResourceRequirements | undefined, path: str
 
 // --- container security context -------------------------------------------------------------
 
-function validateSecurityContext(sc: SecurityContext | undefined, path: string): FieldIssue[] {
+function validateSecurityContext(sc: SecurityContext | undefined, path: string, hostUsers: boolean | undefined): FieldIssue[] {
   if (!sc) return [];
   const errs: FieldIssue[] = [];
   if (sc.runAsUser !== undefined) errs.push(...isValidUserID(sc.runAsUser).map((m) => invalid(fieldPath.child(path, 'runAsUser'), sc.runAsUser, m)));
@@ -513,7 +515,8 @@ function validateSecurityContext(sc: SecurityContext | undefined, path: string):
   if (sc.procMount !== undefined) {
     if (sc.procMount !== 'Default' && sc.procMount !== 'Unmasked') {
       errs.push(notSupported(fieldPath.child(path, 'procMount'), sc.procMount, ['Default', 'Unmasked']));
-    } else if (sc.procMount === 'Unmasked') {
+    } else if (sc.procMount === 'Unmasked' && hostUsers !== false) {
+      // validateContainerCommon: only a pod in its own user namespace may unmask /proc.
       errs.push(invalid(fieldPath.child(path, 'procMount'), sc.procMount, '`hostUsers` must be false to use `Unmasked`'));
     }
   }

@@ -28,7 +28,7 @@ import { staticPodRestrictions } from './static-pod-restrictions.js';
 import { validateContainers, validateContainersOnlyForPod, validateInitContainers } from './validate-container.js';
 import { validateLabels, validateObjectMeta } from './validate-meta.js';
 import { validateNodeAffinity, validateTolerations } from './validate-scheduling.js';
-import { validatePodSecurityContext } from './validate-security.js';
+import { validatePodSecurityContext, validateWindowsHostProcessPod } from './validate-security.js';
 import { validateVolumes } from './validate-volumes.js';
 
 export interface PodSpecValidationOptions {
@@ -86,7 +86,7 @@ export function validatePodSpec(spec: PodSpec, path: string, opts: PodSpecValida
 
   const { volumes, issues: volumeIssues } = validateVolumes(spec.volumes, child('volumes'));
   errs.push(...volumeIssues);
-  const ctx = { volumes, gracePeriod: grace };
+  const ctx = { volumes, gracePeriod: grace, hostUsers: spec.hostUsers };
   errs.push(...validateContainers(spec.containers, child('containers'), ctx));
   errs.push(...validateInitContainers(spec.initContainers, spec.containers, child('initContainers'), ctx));
   errs.push(...validateHostNetworkPorts(spec, path, opts));
@@ -153,6 +153,7 @@ export function validatePodSpec(spec: PodSpec, path: string, opts: PodSpecValida
       errs.push(notSupported(child('preemptionPolicy'), spec.preemptionPolicy, PREEMPTION_POLICIES));
     }
   }
+  errs.push(...validateWindowsHostProcessPod(spec, path));
   if (spec.os !== undefined && !['linux', 'windows'].includes(spec.os.name)) {
     errs.push(notSupported(child('os', 'name'), spec.os.name, ['linux', 'windows']));
   }

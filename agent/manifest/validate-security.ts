@@ -91,3 +91,38 @@ export function sysctlNamespace(name: string): 'net' | 'ipc' | undefined {
   }
   return undefined;
 }
+
+/** pods.VisitContainersWithPath's order: init containers, containers, ephemeral containers. */
+const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/**
+ * validateWindowsHostProcessPod: a pod with any Windows HostProcess container (set on the
+ * container or inherited from the pod) must have only such containers and hostNetwork. The
+ * API server checks it for every pod, whatever its OS; nodelet runs no Windows container.
+ * (The third rule, "disallowed by cluster policy", needs --allow-privileged=false.)
+ */
+export function validateWindowsHostProcessPod(spec: PodSpec, path: string): FieldIssue[] {
+  const errs: FieldIssue[] = [];
+  const podHostProcess = spec.securityContext?.windowsOptions?.hostProcess;
+  let containerCount = 0;
+  let hostProcessCount = 0;
+  for (const list of CONTAINER_LISTS) {
+    (spec[list] ?? []).forEach((c, i) => {
+      containerCount++;
+      const own = c.securityContext?.windowsOptions?.hostProcess;
+      if (podHostProcess !== undefined && own !== undefined && podHostProcess !== own) {
+        const p = fieldPath.child(fieldPath.index(fieldPath.child(path, list), i), 'securityContext', 'windowsOptions', 'hostProcess');
+        errs.push(invalid(p, own, `pod hostProcess value must be identical if both are specified, was ${String(podHostProcess)}`));
+      }
+      if (own === true || (own === undefined && podHostProcess === true)) hostProcessCount++;
+    });
+  }
+  if (hostProcessCount > 0) {
+    if (hostProcessCount !== containerCount) {
+      errs.push(invalid(path, '', 'If pod contains any hostProcess containers then all containers must be HostProcess containers'));
+    }
+    const hostNetwork = spec.hostNetwork === true;
+    if (!hostNetwork) errs.push(invalid(fieldPath.child(path, 'hostNetwork'), hostNetwork, 'hostNetwork must be true if pod contains any hostProcess containers'));
+  }
+  return errs;
+}
