@@ -33,6 +33,7 @@ import {
 import { type ParsedQuantity, formatQuantity, parseQuantityStrict } from './quantity.js';
 import { ENV_FIELD_PATHS, validateObjectFieldSelector, validateResourceFieldSelector } from './validate-downward-api.js';
 import { validateLocalDescendingPath } from './validate-volumes.js';
+import { validateAppArmorProfileField } from './validate-pod-annotations.js';
 import { validateSeccompProfile } from './validate-security.js';
 
 export interface ContainerContext {
@@ -521,5 +522,6 @@ function validateSecurityContext(sc: SecurityContext | undefined, path: string, 
     }
   }
   errs.push(...validateSeccompProfile(sc.seccompProfile, fieldPath.child(path, 'seccompProfile')));
+  errs.push(...validateAppArmorProfileField(sc.appArmorProfile, fieldPath.child(path, 'appArmorProfile')));
   return errs;
 }

@@ -3,6 +3,7 @@
 import type { PodSecurityContext, PodSpec, SeccompProfile } from 'kubernetes-types/core/v1.js';
 import { type FieldIssue, GoLiteral, duplicate, fieldPath, goQuote, invalid, notSupported, required } from './field-issue.js';
 import { SYSCTL_MAX_LENGTH, SYSCTL_NAME_REGEX, isValidGroupID, isValidSysctlName, isValidUserID } from './names.js';
+import { validateAppArmorProfileField } from './validate-pod-annotations.js';
 import { validateLocalDescendingPath } from './validate-volumes.js';
 
 export const SECCOMP_PROFILE_TYPES = ['Localhost', 'RuntimeDefault', 'Unconfined'] as const;
@@ -44,6 +45,7 @@ export function validatePodSecurityContext(spec: PodSpec, path: string): FieldIs
     errs.push(notSupported(fieldPath.child(path, 'fsGroupChangePolicy'), sc.fsGroupChangePolicy, ['Always', 'OnRootMismatch']));
   }
   errs.push(...validateSeccompProfile(sc.seccompProfile, fieldPath.child(path, 'seccompProfile')));
+  errs.push(...validateAppArmorProfileField(sc.appArmorProfile, fieldPath.child(path, 'appArmorProfile')));
   // Newer than the kubernetes-types release in use.
   const groupsPolicy = (sc as PodSecurityContext & { supplementalGroupsPolicy?: string }).supplementalGroupsPolicy;
   if (groupsPolicy !== undefined && !['Merge', 'Strict'].includes(groupsPolicy)) {
