@@ -441,13 +441,21 @@ function isOvercommitAllowed(name: string): boolean {
   return native && !isHugePages(name);
 }
 
-function validateResourceName(name: string, path: string): FieldIssue[] {
+/** ValidateResourceName: a qualified name, standard unless it has a prefix. */
+function validateStandardResourceName(name: string, path: string): FieldIssue[] {
   const errs: FieldIssue[] = isQualifiedName(name).map((m) => invalid(path, name, m));
   if (errs.length > 0) return errs;
+  if (!name.includes('/') && !STANDARD_RESOURCES.has(name) && !isHugePages(name) && !name.startsWith('requests.hugepages-')) {
+    errs.push(invalid(path, name, 'must be a standard resource type or fully qualified'));
+  }
+  return errs;
+}
+
+/** validateContainerResourceName. */
+function validateResourceName(name: string, path: string): FieldIssue[] {
+  const errs = validateStandardResourceName(name, path);
+  if (isQualifiedName(name).length > 0) return errs;
   if (!name.includes('/')) {
-    if (!STANDARD_RESOURCES.has(name) && !isHugePages(name) && !name.startsWith('requests.hugepages-')) {
-      errs.push(invalid(path, name, 'must be a standard resource type or fully qualified'));
-    }
     if (!STANDARD_CONTAINER_RESOURCES.has(name) && !isHugePages(name)) {
       errs.push(invalid(path, name, 'must be a standard resource for containers'));
     }
@@ -501,6 +509,44 @@ export function validateResources(r: ResourceRequirements | undefined, path: str
       }
     } else if (!isOvercommitAllowed(name)) {
       errs.push(required(limPath, 'Limit must be set for non overcommitable resources'));
+    }
+  }
+  return errs;
+}
+
+/** resourcehelper.SupportedPodLevelResources (huge pages are supported too, by IsSupportedPodLevelResource). */
+const POD_LEVEL_RESOURCES = ['cpu', 'memory'] as const;
+
+/**
+ * validatePodResources / validatePodResourceRequirements: pod-level `spec.resources` takes only
+ * cpu, memory and huge pages (validatePodResourceName), no claims, non-negative quantities and
+ * requests at most the limits.
+ */
+export function validatePodLevelResources(r: ResourceRequirements | undefined, path: string): FieldIssue[] {
+  if (!r) return [];
+  const errs: FieldIssue[] = [];
+  if (r.claims !== undefined) errs.push(forbidden(fieldPath.child(path, 'claims'), 'claims cannot be set for Resources at pod-level'));
+  const nameIssues = (name: string, p: string): FieldIssue[] => {
+    const issues = validateStandardResourceName(name, p);
+    if (issues.length > 0) return issues;
+    return (POD_LEVEL_RESOURCES as readonly string[]).includes(name) || isHugePages(name) ? [] : [notSupported(p, name, POD_LEVEL_RESOURCES)];
+  };
+  const limPath = fieldPath.child(path, 'limits');
+  const reqPath = fieldPath.child(path, 'requests');
+  const limits = new Map<string, ParsedQuantity>();
+  for (const name of Object.keys(r.limits ?? {}).sort()) {
+    const p = fieldPath.key(limPath, name);
+    errs.push(...nameIssues(name, p));
+    const q = parseResourceQuantity(name, r.limits?.[name], p, errs);
+    if (q) limits.set(name, q);
+  }
+  for (const name of Object.keys(r.requests ?? {}).sort()) {
+    const p = fieldPath.key(reqPath, name);
+    errs.push(...nameIssues(name, p));
+    const q = parseResourceQuantity(name, r.requests?.[name], p, errs);
+    const limit = limits.get(name);
+    if (q && limit && q.nano > limit.nano) {
+      errs.push(invalid(reqPath, formatQuantity(q), `must be less than or equal to ${name} limit of ${formatQuantity(limit)}`));
     }
   }
   return errs;

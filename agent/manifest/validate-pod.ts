@@ -1,7 +1,7 @@
 // Semantic validation of a defaulted v1 Pod, as the API server's ValidatePodCreate and the
 // kubelet's static-pod checks report it. Errors come in upstream order, each one the exact
 // line kubectl prints. validatePodSpec is shared with DaemonSet templates.
-import type { Pod, PodDNSConfig, PodSpec } from 'kubernetes-types/core/v1.js';
+import type { Pod, PodDNSConfig, PodSpec, ResourceRequirements } from 'kubernetes-types/core/v1.js';
 import {
   type FieldIssue,
   GoLiteral,
@@ -25,7 +25,7 @@ import {
   isValidIP,
 } from './names.js';
 import { staticPodRestrictions } from './static-pod-restrictions.js';
-import { validateContainers, validateContainersOnlyForPod, validateInitContainers } from './validate-container.js';
+import { validateContainers, validateContainersOnlyForPod, validateInitContainers, validatePodLevelResources } from './validate-container.js';
 import { validateLabels, validateObjectMeta } from './validate-meta.js';
 import { validateAppArmorAnnotationsMatchFields, validatePodSpecificAnnotations } from './validate-pod-annotations.js';
 import { validateNodeAffinity, validateTolerations } from './validate-scheduling.js';
@@ -93,6 +93,8 @@ export function validatePodSpec(spec: PodSpec, path: string, opts: PodSpecValida
   errs.push(...validateContainers(spec.containers, child('containers'), ctx));
   errs.push(...validateInitContainers(spec.initContainers, spec.containers, child('initContainers'), ctx));
   errs.push(...validateHostNetworkPorts(spec, path, opts));
+  // Newer than the kubernetes-types release in use: pod-level resources (GA in 1.34).
+  errs.push(...validatePodLevelResources((spec as PodSpec & { resources?: ResourceRequirements }).resources, child('resources')));
 
   const restartPolicy = spec.restartPolicy ?? '';
   if (restartPolicy === '') errs.push(required(child('restartPolicy')));
