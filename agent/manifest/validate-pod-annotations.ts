@@ -93,25 +93,60 @@ export function validateAppArmorProfileField(profile: AppArmorProfile | undefine
   return errs;
 }
 
-/** validateAppArmorAnnotationsAndFieldsMatchOnCreate (Pods only; skipped for Windows pods). */
-export function validateAppArmorAnnotationsMatchFields(annotations: Readonly<Record<string, string>> | undefined, spec: PodSpec, path: string): FieldIssue[] {
-  if (annotations === undefined || spec.os?.name === 'windows') return [];
-  const errs: FieldIssue[] = [];
-  const podProfile = spec.securityContext?.appArmorProfile;
-  visitContainers(spec, path, (c, cPath) => {
-    const profile = c.securityContext?.appArmorProfile ?? podProfile;
-    const annotation = annotations[APPARMOR_ANNOTATION_PREFIX + c.name];
-    if (profile === undefined || annotation === undefined) return;
-    const p = fieldPath.child(cPath, 'securityContext', 'appArmorProfile');
-    const typeMismatch = forbidden(fieldPath.child(p, 'type'), 'apparmor type in annotation and field must match');
-    if (profile.type === 'Unconfined' && annotation !== APPARMOR_UNCONFINED) errs.push(typeMismatch);
-    else if (profile.type === 'RuntimeDefault' && annotation !== APPARMOR_RUNTIME_DEFAULT) errs.push(typeMismatch);
-    else if (profile.type === 'Localhost') {
-      if (!annotation.startsWith(APPARMOR_LOCALHOST_PREFIX)) errs.push(typeMismatch);
-      else if (profile.localhostProfile === undefined || annotation.slice(APPARMOR_LOCALHOST_PREFIX.length) !== profile.localhostProfile) {
-        errs.push(forbidden(fieldPath.child(p, 'localhostProfile'), 'apparmor profile in annotation and field must match'));
+interface ProfileField {
+  readonly type?: string;
+  readonly localhostProfile?: string;
+}
+
+/**
+ * validateSeccompAnnotationsAndFieldsMatch / the AppArmor switch of
+ * validateAppArmorAnnotationsAndFieldsMatchOnCreate: when a profile is set both ways, they agree.
+ */
+function annotationMatchesField(kind: 'seccomp' | 'apparmor', annotation: string, profile: ProfileField, path: string): FieldIssue | undefined {
+  const typeMismatch = forbidden(fieldPath.child(path, 'type'), `${kind} type in annotation and field must match`);
+  switch (profile.type) {
+    case 'Unconfined':
+      return annotation === 'unconfined' ? undefined : typeMismatch;
+    case 'RuntimeDefault':
+      return annotation === 'runtime/default' || (kind === 'seccomp' && annotation === 'docker/default') ? undefined : typeMismatch;
+    case 'Localhost':
+      if (!annotation.startsWith('localhost/')) return typeMismatch;
+      if (profile.localhostProfile === undefined || annotation.slice('localhost/'.length) !== profile.localhostProfile) {
+        return forbidden(fieldPath.child(path, 'localhostProfile'), `${kind} profile in annotation and field must match`);
       }
-    }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * ValidatePodCreate's validateSeccompAnnotationsAndFields, then
+ * validateAppArmorAnnotationsAndFieldsMatchOnCreate (skipped for Windows pods): a profile given
+ * both as an annotation and as a field must be the same profile. Pods only.
+ */
+export function validateAnnotationsMatchFields(annotations: Readonly<Record<string, string>> | undefined, spec: PodSpec, path: string): FieldIssue[] {
+  if (annotations === undefined) return [];
+  const errs: FieldIssue[] = [];
+  const push = (issue: FieldIssue | undefined): void => {
+    if (issue) errs.push(issue);
+  };
+  const podSeccomp = spec.securityContext?.seccompProfile;
+  const podSeccompAnnotation = annotations[SECCOMP_POD_ANNOTATION];
+  if (podSeccomp !== undefined && podSeccompAnnotation !== undefined) {
+    push(annotationMatchesField('seccomp', podSeccompAnnotation, podSeccomp, fieldPath.child(path, 'securityContext', 'seccompProfile')));
+  }
+  visitContainers(spec, path, (c, cPath) => {
+    const own = c.securityContext?.seccompProfile;
+    const annotation = annotations[SECCOMP_CONTAINER_ANNOTATION_PREFIX + c.name];
+    if (own !== undefined && annotation !== undefined) push(annotationMatchesField('seccomp', annotation, own, fieldPath.child(cPath, 'securityContext', 'seccompProfile')));
+  });
+  if (spec.os?.name === 'windows') return errs;
+  const podAppArmor = spec.securityContext?.appArmorProfile;
+  visitContainers(spec, path, (c, cPath) => {
+    const profile = c.securityContext?.appArmorProfile ?? podAppArmor;
+    const annotation = annotations[APPARMOR_ANNOTATION_PREFIX + c.name];
+    if (profile !== undefined && annotation !== undefined) push(annotationMatchesField('apparmor', annotation, profile, fieldPath.child(cPath, 'securityContext', 'appArmorProfile')));
   });
   return errs;
 }

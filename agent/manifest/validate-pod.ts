@@ -27,7 +27,7 @@ import {
 import { staticPodRestrictions } from './static-pod-restrictions.js';
 import { validateContainers, validateContainersOnlyForPod, validateInitContainers, validatePodLevelResources } from './validate-container.js';
 import { validateLabels, validateObjectMeta } from './validate-meta.js';
-import { validateAppArmorAnnotationsMatchFields, validatePodSpecificAnnotations } from './validate-pod-annotations.js';
+import { validateAnnotationsMatchFields, validatePodSpecificAnnotations } from './validate-pod-annotations.js';
 import { validateNodeAffinity, validateTolerations } from './validate-scheduling.js';
 import { validatePodSecurityContext, validateWindowsHostProcessPod } from './validate-security.js';
 import { validateVolumes } from './validate-volumes.js';
@@ -72,7 +72,7 @@ export function validatePod(pod: Pod, opts: { readonly restrictionsChecked?: boo
   issues.push(...validateContainersOnlyForPod(spec.containers, 'spec.containers'));
   issues.push(...validateContainersOnlyForPod(spec.initContainers, 'spec.initContainers'));
   if ((spec.ephemeralContainers ?? []).length > 0) issues.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
-  issues.push(...validateAppArmorAnnotationsMatchFields(pod.metadata?.annotations, spec, 'spec'));
+  issues.push(...validateAnnotationsMatchFields(pod.metadata?.annotations, spec, 'spec'));
   // parse-file.ts checks the restrictions first, on the document as decoded.
   if (opts.restrictionsChecked !== true) issues.push(...staticPodRestrictions(spec, 'spec'));
   return dedupeIssues(issues);

@@ -130,3 +130,25 @@ describe('pod-level resources (validatePodResources), website pod-level-pid-limi
     expect(result.errors).toEqual([]);
   });
 });
+
+describe('seccomp annotation and field agreement on create (validateSeccompAnnotationsAndFields)', () => {
+  it('refuses a pod annotation that contradicts the pod field, and a container one that contradicts its field', () => {
+    const result = parse(
+      pod(
+        '  securityContext: {seccompProfile: {type: RuntimeDefault}}\n  containers:\n  - name: c\n    image: busybox:1.37\n    securityContext: {seccompProfile: {type: Localhost, localhostProfile: a.json}}\n',
+        '  annotations:\n    seccomp.security.alpha.kubernetes.io/pod: unconfined\n    container.seccomp.security.alpha.kubernetes.io/c: localhost/b.json\n',
+      ),
+    );
+    expect(messages(result.errors)).toEqual([
+      'spec.securityContext.seccompProfile.type: Forbidden: seccomp type in annotation and field must match',
+      'spec.containers[0].securityContext.seccompProfile.localhostProfile: Forbidden: seccomp profile in annotation and field must match',
+    ]);
+  });
+
+  it('accepts agreeing ones (docker/default is RuntimeDefault)', () => {
+    const result = parse(
+      pod('  securityContext: {seccompProfile: {type: RuntimeDefault}}\n  containers: [{name: c, image: busybox:1.37}]\n', '  annotations:\n    seccomp.security.alpha.kubernetes.io/pod: docker/default\n'),
+    );
+    expect(result.errors).toEqual([]);
+  });
+});
