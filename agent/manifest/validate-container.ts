@@ -9,6 +9,7 @@ import type {
   HTTPGetAction,
   Lifecycle,
   LifecycleHandler,
+  PodSpec,
   Probe,
   ResourceRequirements,
   SecurityContext,
@@ -522,7 +523,7 @@ const POD_LEVEL_RESOURCES = ['cpu', 'memory'] as const;
  * cpu, memory and huge pages (validatePodResourceName), no claims, non-negative quantities and
  * requests at most the limits.
  */
-export function validatePodLevelResources(r: ResourceRequirements | undefined, path: string): FieldIssue[] {
+export function validatePodLevelResources(spec: PodSpec, r: ResourceRequirements | undefined, path: string): FieldIssue[] {
   if (!r) return [];
   const errs: FieldIssue[] = [];
   if (r.claims !== undefined) errs.push(forbidden(fieldPath.child(path, 'claims'), 'claims cannot be set for Resources at pod-level'));
@@ -549,6 +550,19 @@ export function validatePodLevelResources(r: ResourceRequirements | undefined, p
       errs.push(invalid(reqPath, formatQuantity(q), `must be less than or equal to ${name} limit of ${formatQuantity(limit)}`));
     }
   }
+  // validatePodResourceConsistency, its second half: no container limit above the pod's (the
+  // path is upstream's). The first half, pod requests >= the aggregate container requests
+  // (resourcehelper.AggregateContainerRequests, init containers and sidecars included), is not
+  // checked here.
+  (spec.containers ?? []).forEach((c, i) => {
+    for (const name of Object.keys(c.resources?.limits ?? {}).sort()) {
+      const podLimit = limits.get(name);
+      const parsed = parseQuantityStrict(c.resources?.limits?.[name] ?? '');
+      if (podLimit === undefined || !parsed.ok || parsed.quantity.nano <= podLimit.nano) continue;
+      const p = fieldPath.child(fieldPath.key(fieldPath.index(fieldPath.child(path, 'containers'), i), name), 'limits');
+      errs.push(invalid(p, formatQuantity(parsed.quantity), `must be less than or equal to pod limits of ${formatQuantity(podLimit)}`));
+    }
+  });
   return errs;
 }
 

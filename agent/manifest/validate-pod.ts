@@ -29,7 +29,7 @@ import { validateContainers, validateContainersOnlyForPod, validateInitContainer
 import { validateLabels, validateObjectMeta } from './validate-meta.js';
 import { validateAnnotationsMatchFields, validatePodSpecificAnnotations } from './validate-pod-annotations.js';
 import { validateNodeAffinity, validateTolerations } from './validate-scheduling.js';
-import { validatePodSecurityContext, validateWindowsHostProcessPod } from './validate-security.js';
+import { validateLinuxPod, validatePodSecurityContext, validateWindowsHostProcessPod } from './validate-security.js';
 import { validateVolumes } from './validate-volumes.js';
 
 export interface PodSpecValidationOptions {
@@ -92,9 +92,9 @@ export function validatePodSpec(spec: PodSpec, path: string, opts: PodSpecValida
   const ctx = { volumes, gracePeriod: grace, hostUsers: spec.hostUsers };
   errs.push(...validateContainers(spec.containers, child('containers'), ctx));
   errs.push(...validateInitContainers(spec.initContainers, spec.containers, child('initContainers'), ctx));
-  errs.push(...validateHostNetworkPorts(spec, path, opts));
   // Newer than the kubernetes-types release in use: pod-level resources (GA in 1.34).
-  errs.push(...validatePodLevelResources((spec as PodSpec & { resources?: ResourceRequirements }).resources, child('resources')));
+  errs.push(...validatePodLevelResources(spec, (spec as PodSpec & { resources?: ResourceRequirements }).resources, child('resources')));
+  errs.push(...validateHostNetworkPorts(spec, path, opts));
 
   const restartPolicy = spec.restartPolicy ?? '';
   if (restartPolicy === '') errs.push(required(child('restartPolicy')));
@@ -119,6 +119,7 @@ export function validatePodSpec(spec: PodSpec, path: string, opts: PodSpecValida
     if (gates.has(g.name)) errs.push(duplicate(p, g.name));
     gates.add(g.name);
   });
+  errs.push(...validateWindowsHostProcessPod(spec, path));
   if (spec.hostUsers === false) {
     // Upstream spells two of these paths with capitals.
     if (spec.hostNetwork) errs.push(forbidden(child('hostNetwork'), 'when `pod.Spec.HostUsers` is false'));
@@ -158,9 +159,10 @@ export function validatePodSpec(spec: PodSpec, path: string, opts: PodSpecValida
       errs.push(notSupported(child('preemptionPolicy'), spec.preemptionPolicy, PREEMPTION_POLICIES));
     }
   }
-  errs.push(...validateWindowsHostProcessPod(spec, path));
   if (spec.os !== undefined && !['linux', 'windows'].includes(spec.os.name)) {
     errs.push(notSupported(child('os', 'name'), spec.os.name, ['linux', 'windows']));
+  } else if (spec.os?.name === 'linux') {
+    errs.push(...validateLinuxPod(spec, path));
   }
   return errs;
 }

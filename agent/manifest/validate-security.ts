@@ -1,7 +1,7 @@
 // Pod-level security context, sysctls and seccomp profiles (validatePodSpecSecurityContext,
 // validateSysctls, validateSeccompProfileField).
 import type { PodSecurityContext, PodSpec, SeccompProfile } from 'kubernetes-types/core/v1.js';
-import { type FieldIssue, GoLiteral, duplicate, fieldPath, goQuote, invalid, notSupported, required } from './field-issue.js';
+import { type FieldIssue, GoLiteral, duplicate, fieldPath, forbidden, goQuote, invalid, notSupported, required } from './field-issue.js';
 import { SYSCTL_MAX_LENGTH, SYSCTL_NAME_REGEX, isValidGroupID, isValidSysctlName, isValidUserID } from './names.js';
 import { validateAppArmorProfileField } from './validate-pod-annotations.js';
 import { validateLocalDescendingPath } from './validate-volumes.js';
@@ -125,6 +125,19 @@ export function validateWindowsHostProcessPod(spec: PodSpec, path: string): Fiel
     }
     const hostNetwork = spec.hostNetwork === true;
     if (!hostNetwork) errs.push(invalid(fieldPath.child(path, 'hostNetwork'), hostNetwork, 'hostNetwork must be true if pod contains any hostProcess containers'));
+  }
+  return errs;
+}
+
+/** validateLinux: a pod that says it is Linux may not carry Windows options. */
+export function validateLinuxPod(spec: PodSpec, path: string): FieldIssue[] {
+  const errs: FieldIssue[] = [];
+  const message = 'windows options cannot be set for a linux pod';
+  if (spec.securityContext?.windowsOptions !== undefined) errs.push(forbidden(fieldPath.child(path, 'securityContext', 'windowsOptions'), message));
+  for (const list of CONTAINER_LISTS) {
+    (spec[list] ?? []).forEach((c, i) => {
+      if (c.securityContext?.windowsOptions !== undefined) errs.push(forbidden(fieldPath.child(fieldPath.index(fieldPath.child(path, list), i), 'securityContext', 'windowsOptions'), message));
+    });
   }
   return errs;
 }

@@ -35,7 +35,7 @@ spec:
 `,
     );
     const failure = await waitUntil(
-      () => a.logs.find((l) => l['msg'] === 'volume setup failed' && l['reason'] === 'FailedMount'),
+      async () => a.logs.find((l) => l['msg'] === 'volume setup failed' && l['reason'] === 'FailedMount'),
       'the FailedMount',
     );
     expect(failure['err']).toBe('MountVolume.SetUp failed for volume "empty" : unknown storage medium "memory"');

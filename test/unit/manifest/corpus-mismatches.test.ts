@@ -152,3 +152,17 @@ describe('seccomp annotation and field agreement on create (validateSeccompAnnot
     expect(result.errors).toEqual([]);
   });
 });
+
+describe('pod-level resources against the containers (validatePodResourceConsistency)', () => {
+  it('refuses a container limit above the pod limit, at the path the API server names', () => {
+    const result = parse(pod('  resources:\n    limits: {memory: 100Mi}\n  containers:\n  - name: c\n    image: busybox:1.37\n    resources: {limits: {memory: 200Mi}}\n'));
+    expect(messages(result.errors)).toEqual(['spec.resources.containers[0][memory].limits: Invalid value: "200Mi": must be less than or equal to pod limits of 100Mi']);
+  });
+});
+
+describe('Windows options on a Linux pod (validateLinux)', () => {
+  it('refuses them', () => {
+    const result = parse(pod('  os: {name: linux}\n  containers:\n  - name: c\n    image: busybox:1.37\n    securityContext: {windowsOptions: {runAsUserName: x}}\n'));
+    expect(messages(result.errors)).toEqual(['spec.containers[0].securityContext.windowsOptions: Forbidden: windows options cannot be set for a linux pod']);
+  });
+});
