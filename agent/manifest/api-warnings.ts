@@ -14,6 +14,7 @@ import type { Container, EphemeralContainer, NodeSelectorTerm, PodSpec, Resource
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 import { type FieldIssue, fieldPath, plainIssue } from './field-issue.js';
 import { formatQuantity, parseQuantityStrict, roundUpToMilli } from './quantity.js';
+import { isKnownEmptyDirMedium } from './validate-volumes.js';
 
 /** nodeapi.GetNodeLabelDeprecatedMessage (pkg/api/node/util.go). */
 const DEPRECATED_NODE_LABELS: Readonly<Record<string, string>> = {
@@ -71,6 +72,17 @@ export function podSpecWarnings(spec: PodSpec | undefined, meta: ObjectMeta | un
   (spec.volumes ?? []).forEach((v, i) => {
     for (const [source, message] of DEPRECATED_VOLUMES) {
       if ((v as unknown as Record<string, unknown>)[source] !== undefined) out.push(warn(fieldPath.child(fieldPath.index(fieldPath.child(paths.spec, 'volumes'), i), source), message));
+    }
+    // nodelet's: a medium the kubelet cannot set up; the pod is admitted and never starts.
+    if (v.emptyDir !== undefined && !isKnownEmptyDirMedium(v.emptyDir.medium)) {
+      const medium = JSON.stringify(v.emptyDir.medium);
+      out.push(
+        warn(
+          fieldPath.child(fieldPath.index(fieldPath.child(paths.spec, 'volumes'), i), 'emptyDir', 'medium'),
+          `unknown storage medium ${medium}: the kubelet admits the pod but cannot set up the volume (FailedMount), so its containers never start`,
+          'the media are "" (disk), Memory and HugePages[-<size>], case-sensitive',
+        ),
+      );
     }
   });
   const seenIps = new Set<string>();

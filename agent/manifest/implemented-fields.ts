@@ -97,7 +97,6 @@ export const FIELD_SUPPORT: readonly FieldSupportEntry[] = [
   defaults('podSpec', 'hostUsers', true),
   defaults('podSpec', 'setHostnameAsFQDN', false),
   defaults('podSpec', 'os.name', 'linux'),
-  defaults('podSpec', 'priority', 0),
   defaults('podSpec', 'preemptionPolicy', 'PreemptLowerPriority', 'Never'),
 
   ...implemented(

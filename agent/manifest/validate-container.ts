@@ -9,6 +9,7 @@ import type {
   HTTPGetAction,
   Lifecycle,
   LifecycleHandler,
+  PodSpec,
   Probe,
   ResourceRequirements,
   SecurityContext,
@@ -33,6 +34,7 @@ import {
 import { type ParsedQuantity, formatQuantity, parseQuantityStrict } from './quantity.js';
 import { ENV_FIELD_PATHS, validateObjectFieldSelector, validateResourceFieldSelector } from './validate-downward-api.js';
 import { validateLocalDescendingPath } from './validate-volumes.js';
+import { validateAppArmorProfileField } from './validate-pod-annotations.js';
 import { validateSeccompProfile } from './validate-security.js';
 
 export interface ContainerContext {
@@ -40,6 +42,8 @@ export interface ContainerContext {
   readonly volumes: ReadonlyMap<string, Volume>;
   /** spec.terminationGracePeriodSeconds, bounding lifecycle sleep actions. */
   readonly gracePeriod: number | undefined;
+  /** spec.hostUsers: `procMount: Unmasked` needs a user namespace (hostUsers: false). */
+  readonly hostUsers?: boolean | undefined;
 }
 
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -134,7 +138,7 @@ function validateContainerCommon(c: Container, path: string, ctx: ContainerConte
   errs.push(...validateVolumeMounts(c.volumeMounts, c, fieldPath.child(path, 'volumeMounts'), ctx));
   errs.push(...validatePullPolicy(c.imagePullPolicy, fieldPath.child(path, 'imagePullPolicy')));
   errs.push(...validateResources(c.resources, fieldPath.child(path, 'resources')));
-  errs.push(...validateSecurityContext(c.securityContext, fieldPath.child(path, 'securityContext')));
+  errs.push(...validateSecurityContext(c.securityContext, fieldPath.child(path, 'securityContext'), ctx.hostUsers));
   return errs;
 }
 
@@ -438,13 +442,21 @@ function isOvercommitAllowed(name: string): boolean {
   return native && !isHugePages(name);
 }
 
-function validateResourceName(name: string, path: string): FieldIssue[] {
+/** ValidateResourceName: a qualified name, standard unless it has a prefix. */
+function validateStandardResourceName(name: string, path: string): FieldIssue[] {
   const errs: FieldIssue[] = isQualifiedName(name).map((m) => invalid(path, name, m));
   if (errs.length > 0) return errs;
+  if (!name.includes('/') && !STANDARD_RESOURCES.has(name) && !isHugePages(name) && !name.startsWith('requests.hugepages-')) {
+    errs.push(invalid(path, name, 'must be a standard resource type or fully qualified'));
+  }
+  return errs;
+}
+
+/** validateContainerResourceName. */
+function validateResourceName(name: string, path: string): FieldIssue[] {
+  const errs = validateStandardResourceName(name, path);
+  if (isQualifiedName(name).length > 0) return errs;
   if (!name.includes('/')) {
-    if (!STANDARD_RESOURCES.has(name) && !isHugePages(name) && !name.startsWith('requests.hugepages-')) {
-      errs.push(invalid(path, name, 'must be a standard resource type or fully qualified'));
-    }
     if (!STANDARD_CONTAINER_RESOURCES.has(name) && !isHugePages(name)) {
       errs.push(invalid(path, name, 'must be a standard resource for containers'));
     }
@@ -503,9 +515,60 @@ export function validateResources(r: ResourceRequirements | undefined, path: str
   return errs;
 }
 
+/** resourcehelper.SupportedPodLevelResources (huge pages are supported too, by IsSupportedPodLevelResource). */
+const POD_LEVEL_RESOURCES = ['cpu', 'memory'] as const;
+
+/**
+ * validatePodResources / validatePodResourceRequirements: pod-level `spec.resources` takes only
+ * cpu, memory and huge pages (validatePodResourceName), no claims, non-negative quantities and
+ * requests at most the limits.
+ */
+export function validatePodLevelResources(spec: PodSpec, r: ResourceRequirements | undefined, path: string): FieldIssue[] {
+  if (!r) return [];
+  const errs: FieldIssue[] = [];
+  if (r.claims !== undefined) errs.push(forbidden(fieldPath.child(path, 'claims'), 'claims cannot be set for Resources at pod-level'));
+  const nameIssues = (name: string, p: string): FieldIssue[] => {
+    const issues = validateStandardResourceName(name, p);
+    if (issues.length > 0) return issues;
+    return (POD_LEVEL_RESOURCES as readonly string[]).includes(name) || isHugePages(name) ? [] : [notSupported(p, name, POD_LEVEL_RESOURCES)];
+  };
+  const limPath = fieldPath.child(path, 'limits');
+  const reqPath = fieldPath.child(path, 'requests');
+  const limits = new Map<string, ParsedQuantity>();
+  for (const name of Object.keys(r.limits ?? {}).sort()) {
+    const p = fieldPath.key(limPath, name);
+    errs.push(...nameIssues(name, p));
+    const q = parseResourceQuantity(name, r.limits?.[name], p, errs);
+    if (q) limits.set(name, q);
+  }
+  for (const name of Object.keys(r.requests ?? {}).sort()) {
+    const p = fieldPath.key(reqPath, name);
+    errs.push(...nameIssues(name, p));
+    const q = parseResourceQuantity(name, r.requests?.[name], p, errs);
+    const limit = limits.get(name);
+    if (q && limit && q.nano > limit.nano) {
+      errs.push(invalid(reqPath, formatQuantity(q), `must be less than or equal to ${name} limit of ${formatQuantity(limit)}`));
+    }
+  }
+  // validatePodResourceConsistency, its second half: no container limit above the pod's (the
+  // path is upstream's). The first half, pod requests >= the aggregate container requests
+  // (resourcehelper.AggregateContainerRequests, init containers and sidecars included), is not
+  // checked here.
+  (spec.containers ?? []).forEach((c, i) => {
+    for (const name of Object.keys(c.resources?.limits ?? {}).sort()) {
+      const podLimit = limits.get(name);
+      const parsed = parseQuantityStrict(c.resources?.limits?.[name] ?? '');
+      if (podLimit === undefined || !parsed.ok || parsed.quantity.nano <= podLimit.nano) continue;
+      const p = fieldPath.child(fieldPath.key(fieldPath.index(fieldPath.child(path, 'containers'), i), name), 'limits');
+      errs.push(invalid(p, formatQuantity(parsed.quantity), `must be less than or equal to pod limits of ${formatQuantity(podLimit)}`));
+    }
+  });
+  return errs;
+}
+
 // --- container security context -------------------------------------------------------------
 
-function validateSecurityContext(sc: SecurityContext | undefined, path: string): FieldIssue[] {
+function validateSecurityContext(sc: SecurityContext | undefined, path: string, hostUsers: boolean | undefined): FieldIssue[] {
   if (!sc) return [];
   const errs: FieldIssue[] = [];
   if (sc.runAsUser !== undefined) errs.push(...isValidUserID(sc.runAsUser).map((m) => invalid(fieldPath.child(path, 'runAsUser'), sc.runAsUser, m)));
@@ -513,10 +576,12 @@ function validateSecurityContext(sc: SecurityContext | undefined, path: string):
   if (sc.procMount !== undefined) {
     if (sc.procMount !== 'Default' && sc.procMount !== 'Unmasked') {
       errs.push(notSupported(fieldPath.child(path, 'procMount'), sc.procMount, ['Default', 'Unmasked']));
-    } else if (sc.procMount === 'Unmasked') {
+    } else if (sc.procMount === 'Unmasked' && hostUsers !== false) {
+      // validateContainerCommon: only a pod in its own user namespace may unmask /proc.
       errs.push(invalid(fieldPath.child(path, 'procMount'), sc.procMount, '`hostUsers` must be false to use `Unmasked`'));
     }
   }
   errs.push(...validateSeccompProfile(sc.seccompProfile, fieldPath.child(path, 'seccompProfile')));
+  errs.push(...validateAppArmorProfileField(sc.appArmorProfile, fieldPath.child(path, 'appArmorProfile')));
   return errs;
 }

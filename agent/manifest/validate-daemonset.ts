@@ -20,6 +20,7 @@ import {
 import { NEGATIVE_ERROR, isValidPercent } from './names.js';
 import { staticPodRestrictions } from './static-pod-restrictions.js';
 import { labelSelectorMatches, validateAnnotations, validateLabelSelector, validateLabels, validateObjectMeta } from './validate-meta.js';
+import { validatePodSpecificAnnotations } from './validate-pod-annotations.js';
 import { validatePodSpec } from './validate-pod.js';
 
 export const DAEMONSET_UPDATE_STRATEGIES = ['RollingUpdate', 'OnDelete'] as const;
@@ -54,6 +55,7 @@ export function validateDaemonSet(ds: DaemonSet, opts: { readonly restrictionsCh
   issues.push(...validateLabels(templateLabels, 'spec.template.labels'));
   issues.push(...validateAnnotations(template.metadata?.annotations, 'spec.template.annotations'));
   const podSpec = template.spec ?? { containers: [] };
+  issues.push(...validatePodSpecificAnnotations(template.metadata?.annotations, podSpec, 'spec.template.annotations'));
   issues.push(...validatePodSpec(podSpec, 'spec.template.spec', { resourceIsPod: false }));
   if ((podSpec.ephemeralContainers ?? []).length > 0) {
     issues.push(forbidden('spec.template.spec.ephemeralContainers', 'ephemeral containers not allowed in pod template'));

@@ -1,7 +1,7 @@
 // Semantic validation of a defaulted v1 Pod, as the API server's ValidatePodCreate and the
 // kubelet's static-pod checks report it. Errors come in upstream order, each one the exact
 // line kubectl prints. validatePodSpec is shared with DaemonSet templates.
-import type { Pod, PodDNSConfig, PodSpec } from 'kubernetes-types/core/v1.js';
+import type { Pod, PodDNSConfig, PodSpec, ResourceRequirements } from 'kubernetes-types/core/v1.js';
 import {
   type FieldIssue,
   GoLiteral,
@@ -25,10 +25,11 @@ import {
   isValidIP,
 } from './names.js';
 import { staticPodRestrictions } from './static-pod-restrictions.js';
-import { validateContainers, validateContainersOnlyForPod, validateInitContainers } from './validate-container.js';
+import { validateContainers, validateContainersOnlyForPod, validateInitContainers, validatePodLevelResources } from './validate-container.js';
 import { validateLabels, validateObjectMeta } from './validate-meta.js';
+import { validateAnnotationsMatchFields, validatePodSpecificAnnotations } from './validate-pod-annotations.js';
 import { validateNodeAffinity, validateTolerations } from './validate-scheduling.js';
-import { validatePodSecurityContext } from './validate-security.js';
+import { validateLinuxPod, validatePodSecurityContext, validateWindowsHostProcessPod } from './validate-security.js';
 import { validateVolumes } from './validate-volumes.js';
 
 export interface PodSpecValidationOptions {
@@ -55,6 +56,7 @@ export function validatePod(pod: Pod, opts: { readonly restrictionsChecked?: boo
     issues.push(required('spec.containers'));
     return dedupeIssues(issues);
   }
+  issues.push(...validatePodSpecificAnnotations(pod.metadata?.annotations, spec, 'metadata.annotations'));
   issues.push(...validatePodSpec(spec, 'spec', { resourceIsPod: true }));
   if (!spec.serviceAccountName) {
     (spec.volumes ?? []).forEach((v, vi) => {
@@ -70,6 +72,7 @@ export function validatePod(pod: Pod, opts: { readonly restrictionsChecked?: boo
   issues.push(...validateContainersOnlyForPod(spec.containers, 'spec.containers'));
   issues.push(...validateContainersOnlyForPod(spec.initContainers, 'spec.initContainers'));
   if ((spec.ephemeralContainers ?? []).length > 0) issues.push(forbidden('spec.ephemeralContainers', 'cannot be set on create'));
+  issues.push(...validateAnnotationsMatchFields(pod.metadata?.annotations, spec, 'spec'));
   // parse-file.ts checks the restrictions first, on the document as decoded.
   if (opts.restrictionsChecked !== true) issues.push(...staticPodRestrictions(spec, 'spec'));
   return dedupeIssues(issues);
@@ -86,9 +89,11 @@ export function validatePodSpec(spec: PodSpec, path: string, opts: PodSpecValida
 
   const { volumes, issues: volumeIssues } = validateVolumes(spec.volumes, child('volumes'));
   errs.push(...volumeIssues);
-  const ctx = { volumes, gracePeriod: grace };
+  const ctx = { volumes, gracePeriod: grace, hostUsers: spec.hostUsers };
   errs.push(...validateContainers(spec.containers, child('containers'), ctx));
   errs.push(...validateInitContainers(spec.initContainers, spec.containers, child('initContainers'), ctx));
+  // Newer than the kubernetes-types release in use: pod-level resources (GA in 1.34).
+  errs.push(...validatePodLevelResources(spec, (spec as PodSpec & { resources?: ResourceRequirements }).resources, child('resources')));
   errs.push(...validateHostNetworkPorts(spec, path, opts));
 
   const restartPolicy = spec.restartPolicy ?? '';
@@ -114,6 +119,7 @@ export function validatePodSpec(spec: PodSpec, path: string, opts: PodSpecValida
     if (gates.has(g.name)) errs.push(duplicate(p, g.name));
     gates.add(g.name);
   });
+  errs.push(...validateWindowsHostProcessPod(spec, path));
   if (spec.hostUsers === false) {
     // Upstream spells two of these paths with capitals.
     if (spec.hostNetwork) errs.push(forbidden(child('hostNetwork'), 'when `pod.Spec.HostUsers` is false'));
@@ -155,6 +161,8 @@ export function validatePodSpec(spec: PodSpec, path: string, opts: PodSpecValida
   }
   if (spec.os !== undefined && !['linux', 'windows'].includes(spec.os.name)) {
     errs.push(notSupported(child('os', 'name'), spec.os.name, ['linux', 'windows']));
+  } else if (spec.os?.name === 'linux') {
+    errs.push(...validateLinuxPod(spec, path));
   }
   return errs;
 }

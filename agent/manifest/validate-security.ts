@@ -1,8 +1,9 @@
 // Pod-level security context, sysctls and seccomp profiles (validatePodSpecSecurityContext,
 // validateSysctls, validateSeccompProfileField).
 import type { PodSecurityContext, PodSpec, SeccompProfile } from 'kubernetes-types/core/v1.js';
-import { type FieldIssue, GoLiteral, duplicate, fieldPath, goQuote, invalid, notSupported, required } from './field-issue.js';
+import { type FieldIssue, GoLiteral, duplicate, fieldPath, forbidden, goQuote, invalid, notSupported, required } from './field-issue.js';
 import { SYSCTL_MAX_LENGTH, SYSCTL_NAME_REGEX, isValidGroupID, isValidSysctlName, isValidUserID } from './names.js';
+import { validateAppArmorProfileField } from './validate-pod-annotations.js';
 import { validateLocalDescendingPath } from './validate-volumes.js';
 
 export const SECCOMP_PROFILE_TYPES = ['Localhost', 'RuntimeDefault', 'Unconfined'] as const;
@@ -44,6 +45,7 @@ export function validatePodSecurityContext(spec: PodSpec, path: string): FieldIs
     errs.push(notSupported(fieldPath.child(path, 'fsGroupChangePolicy'), sc.fsGroupChangePolicy, ['Always', 'OnRootMismatch']));
   }
   errs.push(...validateSeccompProfile(sc.seccompProfile, fieldPath.child(path, 'seccompProfile')));
+  errs.push(...validateAppArmorProfileField(sc.appArmorProfile, fieldPath.child(path, 'appArmorProfile')));
   // Newer than the kubernetes-types release in use.
   const groupsPolicy = (sc as PodSecurityContext & { supplementalGroupsPolicy?: string }).supplementalGroupsPolicy;
   if (groupsPolicy !== undefined && !['Merge', 'Strict'].includes(groupsPolicy)) {
@@ -90,4 +92,52 @@ export function sysctlNamespace(name: string): 'net' | 'ipc' | undefined {
     return 'ipc';
   }
   return undefined;
+}
+
+/** pods.VisitContainersWithPath's order: init containers, containers, ephemeral containers. */
+const CONTAINER_LISTS = ['initContainers', 'containers', 'ephemeralContainers'] as const;
+
+/**
+ * validateWindowsHostProcessPod: a pod with any Windows HostProcess container (set on the
+ * container or inherited from the pod) must have only such containers and hostNetwork. The
+ * API server checks it for every pod, whatever its OS; nodelet runs no Windows container.
+ * (The third rule, "disallowed by cluster policy", needs --allow-privileged=false.)
+ */
+export function validateWindowsHostProcessPod(spec: PodSpec, path: string): FieldIssue[] {
+  const errs: FieldIssue[] = [];
+  const podHostProcess = spec.securityContext?.windowsOptions?.hostProcess;
+  let containerCount = 0;
+  let hostProcessCount = 0;
+  for (const list of CONTAINER_LISTS) {
+    (spec[list] ?? []).forEach((c, i) => {
+      containerCount++;
+      const own = c.securityContext?.windowsOptions?.hostProcess;
+      if (podHostProcess !== undefined && own !== undefined && podHostProcess !== own) {
+        const p = fieldPath.child(fieldPath.index(fieldPath.child(path, list), i), 'securityContext', 'windowsOptions', 'hostProcess');
+        errs.push(invalid(p, own, `pod hostProcess value must be identical if both are specified, was ${String(podHostProcess)}`));
+      }
+      if (own === true || (own === undefined && podHostProcess === true)) hostProcessCount++;
+    });
+  }
+  if (hostProcessCount > 0) {
+    if (hostProcessCount !== containerCount) {
+      errs.push(invalid(path, '', 'If pod contains any hostProcess containers then all containers must be HostProcess containers'));
+    }
+    const hostNetwork = spec.hostNetwork === true;
+    if (!hostNetwork) errs.push(invalid(fieldPath.child(path, 'hostNetwork'), hostNetwork, 'hostNetwork must be true if pod contains any hostProcess containers'));
+  }
+  return errs;
+}
+
+/** validateLinux: a pod that says it is Linux may not carry Windows options. */
+export function validateLinuxPod(spec: PodSpec, path: string): FieldIssue[] {
+  const errs: FieldIssue[] = [];
+  const message = 'windows options cannot be set for a linux pod';
+  if (spec.securityContext?.windowsOptions !== undefined) errs.push(forbidden(fieldPath.child(path, 'securityContext', 'windowsOptions'), message));
+  for (const list of CONTAINER_LISTS) {
+    (spec[list] ?? []).forEach((c, i) => {
+      if (c.securityContext?.windowsOptions !== undefined) errs.push(forbidden(fieldPath.child(fieldPath.index(fieldPath.child(path, list), i), 'securityContext', 'windowsOptions'), message));
+    });
+  }
+  return errs;
 }

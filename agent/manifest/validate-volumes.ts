@@ -48,8 +48,14 @@ export const VOLUME_SOURCES: readonly (readonly [jsonName: string, errorName: st
 /** supportedHostPathTypes, sorted as sets.List prints them. */
 export const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'] as const;
 
-/** Storage media kubelet can set up; the API server itself does not check the medium. */
-export const EMPTY_DIR_MEDIA = ['', 'Memory', 'HugePages', 'HugePages-<size>'] as const;
+/**
+ * The media the kubelet's emptyDir plugin sets up: default (disk), Memory, HugePages[-<size>].
+ * The API server does not check the medium; the kubelet admits a pod with another one and fails
+ * its volume set-up ("unknown storage medium"), so nodelet warns (api-warnings.ts) and does the same.
+ */
+export function isKnownEmptyDirMedium(medium: string | undefined): boolean {
+  return medium === undefined || medium === '' || medium === 'Memory' || medium === 'HugePages' || medium.startsWith('HugePages-');
+}
 
 const FILE_MODE_ERROR = 'must be a number between 0 and 0777 (octal), both inclusive';
 
@@ -140,11 +146,6 @@ function validateEmptyDir(vol: Volume, path: string): FieldIssue[] {
     const parsed = parseQuantityStrict(ed.sizeLimit);
     if (!parsed.ok) errs.push(invalid(fieldPath.child(path, 'sizeLimit'), String(ed.sizeLimit), parsed.error));
     else if (parsed.quantity.nano < 0n) errs.push(forbidden(fieldPath.child(path, 'sizeLimit'), 'SizeLimit field must be a valid resource quantity'));
-  }
-  // nodelet rejects here what kubelet would only fail on at mount time ("unknown storage medium").
-  const medium = ed.medium ?? '';
-  if (!['', 'Memory', 'HugePages'].includes(medium) && !/^HugePages-.+$/.test(medium)) {
-    errs.push(notSupported(fieldPath.child(path, 'medium'), medium, EMPTY_DIR_MEDIA));
   }
   return errs;
 }

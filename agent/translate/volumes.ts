@@ -13,6 +13,7 @@ import { metadataFieldValue, volumeResourceValue, type EnvVar, type NodeAllocata
 import { podMemoryLimitBytes, toExact, wholeValue } from './resources.js';
 import { DEFAULT_TERMINATION_MESSAGE_PATH, DEFAULT_VOLUME_MODE } from '../manifest/defaults.js';
 import { isSafePodUid } from '../manifest/identity.js';
+import { isKnownEmptyDirMedium } from '../manifest/validate-volumes.js';
 import { cleanPath } from '../core/paths.js';
 import { subPathBindTarget } from './subpath.js';
 import type { TranslateContext } from './context.js';
@@ -100,6 +101,9 @@ export function planVolumes(pod: DesiredPod, stateDir: string, nodeAllocatable?:
     } else if (v.emptyDir && isMemoryEmptyDir(v)) {
       const sizeBytes = memoryVolumeSize(pod, v, nodeAllocatable);
       plan.memoryVolumes.push({ volume: v.name, name: memoryVolumeName(pod.uid, v.name), ...(sizeBytes !== undefined ? { sizeBytes } : {}) });
+    } else if (v.emptyDir && !isKnownEmptyDirMedium(v.emptyDir.medium)) {
+      // The kubelet's emptyDir SetUpAt: the pod is admitted, its volume never set up.
+      plan.errors.push({ volume: v.name, message: `unknown storage medium ${JSON.stringify(v.emptyDir.medium)}` });
     } else if (v.emptyDir) {
       plan.emptyDirs.push({ volume: v.name, path: emptyDirPath(stateDir, pod.uid, v.name) });
     } else if (v.downwardAPI) {

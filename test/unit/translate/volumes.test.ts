@@ -257,3 +257,13 @@ describe('podDir', () => {
     for (const uid of ['../../../etc', '..', '', 'a/b']) expect(() => podDir('/var/lib/nodelet', uid)).toThrow(/refusing the pod UID/);
   });
 });
+
+describe('emptyDir with a medium the kubelet does not know (issue 18 corpus: medium: memory)', () => {
+  it('fails the volume set-up as the kubelet does, instead of giving the pod a disk emptyDir', () => {
+    const volumes: Volume[] = [{ name: 'empty', emptyDir: { medium: 'memory', sizeLimit: '20Mi' } }];
+    const plan = planVolumes(desired({ volumes }), stateDir);
+    expect(plan.errors).toEqual([{ volume: 'empty', message: 'unknown storage medium "memory"' }]);
+    expect(plan.emptyDirs).toEqual([]);
+    expect(plan.memoryVolumes).toEqual([]);
+  });
+});
