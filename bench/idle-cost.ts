@@ -3,10 +3,17 @@
 // on the socket. Beside it, over the same minute, the floor: a bare dockerode process doing
 // what an idle agent must do at least (hold the events stream and relist the node's containers
 // every resync period), behind its own counting proxy.
+// With `endpoint`, the agent also serves its kubelet endpoint (figure 4d: what the endpoint costs idle).
 //   node dist/bench/idle-cost.js                    the benchmark
+//   node dist/bench/idle-cost.js --endpoint          the same with the kubelet endpoint on
 //   node dist/bench/idle-cost.js --floor-child NODE  the floor process (spawned by the benchmark)
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from '../test/helpers/free-port.js';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { LABELS } from '../agent/core/labels.js';
 import { startDockerProxy, type DockerProxy } from './docker-proxy.js';
@@ -30,15 +37,40 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-export async function startFleet(count = PODS): Promise<Fleet> {
+/**
+ * The kubelet endpoint on 127.0.0.1 as it may start without a kubeconfig: x509 against a
+ * throw-away CA (openssl), no token webhook, AlwaysAllow. Its serving pair is the agent's own
+ * self-signed one. Returns the flags, the port, and the CA's directory to remove.
+ */
+async function endpointFlags(): Promise<{ args: string[]; port: number; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'nodelet-bench-ca-'));
+  const ca = join(dir, 'ca.crt');
+  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'ca.key'), '-out', ca, '-subj', '/CN=nodelet-bench-ca', '-days', '1']);
+  const port = await freePort();
+  return { args: ['--enable-server', '--address', '127.0.0.1', '--port', String(port), '--client-ca-file', ca, '--authentication-token-webhook=false', '--authorization-mode', 'AlwaysAllow'], port, dir };
+}
+
+/** The endpoint's answer to a request without credentials: 401 once it listens. */
+function endpointStatus(port: number): Promise<number> {
+  return new Promise((ok, fail) => {
+    https.get({ host: '127.0.0.1', port, path: '/healthz', rejectUnauthorized: false, agent: false }, (res) => {
+      res.resume();
+      ok(res.statusCode ?? 0);
+    }).on('error', fail);
+  });
+}
+
+export async function startFleet(count = PODS, opts: { readonly endpoint?: boolean } = {}): Promise<Fleet> {
   const proxy = await startDockerProxy(DOCKER_SOCKET);
-  const agent = await startChildAgent({ tag: 'fleet', dockerHost: proxy.dockerHost });
+  const endpoint = opts.endpoint ? await endpointFlags() : undefined;
+  const agent = await startChildAgent({ tag: endpoint ? 'fleet-ep' : 'fleet', dockerHost: proxy.dockerHost, extraArgs: endpoint?.args ?? [] });
   const names = Array.from({ length: count }, (_, i) => `idle${i}`);
   const pods = names.map((n) => agent.podName(n));
   const t0 = performance.now();
   try {
     await agent.writeManifests(names);
     const t1 = await waitAllRunning(agent.apiSocket, pods, 180_000);
+    if (endpoint && (await endpointStatus(endpoint.port)) !== 401) throw new Error(`the kubelet endpoint on 127.0.0.1:${endpoint.port} does not answer 401 without credentials`);
     return {
       proxy,
       agent,
@@ -47,12 +79,14 @@ export async function startFleet(count = PODS): Promise<Fleet> {
       close: async () => {
         await agent.cleanup();
         await proxy.close();
+        if (endpoint) await rm(endpoint.dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     const stderr = agent.process.stderr();
     await agent.cleanup();
     await proxy.close();
+    if (endpoint) await rm(endpoint.dir, { recursive: true, force: true });
     throw new Error(`${err instanceof Error ? err.message : String(err)}${stderr ? `; agent stderr: ${stderr}` : ''}`);
   }
 }
@@ -126,8 +160,8 @@ export async function measureIdle(fleet: Fleet, windowMs = WINDOW_MS, settleMs =
   }
 }
 
-export async function runIdleCostBench(): Promise<IdleCostResult> {
-  const fleet = await startFleet();
+export async function runIdleCostBench(opts: { readonly endpoint?: boolean } = {}): Promise<IdleCostResult> {
+  const fleet = await startFleet(PODS, opts);
   try {
     return await measureIdle(fleet);
   } finally {
@@ -164,7 +198,7 @@ const kib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`;
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   if (process.argv[2] === '--floor-child') await floorChild(process.argv[3] ?? '');
   else {
-    const r = await runIdleCostBench();
+    const r = await runIdleCostBench({ endpoint: process.argv.includes('--endpoint') });
     for (const [who, c] of [['nodelet', r.agent], ['floor', r.floor]] as const) {
       console.log(`${who.padEnd(8)} CPU ${(c.cpuShare * 100).toFixed(2)}% of a core, RSS max ${kib(c.rssBytesMax)}, ${c.requestsPerMinute.toFixed(1)} Docker requests/min`);
       for (const [k, n] of Object.entries(c.requests)) console.log(`           ${String(n).padStart(4)}  ${k}`);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runCrashRecoveryBench } from './crash-recovery.js';
 import { DOCKER_HOST, docker } from './fleet.js';
-import { measureIdle, startFleet } from './idle-cost.js';
+import { measureIdle, runIdleCostBench, startFleet } from './idle-cost.js';
 import { runPodmanBench } from './podman.js';
 import { measureRestart } from './restart.js';
 import { describeMachine, renderResults, type RunFigures, type ValidateFigures } from './results.js';
@@ -76,6 +76,7 @@ async function main(): Promise<void> {
       await fleet.close().catch((err: unknown) => log(`removing the 50 pods failed: ${String(err)}`));
     }
   }
+  const idleEndpoint = await attempt('4d. idle cost, kubelet endpoint on (50 pods, 60 s)', () => runIdleCostBench({ endpoint: true }));
   const podman = await attempt('7. podman kube play', runPodmanBench);
 
   const findingsFile = join(SOURCE_DIR, 'FINDINGS.md');
@@ -84,6 +85,7 @@ async function main(): Promise<void> {
     startup,
     crash,
     idle,
+    idleEndpoint,
     restart,
     validate,
     podman,

@@ -23,6 +23,7 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { dockerFromEnv, makeTestAgent, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
 import { busyboxSh, hostNetworkPod } from '../helpers/pod-fixtures.js';
 import { buildKubeBinaries, freePort, startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
+import { createTestNetwork, type TestNetwork } from '../helpers/test-network.js';
 import { createForeignCa, issueClientCert, type CertPair } from '../fake-apiserver/pki.js';
 
 const run = promisify(execFile);
@@ -33,38 +34,21 @@ const GO_DIR = fileURLToPath(new URL('../go/', import.meta.url));
 let cluster: KubeCluster;
 const agents: TestAgent[] = [];
 const docker = dockerFromEnv();
-const networkName = `kserver-${suffix}`;
+let network: TestNetwork | undefined;
 /** The host's address on the test's Docker network (its bridge gateway): global unicast, local. */
 let hostIp: string;
-
-/** A bridge network with a free /24 inside 198.18.0.0/15; its gateway is an address of this host. */
-async function testNetworkGateway(): Promise<string> {
-  const used = new Set((await docker.listNetworks()).flatMap((n) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '')));
-  for (let i = 0; i < 50; i++) {
-    const third = 1 + Math.floor(Math.random() * 254);
-    const second = Math.random() < 0.5 ? 18 : 19;
-    const subnet = `198.${second}.${third}.0/24`;
-    if (used.has(subnet)) continue;
-    try {
-      await docker.createNetwork({ Name: networkName, Driver: 'bridge', IPAM: { Config: [{ Subnet: subnet, Gateway: `198.${second}.${third}.1` }] } });
-      return `198.${second}.${third}.1`;
-    } catch {
-      // Overlaps another test's network: try another.
-    }
-  }
-  throw new Error('no free /24 in 198.18.0.0/15 for the test network');
-}
 
 beforeAll(async () => {
   await buildKubeBinaries();
   cluster = await startKubeCluster();
-  hostIp = await testNetworkGateway();
+  network = await createTestNetwork(docker, 'kserver');
+  hostIp = network.gateway;
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
   await Promise.all(agents.map((a) => a.cleanup()));
   await cluster?.stop();
-  await docker.getNetwork(networkName).remove().catch(() => undefined);
+  await network?.remove().catch(() => undefined);
 }, 120_000);
 
 /** An agent reporting as system:node:<name>, its kubelet endpoint on <hostIp>:<port> (--node-ip <hostIp>). */
