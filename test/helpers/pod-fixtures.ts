@@ -15,6 +15,8 @@ import type { PodRuntime } from '../../agent/runtime/pod-runtime.js';
 import type { ExecuteDeps } from '../../agent/sync/execute.js';
 import { makeTestAgent, podContainers, type TestAgent, type TestAgentOptions } from './agent-harness.js';
 import { TEST_IMAGES } from './docker-engine.js';
+import { readFileSync } from 'node:fs';
+import { hasCapSysResource } from '../../agent/qos/oom-score.js';
 
 // --- manifests -------------------------------------------------------------------------------
 
@@ -86,6 +88,8 @@ export function executeDeps(opts: ExecuteDepsOptions): ExecuteDeps {
       podNetwork: 'none',
       podInfraImage: TEST_IMAGES.pause,
       nodeAllocatable: { cpuMilli: 1000, memoryBytes: 1 << 30 },
+      // As main.ts does: without CAP_SYS_RESOURCE (this CI VM) Docker refuses negative OOM scores.
+      ...oomScoreFloor(),
     },
     events: opts.events,
     logger: opts.logger,
@@ -115,4 +119,10 @@ export function useTestAgents(defaults: TestAgentOptions = {}): (opts?: TestAgen
 /** The Docker containers (newest first) of container `container` of pod `pod` (its manifest name) run by `a`. */
 export async function containersOf(a: TestAgent, pod: string, container: string): Promise<Docker.ContainerInfo[]> {
   return (await podContainers(a.docker, a.config.nodeName, `${pod}-${a.config.nodeName}`)).filter((c) => c.Labels[LABELS.containerName] === container);
+}
+
+/** The OOM score floor main.ts applies on a host without CAP_SYS_RESOURCE (the sandbox's −998 would fail there). */
+function oomScoreFloor(): { minOomScoreAdj?: number } {
+  if (hasCapSysResource(readFileSync('/proc/self/status', 'utf8'))) return {};
+  return { minOomScoreAdj: Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim()) };
 }
