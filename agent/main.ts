@@ -44,7 +44,7 @@ import type { Reporter } from './mirror/reporter.js';
 import { hostFacts } from './node/host-facts.js';
 import { run as runCommand } from './host/mounts.js';
 import { QosCgroups } from './qos/cgroups.js';
-import { hasCapSysResource } from './qos/oom-score.js';
+import { oomScoreFloor } from './qos/oom-score.js';
 import { kubepodsLimits, nodeAllocatable, nodeCapacity, type NodeReservation } from './qos/allocatable.js';
 import { podCapacity } from './config/node-resources-config.js';
 import { ProbeMetrics } from './probe/probe-metrics.js';
@@ -196,7 +196,7 @@ export async function startAgent(
     podInfraImage: config.podInfraImage,
     nodeAllocatable: { cpuMilli: cpus().length * 1000, memoryBytes: totalmem() },
     memoryCapacityBytes: totalmem(),
-    ...oomScoreFloor(logger),
+    ...oomScoreFloorLogged(logger),
   };
   // Node allocatable and the QoS cgroups (qos/): kubelet's reservations, maxPods, kubepods.
   const resources = config.nodeResources;
@@ -394,10 +394,10 @@ export async function startAgent(
  * a negative oom_score_adj and runc fails the container: scores are then raised to the agent's own
  * (containerd's restrict_oom_score_adj), said once in the log.
  */
-function oomScoreFloor(logger: Logger): { minOomScoreAdj?: number } {
+function oomScoreFloorLogged(logger: Logger): { minOomScoreAdj?: number } {
   try {
-    if (hasCapSysResource(readFileSync('/proc/self/status', 'utf8'))) return {};
-    const own = Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim());
+    const own = oomScoreFloor(readFileSync('/proc/self/status', 'utf8'), readFileSync('/proc/self/oom_score_adj', 'utf8'));
+    if (own === undefined) return {};
     logger.warn({ minOomScoreAdj: own }, 'no CAP_SYS_RESOURCE: negative OOM score adjustments (critical, Guaranteed, sandbox) are raised to the agent\'s own');
     return { minOomScoreAdj: own };
   } catch {

@@ -4,7 +4,7 @@
 // localStorageCapacityIsolation). The thresholds' own syntax is checked where they are parsed
 // (eviction/thresholds.ts), at start.
 import { DEFAULT_EVICTION_HARD } from '../qos/allocatable.js';
-import { parseDuration } from '../core/duration.js';
+import { durationReader } from './config-duration.js';
 
 export interface EvictionConfig {
   /** Signal → threshold; a configured map replaces the kubelet's defaults as a whole. */
@@ -32,15 +32,8 @@ function stringMap(raw: unknown): Record<string, string> {
 
 /** Reads the eviction keys of the (schema-checked) config file; problems are appended to `problems`. */
 export function resolveEvictionConfig(file: Readonly<Record<string, unknown>>, problems: string[]): EvictionConfig {
-  const duration = (key: string, fallback: string): number => {
-    const raw = file[key] ?? fallback;
-    const ms = parseDuration(raw as string | number);
-    if (ms === undefined) {
-      problems.push(`${key}: invalid duration ${JSON.stringify(raw)} (use e.g. 10s, 1m30s, 250ms)`);
-      return 0;
-    }
-    return ms;
-  };
+  const read = durationReader(problems);
+  const duration = (key: string, fallback: string): number => read(key, file[key], fallback);
   const monitoring = duration('evictionMonitoringPeriod', '10s');
   if (monitoring < 100) problems.push('evictionMonitoringPeriod: must be at least 100ms');
   const maxGrace = typeof file.evictionMaxPodGracePeriod === 'number' ? file.evictionMaxPodGracePeriod : 0;

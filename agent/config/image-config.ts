@@ -1,7 +1,7 @@
 // Pure: the image settings of the config file, named and defaulted as the kubelet's
 // KubeletConfiguration names them (pkg/kubelet/apis/config/v1beta1/defaults.go, validation),
 // resolved apart from config.ts so the image puller's and the image GC's options stay together.
-import { parseDuration } from '../core/duration.js';
+import { durationReader } from './config-duration.js';
 
 export interface ImageGcConfig {
   /** imageGCHighThresholdPercent: GC runs at or above this usage of the Docker data-root filesystem. */
@@ -26,14 +26,7 @@ export interface ImageConfig {
 
 /** Reads the image keys of the (schema-checked) config file; problems are appended to `problems`. */
 export function resolveImageConfig(file: Readonly<Record<string, unknown>>, problems: string[]): ImageConfig {
-  const duration = (key: string, raw: unknown, fallback: string): number => {
-    const ms = parseDuration((raw ?? fallback) as string | number);
-    if (ms === undefined) {
-      problems.push(`${key}: invalid duration ${JSON.stringify(raw)} (use e.g. 10s, 1m30s, 250ms)`);
-      return 0;
-    }
-    return ms;
-  };
+  const duration = durationReader(problems);
   const maxParallel = typeof file.maxParallelImagePulls === 'number' ? file.maxParallelImagePulls : undefined;
   if (maxParallel !== undefined && maxParallel < 1) problems.push('maxParallelImagePulls: must be greater than 0');
   // defaults.go: serializeImagePulls defaults to false when maxParallelImagePulls is above 1.

@@ -6,8 +6,8 @@
 // The server is off unless a kubeconfig is configured (the API server is then the one that
 // calls it) or `enableServer` says so; it refuses a non-loopback address without
 // authentication (kubelet would serve it; nodelet does not).
-import { parseDuration } from '../core/duration.js';
 import { isIP } from 'node:net';
+import { durationReader } from './config-duration.js';
 
 export type KubeletAuthorizationMode = 'Webhook' | 'AlwaysAllow';
 
@@ -61,14 +61,7 @@ function isLoopback(address: string): boolean {
  * on top.
  */
 export function resolveKubeletServerConfig(pick: SettingSource, file: Readonly<Record<string, unknown>>, ctx: { readonly kubeconfig?: string; readonly rootDir: string }, problems: string[]): KubeletServerConfig {
-  const duration = (key: string, raw: unknown, fallback: string): number => {
-    const ms = parseDuration((raw ?? fallback) as string | number);
-    if (ms === undefined) {
-      problems.push(`${key}: invalid duration ${JSON.stringify(raw)} (use e.g. 10s, 1m30s, 250ms)`);
-      return 0;
-    }
-    return ms;
-  };
+  const duration = durationReader(problems);
   const authn = (file.authentication ?? {}) as { x509?: { clientCAFile?: string }; webhook?: { enabled?: boolean; cacheTTL?: string | number }; anonymous?: { enabled?: boolean } };
   const authz = (file.authorization ?? {}) as { mode?: string; webhook?: { cacheAuthorizedTTL?: string | number; cacheUnauthorizedTTL?: string | number } };
   const str = (key: string): string | undefined => {

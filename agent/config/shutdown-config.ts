@@ -2,7 +2,7 @@
 // the kubelet's KubeletConfiguration does (pkg/kubelet/apis/config/validation/validation.go).
 // The kubelet has no command-line flags for them (config file only), and neither has nodelet.
 // What the settings mean at shutdown (groups, order) is agent/shutdown/.
-import { parseDuration } from '../core/duration.js';
+import { durationReader } from './config-duration.js';
 
 /** One entry of shutdownGracePeriodByPodPriority. */
 export interface ShutdownGracePeriodByPodPriority {
@@ -37,15 +37,8 @@ function goDuration(ms: number): string {
 
 /** Reads the shutdown keys of the (schema-checked) config file; problems are appended to `problems`. */
 export function resolveShutdownConfig(file: Readonly<Record<string, unknown>>, problems: string[]): ShutdownConfig {
-  const duration = (key: string): number => {
-    const raw = file[key] ?? '0s';
-    const ms = parseDuration(raw as string | number);
-    if (ms === undefined) {
-      problems.push(`${key}: invalid duration ${JSON.stringify(raw)} (use e.g. 30s, 1m30s)`);
-      return 0;
-    }
-    return ms;
-  };
+  const read = durationReader(problems);
+  const duration = (key: string): number => read(key, file[key], '0s');
   const gracePeriodMs = duration('shutdownGracePeriod');
   const gracePeriodCriticalPodsMs = duration('shutdownGracePeriodCriticalPods');
   const byPodPriority = Array.isArray(file.shutdownGracePeriodByPodPriority) ? (file.shutdownGracePeriodByPodPriority as ShutdownGracePeriodByPodPriority[]) : [];

@@ -74,3 +74,11 @@ export function hasCapSysResource(procStatus: string): boolean {
   const m = /^CapEff:\s*([0-9a-fA-F]+)$/m.exec(procStatus);
   return m?.[1] !== undefined && (BigInt(`0x${m[1]}`) & (1n << 24n)) !== 0n;
 }
+
+/**
+ * The lowest OOM score this process can give its containers: none with CAP_SYS_RESOURCE, else
+ * its own (/proc/self/status and /proc/self/oom_score_adj as read).
+ */
+export function oomScoreFloor(procStatus: string, ownOomScoreAdj: string): number | undefined {
+  return hasCapSysResource(procStatus) ? undefined : Number(ownOomScoreAdj.trim());
+}

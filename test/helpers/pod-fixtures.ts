@@ -16,7 +16,7 @@ import type { ExecuteDeps } from '../../agent/sync/execute.js';
 import { makeTestAgent, podContainers, type TestAgent, type TestAgentOptions } from './agent-harness.js';
 import { TEST_IMAGES } from './docker-engine.js';
 import { readFileSync } from 'node:fs';
-import { hasCapSysResource } from '../../agent/qos/oom-score.js';
+import { oomScoreFloor } from '../../agent/qos/oom-score.js';
 
 // --- manifests -------------------------------------------------------------------------------
 
@@ -89,7 +89,7 @@ export function executeDeps(opts: ExecuteDepsOptions): ExecuteDeps {
       podInfraImage: TEST_IMAGES.pause,
       nodeAllocatable: { cpuMilli: 1000, memoryBytes: 1 << 30 },
       // As main.ts does: without CAP_SYS_RESOURCE (this CI VM) Docker refuses negative OOM scores.
-      ...oomScoreFloor(),
+      ...hostOomScoreFloor(),
     },
     events: opts.events,
     logger: opts.logger,
@@ -122,7 +122,7 @@ export async function containersOf(a: TestAgent, pod: string, container: string)
 }
 
 /** The OOM score floor main.ts applies on a host without CAP_SYS_RESOURCE (the sandbox's −998 would fail there). */
-function oomScoreFloor(): { minOomScoreAdj?: number } {
-  if (hasCapSysResource(readFileSync('/proc/self/status', 'utf8'))) return {};
-  return { minOomScoreAdj: Number(readFileSync('/proc/self/oom_score_adj', 'utf8').trim()) };
+function hostOomScoreFloor(): { minOomScoreAdj?: number } {
+  const floor = oomScoreFloor(readFileSync('/proc/self/status', 'utf8'), readFileSync('/proc/self/oom_score_adj', 'utf8'));
+  return floor === undefined ? {} : { minOomScoreAdj: floor };
 }

@@ -29,7 +29,7 @@ interface Pending {
 }
 
 /** Runs `fn` over a zlib stream and collects what it emits up to a sync flush. */
-function flushThrough(z: ReturnType<typeof createDeflate> | ReturnType<typeof createInflate>, input: Buffer): Promise<Buffer> {
+export function flushThrough(z: ReturnType<typeof createDeflate> | ReturnType<typeof createInflate>, input: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const out: Buffer[] = [];
     const onData = (c: Buffer): void => void out.push(c);

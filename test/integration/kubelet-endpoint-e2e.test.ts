@@ -14,7 +14,6 @@
 // The endpoint and the node's InternalIP are the gateway of a Docker network of the test's own in
 // 198.18.0.0/15, where the pods run too: the API server refuses nodes/proxy to a loopback node.
 import { readFile } from 'node:fs/promises';
-import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { dockerFromEnv, makeTestAgent, waitUntil, type TestAgent } from '../helpers/agent-harness.js';
@@ -24,6 +23,7 @@ import { aggregationFlags, buildMetricsServer, metricsServerIdentity, startMetri
 import { busyboxSh } from '../helpers/pod-fixtures.js';
 import { createTestNetwork, type TestNetwork } from '../helpers/test-network.js';
 import { issueServingCert } from '../fake-apiserver/pki.js';
+import { httpsRequest, type HttpsAnswer } from '../helpers/https-request.js';
 
 const BUILD_TIMEOUT_MS = 60 * 60_000;
 const nodeName = `e2e-${process.pid}-${Date.now().toString(36)}`;
@@ -58,17 +58,8 @@ async function tokenOf(kubeconfig: string): Promise<string> {
 }
 
 /** GET on the endpoint with a bearer token, its certificate verified against the cluster CA. */
-function getWithToken(path: string, token: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: network.gateway, port, path, ca: cluster.pki.ca.cert, headers: { Authorization: `Bearer ${token}` }, agent: false, timeout: 15_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
+function getWithToken(path: string, token: string): Promise<HttpsAnswer> {
+  return httpsRequest({ host: network.gateway, port, path, ca: cluster.pki.ca.cert, headers: { Authorization: `Bearer ${token}` } });
 }
 
 beforeAll(async () => {

@@ -12,7 +12,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import https from 'node:https';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -25,6 +24,7 @@ import { busyboxSh, hostNetworkPod } from '../helpers/pod-fixtures.js';
 import { buildKubeBinaries, freePort, startKubeCluster, type KubeCluster } from '../helpers/kube-cluster.js';
 import { createTestNetwork, type TestNetwork } from '../helpers/test-network.js';
 import { createForeignCa, issueClientCert, type CertPair } from '../fake-apiserver/pki.js';
+import { httpsRequest, type HttpsAnswer } from '../helpers/https-request.js';
 
 const run = promisify(execFile);
 const BUILD_TIMEOUT_MS = 60 * 60_000;
@@ -63,26 +63,11 @@ async function agentWithEndpoint(nodeName: string, port: number, file: Record<st
   return t;
 }
 
-interface Answer {
-  readonly status: number;
-  readonly body: string;
-}
+type Answer = HttpsAnswer;
 
 /** One HTTPS request straight to the kubelet endpoint (its certificate is not checked here). */
 function direct(port: number, path: string, opts: { cert?: CertPair; token?: string; method?: string } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      { host: hostIp, port, path, method: opts.method ?? 'GET', rejectUnauthorized: false, ...(opts.cert ? { cert: opts.cert.cert, key: opts.cert.key } : {}), headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : {}, agent: false, timeout: 15_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
+  return httpsRequest({ host: hostIp, port, path, method: opts.method ?? 'GET', rejectUnauthorized: false, ...(opts.cert ? { cert: opts.cert.cert, key: opts.cert.key } : {}), headers: opts.token ? { Authorization: `Bearer ${opts.token}` } : {} });
 }
 
 /** The certificate the endpoint serves. */

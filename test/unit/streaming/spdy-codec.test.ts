@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { constants, createDeflate, createInflate } from 'node:zlib';
+import { createDeflate, createInflate } from 'node:zlib';
 import { encodeFrame, FLAG_FIN, FrameDecoder, type SpdyFrame } from '../../../agent/streaming/spdy-frames.js';
 import { decodeHeaderBlock, encodeHeaderBlock, HeaderDeflater, HeaderInflater } from '../../../agent/streaming/spdy-headers.js';
 import { SPDY3_DICTIONARY } from '../../../agent/streaming/spdy-dictionary.js';
+import { flushThrough } from '../../helpers/spdy-client.js';
 
 function adler32(data: Buffer): number {
   let a = 1;
@@ -12,20 +13,6 @@ function adler32(data: Buffer): number {
     b = (b + a) % 65521;
   }
   return ((b << 16) | a) >>> 0;
-}
-
-function syncFlush(z: ReturnType<typeof createDeflate> | ReturnType<typeof createInflate>, input: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const out: Buffer[] = [];
-    const onData = (c: Buffer): void => void out.push(c);
-    z.on('data', onData);
-    z.once('error', reject);
-    z.write(input);
-    z.flush(constants.Z_SYNC_FLUSH, () => {
-      z.off('data', onData);
-      resolve(Buffer.concat(out));
-    });
-  });
 }
 
 describe('SPDY/3 dictionary', () => {
@@ -101,7 +88,7 @@ describe('SPDY/3 header blocks', () => {
       const compressed = deflater.compress(raw);
       // ends as a sync flush does: Go's flate reader stops there instead of reading past the frame
       expect(compressed.subarray(-5).toString('hex')).toBe('000000ffff');
-      expect(await syncFlush(inflate, compressed)).toEqual(raw);
+      expect(await flushThrough(inflate, compressed)).toEqual(raw);
     }
     const first = new HeaderDeflater().compress(Buffer.alloc(0));
     expect(first.subarray(0, 6).toString('hex')).toBe('78bbe3c6a7c2'); // zlib header with FDICT and the dictionary's id
@@ -117,7 +104,7 @@ describe('SPDY/3 header blocks', () => {
       [['streamtype', ['data']], ['port', ['8080']], ['requestid', ['1']]],
     ] as const;
     for (const h of headers) {
-      const compressed = await syncFlush(deflate, encodeHeaderBlock(h));
+      const compressed = await flushThrough(deflate, encodeHeaderBlock(h));
       expect(decodeHeaderBlock(await inflater.inflate(compressed))).toEqual(new Map(h.map(([k, v]) => [k, [...v]])));
     }
     inflater.close();
@@ -125,7 +112,7 @@ describe('SPDY/3 header blocks', () => {
 
   it('refuses a header block that inflates past 1 MiB (a small compressed block cannot make the agent hold more)', async () => {
     const deflate = createDeflate({ dictionary: SPDY3_DICTIONARY, level: 9 });
-    const bomb = await syncFlush(deflate, encodeHeaderBlock([['x', ['a'.repeat(2 * 1024 * 1024)]]]));
+    const bomb = await flushThrough(deflate, encodeHeaderBlock([['x', ['a'.repeat(2 * 1024 * 1024)]]]));
     expect(bomb.length).toBeLessThan(10_000);
     await expect(new HeaderInflater().inflate(bomb)).rejects.toThrow(/header block larger than 1048576 bytes/);
   });
