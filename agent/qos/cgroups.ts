@@ -8,7 +8,9 @@
 //   parent's cgroup.subtree_control.
 // - systemd: each level is a slice unit. runc asks systemd for `docker-<id>.scope` in the leaf
 //   slice, and systemd creates missing parent slices implicitly, so limits are put on the slices
-//   with `systemctl set-property --runtime` and the slices started with `systemctl start`.
+//   with `systemctl set-property --runtime` and the slices started with `systemctl start`; with
+//   v1 the controller files are written and removed as with cgroupfs too (libcontainer does the
+//   same), since systemd may not drive every v1 controller.
 // Adapter: every write may fail (a read-only /sys/fs/cgroup in a container): the failure is
 // logged once per state and the pod runs anyway, in the hierarchy if Docker could create it.
 import { mkdir, readdir, readFile, rmdir, stat, writeFile } from 'node:fs/promises';
@@ -171,8 +173,14 @@ export class QosCgroups implements PodCgroupsPort {
   }
 
   async #ensure(engine: EngineCgroups, name: CgroupName, limits: CgroupLimits): Promise<void> {
-    if (engine.driver === 'systemd') return this.#ensureSlice(engine, name, limits);
-    const path = cgroupPath(name, 'cgroupfs');
+    if (engine.driver === 'systemd') {
+      await this.#ensureSlice(engine, name, limits);
+      // v1: the files too, as libcontainer's systemd legacyManager does after setting the unit
+      // properties: a systemd that does not drive a v1 controller (one whose hierarchy was
+      // read-only when it booted, as in a container) records the property and writes nothing.
+      if (engine.version === 2) return;
+    }
+    const path = cgroupPath(name, engine.driver);
     if (engine.version === 1) {
       for (const ctrl of V1_CONTROLLERS) await mkdir(join(this.#mount, ctrl, path), { recursive: true });
       await writeV1(this.#mount, path, limits);
@@ -210,9 +218,11 @@ export class QosCgroups implements PodCgroupsPort {
       const exists = await readdir(join(base, cgroupPath(name, 'systemd'))).then(() => true, () => false);
       if (!exists || !this.#d.run) return;
       await this.#d.run('systemctl', ['stop', slice]).catch((err: unknown) => this.#d.logger.warn({ slice, err: String(err) }, 'pod slice could not be stopped'));
-      return;
+      // v2: systemd removed the one directory. v1: the per-controller directories runc or
+      // #ensure made are not systemd's to remove (libcontainer's Destroy removes them too).
+      if (engine.version === 2) return;
     }
-    const path = cgroupPath(name, 'cgroupfs');
+    const path = cgroupPath(name, engine.driver);
     // v1: every hierarchy runc may have created it in (cpuset, blkio, devices, freezer, ...).
     const dirs = engine.version === 1 ? (await readdir(this.#mount).catch(() => [] as string[])).map((h) => join(this.#mount, h, path)) : [join(this.#mount, path)];
     let removed = false;

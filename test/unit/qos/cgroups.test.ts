@@ -88,6 +88,32 @@ describe('QosCgroups', () => {
     expect(sliceProperties({ cpuShares: 1024, memoryLimit: 5 }, 1)).toEqual(['CPUShares=1024', 'MemoryLimit=5']);
   });
 
+  it('systemd v1: the slice properties and the controller files too; removal stops the slice and removes the v1 directories', async () => {
+    // A containerized systemd (test/vm) records CPUShares/MemoryLimit and writes nothing when it
+    // does not drive the v1 controllers: libcontainer writes the files itself, and so must nodelet.
+    const mount = await fakeMount(1);
+    const calls: string[] = [];
+    const q = cgroups(mount, { driver: 'systemd', version: 1 }, (f, a) => {
+      calls.push([f, ...a].join(' '));
+      return Promise.resolve();
+    });
+    expect(await q.ensurePod(guaranteed, 'u-1')).toBe('kubepods-podu_1.slice');
+    expect(calls).toContain('systemctl set-property --runtime kubepods-podu_1.slice CPUShares=256 CPUQuota=25% CPUQuotaPeriodSec=100ms MemoryLimit=67108864 TasksMax=1024');
+    const read = (p: string): Promise<string> => readFile(join(mount, p), 'utf8');
+    expect(await read('cpu/kubepods.slice/kubepods-podu_1.slice/cpu.shares')).toBe('256');
+    expect(await read('cpu/kubepods.slice/kubepods-podu_1.slice/cpu.cfs_quota_us')).toBe('25000');
+    expect(await read('memory/kubepods.slice/kubepods-podu_1.slice/memory.limit_in_bytes')).toBe(String(64 * 1024 * 1024));
+    expect(await read('memory/kubepods.slice/memory.limit_in_bytes')).toBe('1000000');
+    expect(await read('cpu/kubepods.slice/kubepods-besteffort.slice/cpu.shares')).toBe('2');
+
+    // An emptied pod slice (the files of a fake fs would keep rmdir from working).
+    for (const c of ['cpu', 'memory', 'pids']) await mkdir(join(mount, c, 'kubepods.slice/kubepods-burstable.slice/kubepods-burstable-podu_3.slice'), { recursive: true });
+    calls.length = 0;
+    await q.removePod('u-3');
+    expect(calls).toContain('systemctl stop kubepods-burstable-podu_3.slice');
+    for (const c of ['cpu', 'memory', 'pids']) expect(await readdir(join(mount, c, 'kubepods.slice/kubepods-burstable.slice'))).not.toContain('kubepods-burstable-podu_3.slice');
+  });
+
   it('cgroupsPerQOS false: no hierarchy, Docker default parent', async () => {
     const q = new QosCgroups({ settings: { cgroupsPerQOS: false, cgroupRoot: '/' }, engine: () => Promise.reject(new Error('not asked')), logger });
     expect(await q.ensurePod(guaranteed, 'u-1')).toBeUndefined();
