@@ -278,7 +278,7 @@ export function isExtendedResourceName(name: string): boolean {
 /**
  * nodelet's own: a container that asks for an extended resource (`nvidia.com/gpu`) gets it from
  * a device plugin on a kubelet, which also refuses the pod when the node has none
- * (UnexpectedAdmissionError / OutOf<resource>). nodelet has no device plugins: the container
+ * (UnexpectedAdmissionError / OutOf<resource>). nodelet allocates no device-plugin devices: the container
  * would start without the device, so say so, once per resource and container.
  */
 function extendedResourceWarnings(resources: ResourceRequirements, path: string, out: FieldIssue[]): void {
@@ -290,7 +290,7 @@ function extendedResourceWarnings(resources: ResourceRequirements, path: string,
     out.push(
       warn(
         fieldPath.key(fieldPath.child(path, 'resources', list), name),
-        `extended resource ${JSON.stringify(name)}: nodelet has no device plugins and allocates no devices: the container starts without it, and nothing is checked against the node's capacity`,
+        `extended resource ${JSON.stringify(name)}: nodelet counts device plugins' devices in the node's capacity but allocates none to containers: the container starts without it, and nothing is checked against the node's capacity`,
         'expose the device to the container yourself (e.g. a hostPath volume of the device node, or the vendor runtime as Docker default-runtime), or run the pod on a kubelet',
       ),
     );

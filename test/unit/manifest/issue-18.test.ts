@@ -142,7 +142,7 @@ describe('issue 18 (4): what was silently ignored', () => {
     const result = parse('extended-resource-pod.yaml');
     expect(result.errors).toEqual([]);
     expect(messages(result.warnings)).toContain(
-      'spec.containers[0].resources.limits[example.com/dongle]: extended resource "example.com/dongle": nodelet has no device plugins and allocates no devices: the container starts without it, and nothing is checked against the node\'s capacity',
+      'spec.containers[0].resources.limits[example.com/dongle]: extended resource "example.com/dongle": nodelet counts device plugins\' devices in the node\'s capacity but allocates none to containers: the container starts without it, and nothing is checked against the node\'s capacity',
     );
   });
 
