@@ -15,7 +15,16 @@ node_name="${NODELET_DEMO_NODE:-demo}"
 if [[ "${1:-}" == "--clean" ]]; then
   eval "$(bash test/engine/engine.sh env)"
   ids=$(docker ps -aq --filter "label=io.nodelet.node=$node_name")
+  uids=""
+  [[ -n "$ids" ]] && uids=$(docker inspect -f '{{index .Config.Labels "io.kubernetes.pod.uid"}}' $ids | sort -u)
   [[ -n "$ids" ]] && docker rm -f $ids >/dev/null
+  # The pods' QoS cgroups (kubepods/[burstable|besteffort/]pod<uid>), now empty: the agent that
+  # would remove them is stopped. rmdir only removes an empty cgroup.
+  for uid in $uids; do
+    for dir in /sys/fs/cgroup/*/kubepods/pod"$uid" /sys/fs/cgroup/*/kubepods/*/pod"$uid"; do
+      [[ -d "$dir" ]] && rmdir "$dir" 2>/dev/null || true
+    done
+  done
   docker network rm nodelet-demo >/dev/null 2>&1 || true
   # subPath binds (and tmpfs emptyDirs) live under the state: unmount them, deepest first, and
   # never rm -rf across a mount point, which could reach a hostPath's files.
