@@ -1,11 +1,10 @@
 // Reads what the Node object says about the host: CPUs, memory, the state directory's
-// filesystem, OS and kernel, machine and boot ids, and the eviction signals behind the
-// MemoryPressure and DiskPressure conditions (kubelet's default hard thresholds:
-// memory.available < 100Mi, nodefs.available < 10 %; PIDPressure has no default threshold).
+// filesystem, OS and kernel, machine and boot ids. The pressure conditions come from the
+// eviction manager (eviction/), not from here.
 // Adapter: small synchronous reads of /proc, /etc and /sys, each allowed to fail.
 import { readFileSync, statfsSync } from 'node:fs';
-import { arch, cpus, freemem, hostname, platform, release, totalmem } from 'node:os';
-import { EVICTION_MEMORY_BYTES, EVICTION_NODEFS_FRACTION, type NodeFacts, type NodeHealth } from './node-status.js';
+import { arch, cpus, hostname, platform, release, totalmem } from 'node:os';
+import type { NodeFacts } from './node-status.js';
 import { goArch, goOS } from './node-model.js';
 import type { NodeReservation } from '../qos/allocatable.js';
 
@@ -43,12 +42,6 @@ export function osImageFrom(osRelease: string): string {
   return m?.[1]?.replace(/^"(.*)"$/, '$1') ?? '';
 }
 
-/** MemAvailable of /proc/meminfo in bytes (the eviction manager's memory.available, roughly). */
-export function memAvailableFrom(meminfo: string): number | undefined {
-  const m = /^MemAvailable:\s+(\d+)\s+kB$/m.exec(meminfo);
-  return m?.[1] ? Number(m[1]) * 1024 : undefined;
-}
-
 function filesystem(path: string): { size: number; available: number } | undefined {
   try {
     const s = statfsSync(path);
@@ -73,8 +66,6 @@ export function systemUuid(read: (path: string) => string): string {
 
 export interface HostFacts {
   facts(): NodeFacts;
-  /** Pressure conditions; Ready comes from the agent. */
-  pressure(): Omit<NodeHealth, 'runtimeReady'>;
 }
 
 export function hostFacts(opts: HostFactsOptions): HostFacts {
@@ -102,14 +93,5 @@ export function hostFacts(opts: HostFactsOptions): HostFacts {
       bootID,
       ...(opts.kubeletPort?.() !== undefined ? { kubeletPort: opts.kubeletPort() } : {}),
     }),
-    pressure: () => {
-      const available = memAvailableFrom(readTrimmed('/proc/meminfo')) ?? freemem();
-      const fs = filesystem(opts.stateDir);
-      return {
-        memoryPressure: available < EVICTION_MEMORY_BYTES,
-        diskPressure: fs !== undefined && fs.size > 0 && fs.available / fs.size < EVICTION_NODEFS_FRACTION,
-        pidPressure: false,
-      };
-    },
   };
 }

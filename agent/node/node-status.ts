@@ -81,13 +81,6 @@ export interface NodeIdentityInput {
   readonly taints: readonly Taint[];
 }
 
-/**
- * Kubelet's default hard eviction threshold memory.available<100Mi: taken out of allocatable,
- * and the MemoryPressure signal (host-facts.ts).
- */
-export const EVICTION_MEMORY_BYTES = 100 * 1024 * 1024;
-/** nodefs.available<10%: taken out of allocatable ephemeral-storage, and the DiskPressure signal. */
-export const EVICTION_NODEFS_FRACTION = 0.1;
 
 // Condition reasons and messages from nodestatus/setters.go.
 const CONDITIONS = {

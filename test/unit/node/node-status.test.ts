@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NodeStatus } from 'kubernetes-types/core/v1.js';
 import type { FileStatus } from '../../../agent/core/types.js';
 import { INSECURE_MANIFESTS_CONDITION, isNodeSettableLabel, manifestHealth, nodeConditions, nodeLabelPatch, nodeLabels, nodeObject, nodeStatus, nodeStatusChanged, nodeStatusPatch, partitionNodeLabels, taintsKey } from '../../../agent/node/node-status.js';
-import { memAvailableFrom, osImageFrom } from '../../../agent/node/host-facts.js';
+import { osImageFrom } from '../../../agent/node/host-facts.js';
 import { canonicalQuantity } from '../../../agent/manifest/quantity.js';
 import { TEST_FACTS } from '../../fake-apiserver/harness.js';
 
@@ -152,12 +152,10 @@ describe('label and taint reconciliation', () => {
 });
 
 describe('host facts parsing', () => {
-  it('reads PRETTY_NAME and MemAvailable', () => {
+  it('reads PRETTY_NAME', () => {
     expect(osImageFrom('NAME="Ubuntu"\nPRETTY_NAME="Ubuntu 24.04.1 LTS"\nID=ubuntu\n')).toBe('Ubuntu 24.04.1 LTS');
     expect(osImageFrom('PRETTY_NAME=Alpine\n')).toBe('Alpine');
     expect(osImageFrom('')).toBe('');
-    expect(memAvailableFrom('MemTotal:       16318424 kB\nMemFree:  100 kB\nMemAvailable:   10000 kB\n')).toBe(10_240_000);
-    expect(memAvailableFrom('MemTotal: 1 kB\n')).toBeUndefined();
   });
 });
 
