@@ -222,7 +222,10 @@ export async function startAgent(
     podCgroups,
     // Graceful node shutdown: the Ready condition turns False at once (the kubelet syncs the node status).
     logind: new SystemdLogind(),
-    onNodeShutdown: () => nodeConditions.update(),
+    onNodeShutdown: () => {
+      nodeConditions.update();
+      reporting.reporter?.syncNodeStatusNow();
+    },
     allocatable: () => nodeAllocatable(nodeCapacity(host.facts()), reservation),
   });
   agentRef.agent = agent;

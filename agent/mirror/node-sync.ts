@@ -70,6 +70,11 @@ export class NodeSync {
     return this.#nextCheckAt;
   }
 
+  /** The next check is due now (the kubelet syncs the node status at once when shutdown begins). */
+  checkNow(): void {
+    this.#nextCheckAt = this.#d.monotonic();
+  }
+
   /**
    * One nodeStatusUpdateFrequency tick: read the Node (kubelet GETs it every time too),
    * register it when it is missing, reconcile labels, patch status if it changed or is due.

@@ -99,6 +99,8 @@ export interface Reporter {
   settled(): Promise<void>;
   /** Tests and diagnostics: the Node's uid once registered. */
   nodeUid(): string | undefined;
+  /** Checks the Node now, not at the next 10 s tick (graceful shutdown began or was cancelled). */
+  syncNodeStatusNow(): void;
 }
 
 interface Task {
@@ -274,6 +276,17 @@ class ApiReporter implements Reporter {
     this.#unsubscribe();
     this.#client?.close();
     await Promise.all(this.#tasks.map((t) => t.running?.catch(() => undefined)));
+  }
+
+  /**
+   * Checks the Node now instead of at the next 10 s tick: a graceful shutdown began or was
+   * cancelled, and the Ready condition must reach the API server at once, as the kubelet's
+   * shutdown manager does (syncNodeStatus).
+   */
+  syncNodeStatusNow(): void {
+    this.#node.checkNow();
+    const node = this.#tasks.find((t) => t.name === 'node');
+    if (node) this.#schedule(node);
   }
 
   #due(task: Task): number {

@@ -164,6 +164,17 @@ describe('node registration and status', () => {
     expect(conditions(f.fake.get('nodes', undefined, 'node-a')).Ready).toEqual({ status: 'True', reason: 'KubeletReady' });
   });
 
+  it('syncs the node status at once when asked (a node shutdown began), not at the next 10 s check', async () => {
+    const f = await fixture();
+    await f.advance(2_000);
+    expect(f.fake.requestsTo('PATCH', NODE_STATUS)).toHaveLength(0);
+    f.agent.runtimeHealthy = false;
+    f.reporter.syncNodeStatusNow();
+    await f.advance(0);
+    expect(f.fake.requestsTo('PATCH', NODE_STATUS).map((r) => r.at - Date.UTC(2026, 0, 1))).toEqual([2_000]);
+    expect(conditions(f.fake.get('nodes', undefined, 'node-a')).Ready).toEqual({ status: 'False', reason: 'KubeletNotReady' });
+  });
+
   it('adopts an existing Node (AlreadyExists), reconciles its labels and reports status', async () => {
     const fake = await FakeApiServer.start();
     const f0 = await fixture({ fake, nodeName: 'node-a' });
