@@ -12,19 +12,16 @@
 // logs it. This host is cgroup v1; the v2 slice properties (CPUWeight, MemoryMax) are only
 // unit-tested.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { waitUntil } from '../helpers/agent-harness.js';
 import { TEST_IMAGES } from '../helpers/docker-engine.js';
-import { VM_CREATE_FLAGS, vmSkipReason } from '../helpers/test-vm.js';
+import { hostRun, inMachine, inMachineOk, VM_CREATE_FLAGS, vmSkipReason } from '../helpers/test-vm.js';
 
 const REPO = join(import.meta.dirname, '..', '..');
 const HOST = 'qos-vm';
-const pexec = promisify(execFile);
 
 const skipReason = vmSkipReason();
 if (skipReason) console.warn(`[qos-systemd-vm] skipped: ${skipReason}`);
@@ -38,29 +35,13 @@ const DAEMON_JSON = {
   'exec-opts': ['native.cgroupdriver=systemd'],
 };
 
-async function host(cmd: string, args: string[], timeoutMs = 120_000): Promise<string> {
-  const { stdout } = await pexec(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
-  return stdout;
-}
+const host = hostRun;
 
 let machine = '';
 let work = '';
 
-async function inVm(script: string, timeoutMs = 60_000): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await pexec('docker', ['exec', machine, 'bash', '-c', script], { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(err) };
-  }
-}
-
-async function inVmOk(script: string, timeoutMs?: number): Promise<string> {
-  const r = await inVm(script, timeoutMs);
-  if (r.code !== 0) throw new Error(`in the machine: ${script}\nexit ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const inVm = (script: string, timeoutMs?: number): ReturnType<typeof inMachine> => inMachine(machine, script, timeoutMs);
+const inVmOk = (script: string, timeoutMs?: number): Promise<string> => inMachineOk(machine, script, timeoutMs);
 
 interface QosCase {
   readonly name: string;
