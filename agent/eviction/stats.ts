@@ -1,12 +1,11 @@
 // Adapter: the measurements the eviction manager reads, as the kubelet's summary provider
 // gives them with cri-dockerd. Node: memory.available = MemTotal − working set of the root
-// memory cgroup (usage − inactive_file; MemAvailable where that cgroup file is missing),
+// cgroup, and each container's working set, both read by stats/host-readers (cgroup v1 and v2),
 // nodefs = statfs of the kubelet root dir, imagefs = statfs of Docker's data root,
 // pid.available = min(pid_max, threads-max) − tasks. Pods: each container's writable layer
 // (Docker inspect with size: SizeRw) and json-file logs, each emptyDir measured like `du -x`.
 // Cost is bounded by who asks: the manager measures only pods with local storage limits each
-// round, and every pod only under disk or memory pressure. (A minimal reader: the stats
-// helper's agent/stats/ may replace the node part.)
+// round, and every pod only under disk or memory pressure.
 import { lstat, readdir, readFile, stat, statfs } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type Docker from 'dockerode';
@@ -15,6 +14,7 @@ import type { Observation } from './evaluate.js';
 import type { EvictionStats, NodeSignals } from './manager.js';
 import type { ContainerUsage, EvictionPod, PodUsage } from './pods.js';
 import type { Signal } from './thresholds.js';
+import { HostReaders } from '../stats/host-readers.js';
 
 /** du never walks more than this many entries of one volume (a bound on one round's cost). */
 const DU_MAX_ENTRIES = 200_000;
@@ -28,9 +28,10 @@ export interface EvictionStatsOptions {
   /** Host directory of a disk-backed emptyDir of the pod. */
   readonly emptyDirPath: (uid: string, volume: string) => string;
   readonly now: () => number;
-  /** /proc and /sys (tests may point elsewhere). */
+  /** /proc (tests may point elsewhere). */
   readonly procRoot?: string;
-  readonly cgroupRoot?: string;
+  /** Node and container memory (the summary API's readers). */
+  readonly readers?: HostReaders;
 }
 
 async function readText(path: string): Promise<string | undefined> {
@@ -39,12 +40,6 @@ async function readText(path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** A `key value` line of memory.stat or a `Key: n kB` line of /proc/meminfo. */
-export function statField(text: string, key: string): number | undefined {
-  const m = new RegExp(`^${key}:?\\s+(\\d+)`, 'm').exec(text);
-  return m?.[1] === undefined ? undefined : Number(m[1]);
 }
 
 /** du -x -s -B 1: allocated blocks of everything below `path` on its filesystem. */
@@ -75,10 +70,12 @@ export async function diskUsage(path: string): Promise<number | undefined> {
 
 export class NodeEvictionStats implements EvictionStats {
   readonly #o: EvictionStatsOptions;
+  readonly #readers: HostReaders;
   #dockerRoot?: string;
 
   constructor(opts: EvictionStatsOptions) {
     this.#o = opts;
+    this.#readers = opts.readers ?? new HostReaders({ now: opts.now });
   }
 
   async #imageFsPath(): Promise<string> {
@@ -93,7 +90,7 @@ export class NodeEvictionStats implements EvictionStats {
     const time = this.#o.now();
     const observations = new Map<Signal, Observation>();
     const proc = this.#o.procRoot ?? '/proc';
-    const memory = await this.#memory(proc);
+    const memory = await this.#memory();
     if (memory) observations.set('memory.available', { ...memory, time });
     const fs = async (path: string, bytes: Signal, inodes: Signal): Promise<number | undefined> => {
       const s = await statfs(path).catch(() => undefined);
@@ -110,20 +107,9 @@ export class NodeEvictionStats implements EvictionStats {
     return { observations, dedicatedImageFs: nodeDev !== undefined && imageDev !== undefined && nodeDev !== imageDev };
   }
 
-  async #memory(proc: string): Promise<{ available: number; capacity: number } | undefined> {
-    const meminfo = await readText(join(proc, 'meminfo'));
-    const totalKb = meminfo === undefined ? undefined : statField(meminfo, 'MemTotal');
-    if (totalKb === undefined || meminfo === undefined) return undefined;
-    const capacity = totalKb * 1024;
-    const cg = join(this.#o.cgroupRoot ?? '/sys/fs/cgroup', 'memory');
-    const usage = await readText(join(cg, 'memory.usage_in_bytes'));
-    const memStat = await readText(join(cg, 'memory.stat'));
-    if (usage !== undefined && memStat !== undefined) {
-      const workingSet = Math.max(0, Number(usage.trim()) - (statField(memStat, 'total_inactive_file') ?? 0));
-      return { available: Math.max(0, capacity - workingSet), capacity };
-    }
-    const availableKb = statField(meminfo, 'MemAvailable');
-    return availableKb === undefined ? undefined : { available: availableKb * 1024, capacity };
+  async #memory(): Promise<{ available: number; capacity: number } | undefined> {
+    const { memory, memTotal } = await this.#readers.nodeUsage();
+    return memory?.availableBytes === undefined || memTotal === undefined ? undefined : { available: memory.availableBytes, capacity: memTotal };
   }
 
   async #pids(proc: string): Promise<{ available: number; capacity: number } | undefined> {
@@ -168,16 +154,10 @@ export class NodeEvictionStats implements EvictionStats {
     return { name: c.name, rootfsBytes, logsBytes, ...(workingSetBytes === undefined ? {} : { workingSetBytes }) };
   }
 
-  /** The container's memory cgroup (v1) from its init process: usage − total_inactive_file. */
+  /** The container's working set from its init process's memory cgroup (usage − inactive file). */
   async #workingSet(pid: number): Promise<number | undefined> {
-    const cgroups = await readText(join(this.#o.procRoot ?? '/proc', String(pid), 'cgroup'));
-    const path = cgroups?.split('\n').find((l) => /^\d+:([^:]*,)?memory(,[^:]*)?:/.test(l))?.split(':')[2];
-    if (path === undefined) return undefined;
-    const dir = join(this.#o.cgroupRoot ?? '/sys/fs/cgroup', 'memory', path);
-    const usage = await readText(join(dir, 'memory.usage_in_bytes'));
-    const memStat = await readText(join(dir, 'memory.stat'));
-    if (usage === undefined || memStat === undefined) return undefined;
-    return Math.max(0, Number(usage.trim()) - (statField(memStat, 'total_inactive_file') ?? 0));
+    const dirs = await this.#readers.cgroupOf(pid);
+    return dirs ? (await this.#readers.readCgroup(dirs)).memory?.workingSetBytes : undefined;
   }
 }
 
